@@ -1,0 +1,148 @@
+//! Command-line arguments (clap derive). Parsing only: no behaviour here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+
+/// When to use colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Fast secret-leak scanner for repositories, with first-class coverage of
+/// AI-provider keys.
+#[derive(Debug, Parser)]
+#[command(
+    name = "keyscan",
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    after_help = "Exit codes: 0 no findings, 1 findings (see --exit-code), 2 usage or runtime error \
+                  (including files that could not be read when nothing was found).\n\
+                  Secrets are redacted unless --show-secrets. keyscan makes no network connection."
+)]
+pub struct Cli {
+    /// A subcommand; without one, keyscan scans PATHs.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Scan options.
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the built-in rules, or show one with its examples.
+    Rules(RulesArgs),
+}
+
+/// `keyscan rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// `show ID` prints one rule with its examples.
+    #[command(subcommand)]
+    pub action: Option<RulesAction>,
+    /// Output format.
+    #[arg(long = "format", id = "rules_format", value_enum, default_value_t = RulesFormat::Text, global = true)]
+    pub format: RulesFormat,
+}
+
+/// `keyscan rules` actions.
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// Print one rule with its examples.
+    Show {
+        /// Rule id.
+        id: String,
+    },
+}
+
+/// Formats of `keyscan rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// A table.
+    Text,
+    /// A JSON array.
+    Json,
+}
+
+/// Options of a scan.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` reads standard input.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Write the report to FILE (created with mode 0600) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// When to use colours (NO_COLOR is honoured in auto mode).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Print secrets in full (they are redacted by default).
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// Also scan files excluded by .gitignore, .ignore and git excludes.
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Scan hidden files and directories (the default; .git/ is never scanned).
+    #[arg(long, overrides_with = "no_hidden")]
+    pub hidden: bool,
+
+    /// Skip hidden files and directories.
+    #[arg(long, overrides_with = "hidden")]
+    pub no_hidden: bool,
+
+    /// Follow symbolic links.
+    #[arg(long)]
+    pub follow: bool,
+
+    /// Skip files larger than SIZE (e.g. 25MiB, 512K); skipped files are counted.
+    #[arg(long, value_name = "SIZE")]
+    pub max_file_size: Option<String>,
+
+    /// Skip every binary file (by default binary files are scanned as bytes).
+    #[arg(long)]
+    pub no_binary: bool,
+
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Print only findings: no progress, no summary, no warnings.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Exit code when there are findings.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=255))]
+    pub exit_code: u8,
+
+    /// Configuration file (default: .keyscan.toml at the scanned root).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore any configuration file.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Ignore inline `keyscan:allow` comments (for audits).
+    #[arg(long)]
+    pub no_inline_allow: bool,
+}

@@ -1,0 +1,113 @@
+//! A progress line on stderr (indicatif) for scans that last more than a
+//! moment: only on a terminal, never with `--quiet`, never on stdout.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::report::human_bytes;
+use crate::source::fs::Events;
+use crate::source::Stats;
+
+/// Show the bar only for scans longer than this.
+const DELAY: Duration = Duration::from_millis(300);
+
+/// The progress display (hidden when disabled).
+pub struct Progress {
+    bar: ProgressBar,
+    enabled: bool,
+}
+
+/// Prints warnings above the bar.
+pub struct Warnings {
+    bar: ProgressBar,
+    quiet: bool,
+}
+
+impl Events for Warnings {
+    fn warning(&self, message: String) {
+        if !self.quiet {
+            self.bar
+                .suspend(|| eprintln!("keyscan: warning: {message}"));
+        }
+    }
+}
+
+/// Stops the ticker thread when dropped.
+pub struct Ticker {
+    stop: Arc<AtomicBool>,
+    handle: Option<thread::JoinHandle<()>>,
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Progress {
+    /// A progress display; `enabled` only when stderr is a terminal.
+    pub fn new(enabled: bool) -> Progress {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        Progress { bar, enabled }
+    }
+
+    /// The warning sink that prints above the bar.
+    pub fn events(&self, quiet: bool) -> Warnings {
+        Warnings {
+            bar: self.bar.clone(),
+            quiet,
+        }
+    }
+
+    /// Start updating the bar from `stats` (after a short delay).
+    pub fn start(&self, stats: Arc<Stats>) -> Option<Ticker> {
+        if !self.enabled {
+            return None;
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let bar = self.bar.clone();
+        let stop2 = stop.clone();
+        let handle = thread::spawn(move || {
+            let mut waited = Duration::ZERO;
+            let step = Duration::from_millis(100);
+            while !stop2.load(Ordering::Relaxed) {
+                thread::sleep(step);
+                waited += step;
+                if waited < DELAY {
+                    continue;
+                }
+                if bar.is_hidden() {
+                    bar.set_draw_target(ProgressDrawTarget::stderr());
+                }
+                let s = &stats;
+                bar.set_message(format!(
+                    "{} files, {} scanned, {} findings",
+                    s.files_scanned.load(Ordering::Relaxed),
+                    human_bytes(s.bytes_scanned.load(Ordering::Relaxed)),
+                    s.findings.load(Ordering::Relaxed)
+                ));
+                bar.tick();
+            }
+        });
+        Some(Ticker {
+            stop,
+            handle: Some(handle),
+        })
+    }
+
+    /// Clear the bar.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

@@ -1,0 +1,118 @@
+//! `keyscan rules`: list the rules, or show one with its examples.
+
+use std::io::{self, Write};
+
+use anyhow::{anyhow, Result};
+use serde::Serialize;
+
+use super::args::{RulesAction, RulesArgs, RulesFormat};
+use crate::rules::{Rule, RuleSet};
+
+#[derive(Serialize)]
+struct RuleRow<'a> {
+    id: &'a str,
+    name: &'a str,
+    provider: &'a str,
+    severity: &'a str,
+    keywords: &'a [String],
+    remediation: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    check: Option<String>,
+}
+
+fn row(r: &Rule) -> RuleRow<'_> {
+    RuleRow {
+        id: &r.spec.id,
+        name: &r.spec.name,
+        provider: &r.spec.provider,
+        severity: r.spec.severity.as_str(),
+        keywords: &r.spec.keywords,
+        remediation: &r.spec.remediation,
+        check: r.spec.check.as_ref().map(|c| c.describe()),
+    }
+}
+
+/// Run `keyscan rules`.
+pub fn run(args: &RulesArgs) -> Result<u8> {
+    let rules = RuleSet::builtin().map_err(|e| anyhow!("built-in rules: {e}"))?;
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match &args.action {
+        None => match args.format {
+            RulesFormat::Json => {
+                let rows: Vec<_> = rules.rules().iter().map(row).collect();
+                serde_json::to_writer_pretty(&mut out, &rows)?;
+                writeln!(out)?;
+            }
+            RulesFormat::Text => {
+                let w = rules
+                    .rules()
+                    .iter()
+                    .map(|r| r.id().len())
+                    .max()
+                    .unwrap_or(2)
+                    .max(2);
+                let pw = rules
+                    .rules()
+                    .iter()
+                    .map(|r| r.spec.provider.len())
+                    .max()
+                    .unwrap_or(8)
+                    .max(8);
+                writeln!(
+                    out,
+                    "{:w$}  {:pw$}  {:8}  KEYWORDS",
+                    "ID", "PROVIDER", "SEVERITY"
+                )?;
+                for r in rules.rules() {
+                    writeln!(
+                        out,
+                        "{:w$}  {:pw$}  {:8}  {}",
+                        r.id(),
+                        r.spec.provider,
+                        r.spec.severity.as_str(),
+                        r.spec.keywords.join(", ")
+                    )?;
+                }
+                writeln!(out, "{} rules", rules.len())?;
+            }
+        },
+        Some(RulesAction::Show { id }) => {
+            let r = rules
+                .get(id)
+                .ok_or_else(|| anyhow!("no rule has the id {id:?} (see `keyscan rules`)"))?;
+            match args.format {
+                RulesFormat::Json => {
+                    serde_json::to_writer_pretty(&mut out, &r.spec)?;
+                    writeln!(out)?;
+                }
+                RulesFormat::Text => {
+                    let s = &r.spec;
+                    writeln!(out, "id:          {}", s.id)?;
+                    writeln!(out, "name:        {}", s.name)?;
+                    writeln!(out, "provider:    {}", s.provider)?;
+                    writeln!(out, "severity:    {}", s.severity)?;
+                    writeln!(out, "keywords:    {}", s.keywords.join(", "))?;
+                    writeln!(out, "regex:       {}", s.regex)?;
+                    if let Some(e) = s.min_entropy {
+                        writeln!(out, "min_entropy: {e}")?;
+                    }
+                    if let Some(c) = &s.check {
+                        writeln!(out, "check:       {}", c.describe())?;
+                    }
+                    writeln!(out, "remediation: {}", s.remediation)?;
+                    writeln!(out, "description: {}", r.description())?;
+                    writeln!(out, "examples (found):")?;
+                    for e in &s.examples {
+                        writeln!(out, "  {}", e.text.replace('\n', "\\n"))?;
+                    }
+                    writeln!(out, "negatives (not found):")?;
+                    for n in &s.negatives {
+                        writeln!(out, "  {}", n.replace('\n', "\\n"))?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(0)
+}

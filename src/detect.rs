@@ -1,0 +1,325 @@
+//! The detector: runs the rules over one blob of bytes.
+//!
+//! Flow per blob: the prefilter reports keyword hits; each hit opens a
+//! window around itself for the rules that own the keyword; overlapping
+//! windows of a rule are merged; the rule's regex runs in each window only.
+//! Candidates then pass the entropy floor, the shared placeholder test and
+//! the rule's structural check. A blob without keywords never reaches a regex.
+//!
+//! The detector knows nothing of paths, files or output: it returns byte
+//! spans ([`Match`]) that the caller turns into findings.
+
+use memchr::{memchr, memrchr};
+use regex::bytes::CaptureLocations;
+
+use crate::entropy;
+use crate::placeholder;
+use crate::prefilter::Prefilter;
+use crate::rules::{Check, RuleSet};
+
+/// How far a window may stretch beyond its byte budget to reach a line end.
+const LINE_SNAP: usize = 160;
+
+/// A secret one rule found in a blob.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    /// Index of the rule in the detector's rule set.
+    pub rule: usize,
+    /// Byte span of the secret.
+    pub start: usize,
+    /// End of the secret span (exclusive).
+    pub end: usize,
+    /// Shannon entropy of the secret.
+    pub entropy: f64,
+    /// Whether the rule's structural check verified it.
+    pub verified: bool,
+    /// Length of the recognisable prefix of the secret (for redaction).
+    pub prefix_len: usize,
+}
+
+/// Per-thread reusable state, so that scanning allocates nothing per blob
+/// in the common case.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    windows: Vec<Vec<(usize, usize)>>,
+    touched: Vec<u32>,
+    locs: Vec<Option<CaptureLocations>>,
+    /// Spans a specific rule matched but rejected (placeholder, failed
+    /// checksum): a generic rule must not report them either.
+    rejected: Vec<(usize, usize)>,
+    /// Number of regex searches run so far (for tests and profiling).
+    pub regex_runs: u64,
+}
+
+/// Rules plus their prefilter.
+#[derive(Debug, Clone)]
+pub struct Detector {
+    rules: RuleSet,
+    prefilter: Prefilter,
+}
+
+impl Detector {
+    /// Build a detector for a rule set.
+    pub fn new(rules: RuleSet) -> Result<Detector, String> {
+        let prefilter = Prefilter::new(&rules)?;
+        Ok(Detector { rules, prefilter })
+    }
+
+    /// The rule set.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// The keyword prefilter.
+    pub fn prefilter(&self) -> &Prefilter {
+        &self.prefilter
+    }
+
+    /// Find every secret in `hay`, appending to `out` (sorted by offset,
+    /// de-duplicated).
+    pub fn detect(&self, hay: &[u8], scratch: &mut Scratch, out: &mut Vec<Match>) {
+        let n_rules = self.rules.len();
+        if scratch.windows.len() < n_rules {
+            scratch.windows.resize_with(n_rules, Vec::new);
+            scratch.locs.resize_with(n_rules, || None);
+        }
+        scratch.touched.clear();
+        let rules = self.rules.rules();
+        {
+            let windows = &mut scratch.windows;
+            let touched = &mut scratch.touched;
+            self.prefilter.for_each_hit(hay, |r, s, e| {
+                let rule = &rules[r as usize];
+                let (lo, hi) = window(hay, s, e, rule.window_before, rule.window_after);
+                let w = &mut windows[r as usize];
+                match w.last_mut() {
+                    Some(last) if lo <= last.1 => {
+                        last.0 = last.0.min(lo);
+                        last.1 = last.1.max(hi);
+                    }
+                    Some(_) => w.push((lo, hi)),
+                    None => {
+                        touched.push(r);
+                        w.push((lo, hi));
+                    }
+                }
+            });
+        }
+        if scratch.touched.is_empty() {
+            return;
+        }
+        let first = out.len();
+        scratch.rejected.clear();
+        for ti in 0..scratch.touched.len() {
+            let r = scratch.touched[ti] as usize;
+            let rule = &rules[r];
+            let locs = scratch.locs[r].get_or_insert_with(|| rule.regex.capture_locations());
+            for &(lo, hi) in &scratch.windows[r] {
+                let sub = &hay[..hi];
+                let mut pos = lo;
+                while pos <= hi {
+                    scratch.regex_runs += 1;
+                    let Some(m) = rule.regex.captures_read_at(locs, sub, pos) else {
+                        break;
+                    };
+                    pos = if m.end() > m.start() {
+                        m.end()
+                    } else {
+                        m.end() + 1
+                    };
+                    let (s, e) = match rule.secret_group.and_then(|g| locs.get(g)) {
+                        Some(span) => span,
+                        None if rule.secret_group.is_some() => continue,
+                        None => (m.start(), m.end()),
+                    };
+                    match self.accept(r, hay, s, e, locs) {
+                        Some(found) => out.push(found),
+                        None if !rule.spec.generic => scratch.rejected.push((s, e)),
+                        None => {}
+                    }
+                }
+            }
+            scratch.windows[r].clear();
+        }
+        if !scratch.rejected.is_empty() {
+            let rejected = &scratch.rejected;
+            let mut i = first;
+            while i < out.len() {
+                let m = &out[i];
+                if rules[m.rule].spec.generic
+                    && rejected.iter().any(|&(s, e)| s < m.end && m.start < e)
+                {
+                    out.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        if out.len() - first > 1 {
+            let mut new = out.split_off(first);
+            dedup(&self.rules, &mut new);
+            out.append(&mut new);
+        }
+    }
+
+    /// Apply the entropy floor, placeholder test and structural check.
+    fn accept(
+        &self,
+        r: usize,
+        hay: &[u8],
+        s: usize,
+        e: usize,
+        locs: &CaptureLocations,
+    ) -> Option<Match> {
+        let rule = &self.rules.rules()[r];
+        let secret = &hay[s..e];
+        if secret.is_empty() {
+            return None;
+        }
+        let ent = entropy::shannon(secret);
+        if rule.spec.min_entropy.is_some_and(|min| ent < min) {
+            return None;
+        }
+        let prefix_len = rule
+            .keywords
+            .iter()
+            .filter(|k| {
+                secret.len() > k.len() && secret[..k.len()].eq_ignore_ascii_case(k.as_bytes())
+            })
+            .map(|k| k.len())
+            .max()
+            .unwrap_or(0);
+        if placeholder::is_placeholder(secret, &secret[prefix_len..]) {
+            return None;
+        }
+        let mut verified = false;
+        if let Some(check) = &rule.spec.check {
+            let name = rule
+                .name_group
+                .and_then(|g| locs.get(g))
+                .map(|(a, b)| &hay[a..b]);
+            if !check.verify_with(secret, name) {
+                return None;
+            }
+            verified = check.is_structural();
+        }
+        Some(Match {
+            rule: r,
+            start: s,
+            end: e,
+            entropy: ent,
+            verified,
+            prefix_len,
+        })
+    }
+}
+
+/// The window a rule's regex may search around a keyword hit `[s, e)`:
+/// `before`/`after` bytes, stretched to whole lines when a line boundary is
+/// close, so that a regex sees the whole assignment it belongs to.
+fn window(hay: &[u8], s: usize, e: usize, before: usize, after: usize) -> (usize, usize) {
+    let mut lo = s.saturating_sub(before);
+    if lo > 0 {
+        let from = lo.saturating_sub(LINE_SNAP);
+        lo = match memrchr(b'\n', &hay[from..lo]) {
+            Some(i) => from + i + 1,
+            None if from == 0 => 0,
+            None => lo,
+        };
+    }
+    let mut hi = e.saturating_add(after).min(hay.len());
+    if hi < hay.len() {
+        let to = hi.saturating_add(LINE_SNAP).min(hay.len());
+        hi = match memchr(b'\n', &hay[hi..to]) {
+            Some(i) => hi + i,
+            None if to == hay.len() => to,
+            None => hi,
+        };
+    }
+    (lo, hi)
+}
+
+/// Sort the matches appended since `first` and drop duplicates: the same
+/// rule at the same span, the same span claimed by two rules (the verified,
+/// then more severe, then earlier rule wins), and a generic rule's match
+/// overlapping a specific rule's.
+fn dedup(rules: &RuleSet, matches: &mut Vec<Match>) {
+    let rs = rules.rules();
+    let rank = |m: &Match| {
+        let r = &rs[m.rule];
+        (
+            !r.spec.generic,
+            m.verified,
+            r.spec.severity,
+            std::cmp::Reverse(m.rule),
+        )
+    };
+    matches.sort_by(|a, b| {
+        (a.start, a.end)
+            .cmp(&(b.start, b.end))
+            .then_with(|| rank(b).cmp(&rank(a)))
+    });
+    let mut kept: Vec<Match> = Vec::with_capacity(matches.len());
+    for m in matches.drain(..) {
+        // Compare against kept matches that overlap this one.
+        let mut drop_new = false;
+        let mut i = kept.len();
+        while i > 0 {
+            i -= 1;
+            let k = &kept[i];
+            if k.end <= m.start && k.start < m.start {
+                // Kept matches are sorted by start; earlier ones may still be long
+                // (PEM blocks), so keep looking but stop at a clear gap.
+                if k.end + 4096 < m.start {
+                    break;
+                }
+                continue;
+            }
+            if !(k.start < m.end && m.start < k.end) {
+                continue;
+            }
+            let same_span = k.start == m.start && k.end == m.end;
+            let k_generic = rs[k.rule].spec.generic;
+            let m_generic = rs[m.rule].spec.generic;
+            if same_span || (m_generic && !k_generic) {
+                // `k` ranks at least as high (sorted), or `m` is generic.
+                drop_new = true;
+                break;
+            }
+            if k_generic && !m_generic {
+                kept.remove(i);
+            }
+        }
+        if !drop_new {
+            kept.push(m);
+        }
+    }
+    *matches = kept;
+}
+
+impl Check {
+    /// Verify with the optional `name` capture (the variable a value is
+    /// assigned to), which generic checks use.
+    pub fn verify_with(&self, secret: &[u8], name: Option<&[u8]>) -> bool {
+        match self {
+            Check::GenericSecret => crate::rules::check::generic_secret_ok(secret, name),
+            other => other.verify(secret),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_snap_to_lines() {
+        let hay = b"aaaa\nkey = value\nbbbb";
+        let (lo, hi) = window(hay, 5, 8, 0, 2);
+        assert_eq!(&hay[lo..hi], b"key = value");
+        let (lo, hi) = window(hay, 5, 8, 2, 2);
+        assert_eq!(&hay[lo..hi], b"aaaa\nkey = value");
+        let hay = b"x".repeat(1000);
+        assert_eq!(window(&hay, 500, 503, 10, 10), (490, 513));
+    }
+}

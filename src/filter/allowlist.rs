@@ -1,0 +1,100 @@
+//! Allowlists: by path glob, by regex on the secret, by stopword.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::Regex;
+
+/// A compiled allowlist (global, or one rule's).
+#[derive(Debug, Clone, Default)]
+pub struct Allowlist {
+    paths: Option<GlobSet>,
+    regexes: Vec<Regex>,
+    stopwords: Vec<String>,
+}
+
+impl Allowlist {
+    /// Compile an allowlist. Errors name the offending entry.
+    pub fn new(paths: &[String], regexes: &[String], stopwords: &[String]) -> Result<Self, String> {
+        let paths = if paths.is_empty() {
+            None
+        } else {
+            let mut b = GlobSetBuilder::new();
+            for p in paths {
+                let pat = p.trim_start_matches("./");
+                let glob = Glob::new(pat).map_err(|e| format!("invalid path glob {p:?}: {e}"))?;
+                b.add(glob);
+                // `dir/` or `dir` also means everything below it.
+                let dir = pat.trim_end_matches('/');
+                if !dir.contains('*') {
+                    b.add(Glob::new(&format!("{dir}/**")).map_err(|e| format!("{p:?}: {e}"))?);
+                }
+            }
+            Some(b.build().map_err(|e| format!("invalid path globs: {e}"))?)
+        };
+        let regexes = regexes
+            .iter()
+            .map(|r| {
+                regex::RegexBuilder::new(r)
+                    .size_limit(crate::rules::REGEX_SIZE_LIMIT)
+                    .build()
+                    .map_err(|e| {
+                        format!(
+                            "invalid regex {r:?}: {}",
+                            e.to_string().lines().last().unwrap_or("")
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Allowlist {
+            paths,
+            regexes,
+            stopwords: stopwords.iter().map(|s| s.to_lowercase()).collect(),
+        })
+    }
+
+    /// Whether the allowlist excludes this path.
+    pub fn allows_path(&self, path: &str) -> bool {
+        self.paths.as_ref().is_some_and(|g| g.is_match(path))
+    }
+
+    /// Whether the allowlist excludes this secret.
+    pub fn allows_secret(&self, secret: &str) -> bool {
+        self.regexes.iter().any(|r| r.is_match(secret)) || {
+            !self.stopwords.is_empty() && {
+                let lower = secret.to_lowercase();
+                self.stopwords.iter().any(|w| lower.contains(w.as_str()))
+            }
+        }
+    }
+
+    /// Whether the allowlist holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_none() && self.regexes.is_empty() && self.stopwords.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_regexes_stopwords() {
+        let a = Allowlist::new(
+            &["fixtures".into(), "**/*.snap".into()],
+            &["^AKIA.*TEST$".into()],
+            &["Dummy".into()],
+        )
+        .unwrap();
+        assert!(a.allows_path("fixtures/a/b.txt"));
+        assert!(a.allows_path("tests/x.snap"));
+        assert!(!a.allows_path("src/main.rs"));
+        assert!(a.allows_secret("AKIA1234TEST"));
+        assert!(a.allows_secret("xxdummyxx"));
+        assert!(!a.allows_secret("real"));
+    }
+
+    #[test]
+    fn bad_entries_are_errors() {
+        assert!(Allowlist::new(&["a[".into()], &[], &[]).is_err());
+        assert!(Allowlist::new(&[], &["(".into()], &[]).is_err());
+    }
+}

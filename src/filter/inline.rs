@@ -1,0 +1,100 @@
+//! Inline allow comments: `keyscan:allow` on the line of a finding
+//! suppresses it, `keyscan:allow RULE_ID` only that rule's. The markers of
+//! gitleaks and betterleaks (`gitleaks:allow`, `betterleaks:allow`) are
+//! honoured too, so teams can migrate without touching their code. The
+//! marker is found in any comment syntax because it is looked for as text
+//! anywhere on the line.
+
+use memchr::{memchr, memmem, memrchr};
+
+const MARKERS: &[&[u8]] = &[b"keyscan:allow", b"gitleaks:allow", b"betterleaks:allow"];
+
+/// The bytes of the line holding `offset` (without its line terminator).
+pub fn line_at(hay: &[u8], offset: usize) -> &[u8] {
+    let offset = offset.min(hay.len());
+    let start = memrchr(b'\n', &hay[..offset]).map_or(0, |i| i + 1);
+    let end = memchr(b'\n', &hay[offset..]).map_or(hay.len(), |i| offset + i);
+    let line = &hay[start..end];
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Whether `line` carries an allow marker that covers `rule_id`.
+pub fn line_allows(line: &[u8], rule_id: &str) -> bool {
+    for marker in MARKERS {
+        let mut from = 0;
+        while let Some(i) = memmem::find(&line[from..], marker) {
+            let after = &line[from + i + marker.len()..];
+            // `keyscan:allow` alone, or followed by a rule id.
+            let rest = after
+                .strip_prefix(b" ")
+                .or_else(|| after.strip_prefix(b"="))
+                .or_else(|| after.strip_prefix(b":"));
+            match rest {
+                Some(rest)
+                    if rest
+                        .first()
+                        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) =>
+                {
+                    let id_len = rest
+                        .iter()
+                        .position(|b| !(b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-'))
+                        .unwrap_or(rest.len());
+                    let ids = &rest[..id_len];
+                    if ids == rule_id.as_bytes() || !marker.starts_with(b"keyscan") {
+                        return true;
+                    }
+                }
+                _ => return true,
+            }
+            from += i + marker.len();
+        }
+    }
+    false
+}
+
+/// Whether a finding spanning `[start, end)` of `hay` is allowed inline: the
+/// marker may sit on the first or the last line of the secret.
+pub fn is_allowed(hay: &[u8], start: usize, end: usize, rule_id: &str) -> bool {
+    if memmem::find(hay, b":allow").is_none() {
+        return false;
+    }
+    line_allows(line_at(hay, start), rule_id)
+        || (end > start && line_allows(line_at(hay, end - 1), rule_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_in_comment_syntaxes() {
+        for line in [
+            "key = 'abc' # keyscan:allow",
+            "const k = 'abc'; // keyscan:allow",
+            "<!-- keyscan:allow --> abc",
+            "abc /* keyscan:allow */",
+            "-- keyscan:allow",
+            "k = 'abc' ; gitleaks:allow",
+            "k = 'abc' # betterleaks:allow",
+        ] {
+            assert!(line_allows(line.as_bytes(), "any-rule"), "{line}");
+        }
+    }
+
+    #[test]
+    fn rule_specific_marker() {
+        let l = b"k = 'abc' # keyscan:allow openai-project-key";
+        assert!(line_allows(l, "openai-project-key"));
+        assert!(!line_allows(l, "github-pat"));
+        assert!(line_allows(b"x # keyscan:allow, reviewed", "github-pat"));
+    }
+
+    #[test]
+    fn line_extraction() {
+        let hay = b"one\r\ntwo keyscan:allow\nthree";
+        assert_eq!(line_at(hay, 6), b"two keyscan:allow");
+        assert_eq!(line_at(hay, 0), b"one");
+        assert!(is_allowed(hay, 5, 8, "r"));
+        assert!(!is_allowed(hay, 0, 2, "r"));
+    }
+}

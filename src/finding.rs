@@ -1,0 +1,200 @@
+//! Findings: what a rule matched, where, and how to show it safely.
+//!
+//! A [`Finding`] keeps the secret in memory only; every output uses
+//! [`Finding::redacted`] unless the user asks for `--show-secrets`.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::rules::Severity;
+
+/// Commit metadata for findings that come from git history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitInfo {
+    /// Full 40-hex commit id.
+    pub commit: String,
+    /// Author name.
+    pub author: String,
+    /// Author email.
+    pub email: String,
+    /// Author date, RFC 3339.
+    pub date: String,
+    /// First line of the commit message.
+    pub summary: String,
+}
+
+/// One detected secret.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// Rule id.
+    pub rule_id: String,
+    /// Rule name.
+    pub rule_name: String,
+    /// Provider that issued the secret.
+    pub provider: String,
+    /// Severity of the leak.
+    pub severity: Severity,
+    /// Path relative to the scanned root (`/` separators).
+    pub path: String,
+    /// 1-based line of the first byte of the secret.
+    pub line: usize,
+    /// 1-based column (in characters) of the first byte of the secret.
+    pub column: usize,
+    /// 1-based line of the last byte of the secret.
+    pub end_line: usize,
+    /// 1-based column one past the last character of the secret.
+    pub end_column: usize,
+    /// Byte offset of the secret in the scanned blob.
+    pub offset: usize,
+    /// The secret itself (never printed unless asked).
+    pub secret: String,
+    /// The secret with its middle masked.
+    pub redacted: String,
+    /// Stable id: hash of rule id, path and secret.
+    pub fingerprint: String,
+    /// Shannon entropy of the secret, bits per byte.
+    pub entropy: f64,
+    /// What structural check the secret passed, if any.
+    pub verified: Option<String>,
+    /// Extra remarks (e.g. "decoded from base64").
+    pub notes: Vec<String>,
+    /// Git commit that introduced the secret (history scans).
+    pub commit: Option<CommitInfo>,
+}
+
+impl Finding {
+    /// Sort key that makes parallel scans print deterministically.
+    pub fn sort_key(&self) -> (&str, usize, usize, &str) {
+        (&self.path, self.line, self.column, &self.rule_id)
+    }
+}
+
+/// Compute the stable fingerprint of a finding: it depends only on the rule,
+/// the path and the secret, so it survives lines moving within the file.
+pub fn fingerprint(rule_id: &str, path: &str, secret: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(rule_id.as_bytes());
+    h.update([0]);
+    h.update(path.as_bytes());
+    h.update([0]);
+    h.update(secret);
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Mask a secret, keeping its recognisable prefix (`prefix_len` bytes, e.g.
+/// `sk-proj-`) and its last 2 characters. Never reveals more than a quarter
+/// of a secret's characters beyond the prefix, and never more than the
+/// prefix for secrets shorter than 12 characters.
+pub fn redact(secret: &str, prefix_len: usize) -> String {
+    // An armoured block (`-----BEGIN EC PRIVATE KEY-----`) keeps its header,
+    // which names the kind of key and is not secret.
+    if let Some(rest) = secret.strip_prefix("-----BEGIN") {
+        if let Some(end) = rest.find("-----") {
+            let header = &secret[..10 + end + 5];
+            return format!("{header}************{}", &secret[secret.len() - 2..]);
+        }
+    }
+    let chars: Vec<char> = secret.chars().filter(|c| !c.is_control()).collect();
+    let n = chars.len();
+    let mut prefix = secret[..prefix_len.min(secret.len())]
+        .chars()
+        .count()
+        .min(n);
+    if prefix == 0 {
+        prefix = (n / 8).min(4);
+    }
+    // A prefix must leave most of the secret hidden.
+    prefix = prefix.min(n / 2);
+    let tail = if n >= 12 { 2 } else { 0 };
+    let hidden = n.saturating_sub(prefix + tail);
+    let mut out: String = chars[..prefix].iter().collect();
+    out.extend(std::iter::repeat_n('*', hidden.clamp(1, 12)));
+    out.extend(&chars[n - tail..]);
+    out
+}
+
+/// Converts byte offsets to 1-based line and column numbers. Lines end at
+/// `\n`, `\r\n` or a lone `\r`; columns count characters, not bytes.
+pub struct Locator<'a> {
+    hay: &'a [u8],
+    /// Offset and line of the last position resolved (queries must not go backwards
+    /// for the fast path; going backwards restarts from 0).
+    pos: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'a> Locator<'a> {
+    /// A locator over `hay`.
+    pub fn new(hay: &'a [u8]) -> Self {
+        Locator {
+            hay,
+            pos: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    /// (line, column) of byte `offset`.
+    pub fn locate(&mut self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.hay.len());
+        if offset < self.pos {
+            self.pos = 0;
+            self.line = 1;
+            self.line_start = 0;
+        }
+        for i in memchr::memchr2_iter(b'\n', b'\r', &self.hay[self.pos..offset]) {
+            let i = self.pos + i;
+            // `\r\n` counts once, at the `\n`.
+            if self.hay[i] == b'\r' && self.hay.get(i + 1) == Some(&b'\n') {
+                continue;
+            }
+            self.line += 1;
+            self.line_start = i + 1;
+        }
+        self.pos = offset;
+        let col = 1 + self.hay[self.line_start..offset]
+            .iter()
+            .filter(|&&b| (b & 0xC0) != 0x80)
+            .count();
+        (self.line, col)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_is_stable_and_distinct() {
+        let a = fingerprint("r", "p", b"s");
+        assert_eq!(a, fingerprint("r", "p", b"s"));
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, fingerprint("r", "q", b"s"));
+        assert_ne!(a, fingerprint("r2", "p", b"s"));
+    }
+
+    #[test]
+    fn redaction_keeps_prefix_and_tail() {
+        let s = "sk-proj-Abcdefghijklmnopqrstuvwxyz0123456789";
+        let r = redact(s, 8);
+        assert!(r.starts_with("sk-proj-"));
+        assert!(r.ends_with("89"));
+        assert!(!r.contains("Abc"));
+        assert_eq!(redact("abc", 0), "***");
+        assert_eq!(redact("short-secr", 0), "s*********");
+    }
+
+    #[test]
+    fn locator_handles_crlf_and_cr() {
+        let text = b"a\r\nb\rc\nd\xc3\xa9x";
+        let mut l = Locator::new(text);
+        assert_eq!(l.locate(0), (1, 1));
+        assert_eq!(l.locate(3), (2, 1));
+        assert_eq!(l.locate(5), (3, 1));
+        assert_eq!(l.locate(7), (4, 1));
+        assert_eq!(l.locate(10), (4, 3));
+        assert_eq!(l.locate(2), (1, 3));
+    }
+}

@@ -1,0 +1,5 @@
+//! The `keyscan` binary: everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    keyscan::cli::main()
+}

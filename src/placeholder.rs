@@ -1,0 +1,135 @@
+//! One shared test for values that look like a key but are not one:
+//! documentation placeholders, templates, environment lookups, masked or
+//! truncated keys, and runs of repeated or sequential characters.
+//!
+//! Every rule's candidate secret passes through [`is_placeholder`]; rules do
+//! not carry their own copies of these patterns.
+
+/// Substrings (compared case-insensitively) that mark a value as a stand-in.
+const MARKERS: &[&[u8]] = &[
+    b"xxxx",
+    b"example",
+    b"placeholder",
+    b"your_",
+    b"your-",
+    b"yourkey",
+    b"yourapi",
+    b"yoursecret",
+    b"yourtoken",
+    b"redacted",
+    b"changeme",
+    b"change_me",
+    b"dummy",
+    b"sample",
+    b"insert",
+    b"replace",
+    b"...",
+    b"***",
+    b"\xe2\x80\xa6", // U+2026 ellipsis
+    b"${",
+    b"{{",
+    b"<",
+    b">",
+    b"%s",
+    b"getenv",
+    b"environ",
+    b"process.env",
+    b"secrets.",
+    b"not-a-real",
+    b"notareal",
+    b"abcdefgh",
+    b"12345678",
+];
+
+/// Whether the candidate secret is a placeholder rather than a key.
+///
+/// `body` is the part of the secret after any fixed prefix; repeated and
+/// sequential runs are looked for there, so a prefix like `sk-ant-api03-`
+/// does not count against the key.
+///
+/// Runs are not held against long secrets (over 256 bytes, e.g. a private
+/// key block): encoded binary structures legitimately contain them.
+pub fn is_placeholder(secret: &[u8], body: &[u8]) -> bool {
+    has_marker(secret) || (body.len() <= 256 && (has_run(body) || low_diversity(body)))
+}
+
+fn has_marker(secret: &[u8]) -> bool {
+    MARKERS.iter().any(|m| contains_ignore_case(secret, m))
+}
+
+fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
+    if needle.len() > hay.len() {
+        return false;
+    }
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// Six or more identical characters in a row, or eight or more characters
+/// in an ascending or descending sequence (`abcdefgh`, `98765432`).
+fn has_run(body: &[u8]) -> bool {
+    let (mut same, mut up, mut down) = (1, 1, 1);
+    for w in body.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        same = if a == b { same + 1 } else { 1 };
+        let alnum = a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric();
+        up = if alnum && b == a.wrapping_add(1) {
+            up + 1
+        } else {
+            1
+        };
+        down = if alnum && b == a.wrapping_sub(1) {
+            down + 1
+        } else {
+            1
+        };
+        if same >= 6 || up >= 8 || down >= 8 {
+            return true;
+        }
+    }
+    false
+}
+
+/// A long body written with very few distinct characters (e.g. `abababab…`).
+fn low_diversity(body: &[u8]) -> bool {
+    if body.len() < 16 {
+        return false;
+    }
+    let mut seen = [false; 256];
+    let mut distinct = 0;
+    for &b in body {
+        if !seen[b as usize] {
+            seen[b as usize] = true;
+            distinct += 1;
+        }
+    }
+    distinct * 4 < body.len().min(64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders() {
+        for p in [
+            &b"sk-xxxxxxxxxxxxxxxxxxxx"[..],
+            b"your-api-key-here",
+            b"${OPENAI_API_KEY}",
+            b"<KEY>",
+            b"AKIAIOSFODNN7EXAMPLE",
+            b"sk-abc123...",
+            b"process.env.OPENAI_API_KEY",
+        ] {
+            assert!(is_placeholder(p, p), "{}", String::from_utf8_lossy(p));
+        }
+    }
+
+    #[test]
+    fn runs_and_diversity() {
+        assert!(is_placeholder(b"k", b"aaaaaaQ9z"));
+        assert!(is_placeholder(b"k", b"Z0123456789"));
+        assert!(is_placeholder(b"k", b"abababababababababab"));
+        assert!(!is_placeholder(b"k", b"Qm3r8ZkT0vLw2XcN5bHy7PaJ4sEd6F"));
+    }
+}

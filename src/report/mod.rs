@@ -1,0 +1,124 @@
+//! Reporters: render findings and a summary. They never scan or read files.
+//!
+//! Every reporter shows [`Finding::redacted`] unless the report was built
+//! with `show_secrets`.
+
+pub mod json;
+pub mod text;
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::finding::Finding;
+use crate::rules::{RuleSet, Severity};
+use crate::source::StatsSnapshot;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Coloured text for people, grouped by file.
+    Text,
+    /// One JSON document: `{"version": 1, "findings": [...], "stats": {...}}`.
+    Json,
+    /// One JSON finding per line, nothing else.
+    Jsonl,
+}
+
+/// The summary every reporter may show.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Findings reported.
+    pub findings: usize,
+    /// Findings by severity.
+    pub by_severity: BTreeMap<Severity, usize>,
+    /// Distinct files with findings.
+    pub files_with_findings: usize,
+    /// Findings suppressed by inline comments, allowlists or a baseline.
+    pub suppressed: u64,
+    /// What was scanned and skipped.
+    #[serde(flatten)]
+    pub stats: StatsSnapshot,
+    /// Wall time in milliseconds.
+    pub elapsed_ms: u128,
+}
+
+impl Summary {
+    /// Build a summary of `findings`.
+    pub fn new(
+        findings: &[Finding],
+        stats: StatsSnapshot,
+        suppressed: u64,
+        elapsed: Duration,
+    ) -> Summary {
+        let mut by_severity = BTreeMap::new();
+        for s in Severity::ALL {
+            by_severity.insert(s, 0);
+        }
+        for f in findings {
+            *by_severity.entry(f.severity).or_default() += 1;
+        }
+        let mut files: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+        files.dedup();
+        Summary {
+            findings: findings.len(),
+            by_severity,
+            files_with_findings: files.len(),
+            suppressed,
+            stats,
+            elapsed_ms: elapsed.as_millis(),
+        }
+    }
+}
+
+/// Everything a reporter needs.
+pub struct Report<'a> {
+    /// Findings, sorted.
+    pub findings: &'a [Finding],
+    /// The summary.
+    pub summary: &'a Summary,
+    /// The rules (for names and remediation).
+    pub rules: &'a RuleSet,
+    /// Print secrets in full.
+    pub show_secrets: bool,
+    /// Use ANSI colours.
+    pub color: bool,
+}
+
+impl Report<'_> {
+    /// The secret as it may be shown: redacted unless `show_secrets`.
+    pub fn shown_secret<'f>(&self, f: &'f Finding) -> &'f str {
+        if self.show_secrets {
+            &f.secret
+        } else {
+            &f.redacted
+        }
+    }
+
+    /// Render in `format` to `out`.
+    pub fn write(&self, format: Format, out: &mut dyn Write) -> io::Result<()> {
+        match format {
+            Format::Text => text::write_findings(self, out),
+            Format::Json => json::write_json(self, out),
+            Format::Jsonl => json::write_jsonl(self, out),
+        }
+    }
+}
+
+/// Format a byte count for people.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}

@@ -1,0 +1,184 @@
+//! Text output for people: findings grouped by file, like ripgrep, and a
+//! one-paragraph summary.
+
+use std::io::{self, Write};
+
+use colored::Colorize;
+
+use super::{human_bytes, Report, Summary};
+use crate::rules::Severity;
+
+fn sev(s: Severity, color: bool) -> String {
+    let t = format!("{:<8}", s.as_str());
+    if !color {
+        return t;
+    }
+    match s {
+        Severity::Critical => t.red().bold().to_string(),
+        Severity::High => t.red().to_string(),
+        Severity::Medium => t.yellow().to_string(),
+        Severity::Low => t.blue().to_string(),
+    }
+}
+
+/// Findings grouped by file.
+pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let color = report.color;
+    let mut last_path: Option<&str> = None;
+    for f in report.findings {
+        if last_path != Some(f.path.as_str()) {
+            if last_path.is_some() {
+                writeln!(out)?;
+            }
+            let p = if color {
+                f.path.magenta().bold().to_string()
+            } else {
+                f.path.clone()
+            };
+            writeln!(out, "{p}")?;
+            last_path = Some(&f.path);
+        }
+        let pos = format!("{}:{}", f.line, f.column);
+        let pos_c = if color {
+            pos.green().to_string()
+        } else {
+            pos.clone()
+        };
+        let id = if color {
+            f.rule_id.cyan().to_string()
+        } else {
+            f.rule_id.clone()
+        };
+        let secret = report.shown_secret(f);
+        let secret = if report.show_secrets {
+            // A multi-line secret (a private key block) is shown on one line.
+            secret.replace('\n', "\\n").replace('\r', "\\r")
+        } else {
+            secret.to_string()
+        };
+        write!(
+            out,
+            "{pos_c}{pad}  {}  {id}  {}  {}",
+            sev(f.severity, color),
+            f.provider,
+            if color {
+                secret.bold().to_string()
+            } else {
+                secret
+            },
+            pad = " ".repeat(9usize.saturating_sub(pos.len())),
+        )?;
+        if let Some(v) = &f.verified {
+            write!(out, "  [{v}]")?;
+        }
+        for n in &f.notes {
+            write!(out, "  [{n}]")?;
+        }
+        writeln!(out)?;
+        if let Some(c) = &f.commit {
+            let short = &c.commit[..c.commit.len().min(12)];
+            writeln!(
+                out,
+                "{:11}commit {short} by {} <{}> on {}: {}",
+                "", c.author, c.email, c.date, c.summary
+            )?;
+        }
+        if let Some(rule) = report.rules.get(&f.rule_id) {
+            let hint = format!(
+                "{}: revoke and rotate it at {}",
+                rule.spec.name, rule.spec.remediation
+            );
+            let hint = if color {
+                hint.dimmed().to_string()
+            } else {
+                hint
+            };
+            writeln!(out, "{:11}{hint}", "")?;
+        }
+    }
+    Ok(())
+}
+
+/// The closing summary, one line (plus a warning line if files could not be read).
+pub fn write_summary(s: &Summary, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    let mut parts = Vec::new();
+    let sev_parts: Vec<String> = Severity::ALL
+        .iter()
+        .rev()
+        .filter_map(|sv| {
+            let n = s.by_severity.get(sv).copied().unwrap_or(0);
+            (n > 0).then(|| format!("{n} {sv}"))
+        })
+        .collect();
+    let head = if s.findings == 0 {
+        "no findings".to_string()
+    } else {
+        format!(
+            "{} finding{} ({}) in {} file{}",
+            s.findings,
+            plural(s.findings as u64),
+            sev_parts.join(", "),
+            s.files_with_findings,
+            plural(s.files_with_findings as u64)
+        )
+    };
+    let head = if color {
+        if s.findings == 0 {
+            head.green().bold().to_string()
+        } else {
+            head.red().bold().to_string()
+        }
+    } else {
+        head
+    };
+    parts.push(head);
+    parts.push(format!(
+        "{} file{} scanned ({})",
+        s.stats.files_scanned,
+        plural(s.stats.files_scanned),
+        human_bytes(s.stats.bytes_scanned)
+    ));
+    let k = &s.stats.skipped;
+    let reasons: Vec<String> = [
+        (k.too_large, "too large"),
+        (k.media, "media"),
+        (k.binary, "binary"),
+        (k.special, "special files"),
+        (k.symlink, "symlinks"),
+        (k.allowlisted, "allowlisted"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, why)| format!("{n} {why}"))
+    .collect();
+    if !reasons.is_empty() {
+        parts.push(format!("{} skipped ({})", k.total(), reasons.join(", ")));
+    }
+    if s.suppressed > 0 {
+        parts.push(format!("{} suppressed", s.suppressed));
+    }
+    parts.push(format!("{:.2} s", s.elapsed_ms as f64 / 1000.0));
+    writeln!(out, "keyscan: {}", parts.join("; "))?;
+    if s.stats.unreadable > 0 {
+        let msg = format!(
+            "keyscan: {} file{} or director{} could not be read (warnings above); the scan is incomplete",
+            s.stats.unreadable,
+            plural(s.stats.unreadable),
+            if s.stats.unreadable == 1 { "y" } else { "ies" }
+        );
+        writeln!(
+            out,
+            "{}",
+            if color { msg.yellow().to_string() } else { msg }
+        )?;
+    }
+    Ok(())
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

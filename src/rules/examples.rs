@@ -1,0 +1,91 @@
+//! Runs a rule's own examples through the real detector: each positive
+//! example must yield exactly one finding of the rule with exactly the
+//! expected secret, each negative none. The same code backs the rule-pack
+//! test and the loading of custom rules from configuration.
+
+use crate::detect::{Detector, Scratch};
+use crate::rules::{Rule, RuleSet};
+
+/// Check one rule's examples with a detector holding only that rule.
+pub fn check_rule(rule: &Rule) -> Result<(), String> {
+    let set = RuleSet::from_rules(vec![rule.clone()]).map_err(|e| e.to_string())?;
+    let det = Detector::new(set)?;
+    check_examples(&det, rule)
+}
+
+/// Check `rule`'s examples against `det` (which should contain the rule and
+/// may contain others, as in a real scan).
+pub fn check_examples(det: &Detector, rule: &Rule) -> Result<(), String> {
+    let id = rule.id();
+    let idx = det
+        .rules()
+        .index_of(id)
+        .ok_or_else(|| format!("rule `{id}` is not in the detector"))?;
+    if rule.spec.examples.is_empty() {
+        return Err("has no positive example".into());
+    }
+    let mut scratch = Scratch::default();
+    for (i, ex) in rule.spec.examples.iter().enumerate() {
+        if !rule
+            .keywords
+            .iter()
+            .any(|k| ex.text.to_lowercase().contains(k.as_str()))
+        {
+            return Err(format!(
+                "positive example {} contains none of the keywords {:?}, so the prefilter would hide it",
+                i + 1,
+                rule.keywords
+            ));
+        }
+        let mut out = Vec::new();
+        det.detect(ex.text.as_bytes(), &mut scratch, &mut out);
+        let mine: Vec<_> = out.iter().filter(|m| m.rule == idx).collect();
+        match mine.as_slice() {
+            [m] => {
+                let got = String::from_utf8_lossy(&ex.text.as_bytes()[m.start..m.end]);
+                if got != ex.secret {
+                    return Err(format!(
+                        "positive example {} yields secret {:?}, expected {:?}",
+                        i + 1,
+                        got,
+                        ex.secret
+                    ));
+                }
+            }
+            [] => {
+                let other: Vec<_> = out
+                    .iter()
+                    .map(|m| det.rules().rules()[m.rule].id().to_string())
+                    .collect();
+                return Err(format!(
+                    "positive example {} yields no finding{}",
+                    i + 1,
+                    if other.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (found by {other:?} instead)")
+                    }
+                ));
+            }
+            more => {
+                return Err(format!(
+                    "positive example {} yields {} findings, expected 1",
+                    i + 1,
+                    more.len()
+                ))
+            }
+        }
+    }
+    for (i, neg) in rule.spec.negatives.iter().enumerate() {
+        let mut out = Vec::new();
+        det.detect(neg.as_bytes(), &mut scratch, &mut out);
+        if let Some(m) = out.iter().find(|m| m.rule == idx) {
+            return Err(format!(
+                "negative example {} yields a finding: {:?}",
+                i + 1,
+                String::from_utf8_lossy(&neg.as_bytes()[m.start..m.end])
+            ));
+        }
+    }
+    Ok(())
+}

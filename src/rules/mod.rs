@@ -1,0 +1,414 @@
+//! Rules are data: TOML files under `rules/`, embedded at build time.
+//!
+//! This module owns the rule file syntax ([`RuleFile`], [`RuleSpec`]), its
+//! validation, and compilation into a [`RuleSet`] that the detector runs. It
+//! knows nothing about files, walking or output.
+
+pub mod check;
+pub mod examples;
+
+use std::fmt;
+
+use regex::bytes::{Regex, RegexBuilder};
+use serde::{Deserialize, Serialize};
+
+pub use check::Check;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
+}
+
+/// Upper bound on the compiled size of one rule's regex. A rule that needs
+/// more is rejected at load time with a clear error instead of making every
+/// scan slow (the `regex` crate is linear-time, this bounds the constant).
+pub const REGEX_SIZE_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Default number of bytes the detector looks at before and after a keyword
+/// hit. Rules that need a wider context (a PEM block, a key next to its
+/// endpoint) set `window_before` / `window_after`.
+pub const DEFAULT_WINDOW_BEFORE: usize = 256;
+/// See [`DEFAULT_WINDOW_BEFORE`].
+pub const DEFAULT_WINDOW_AFTER: usize = 512;
+
+/// How bad a leak of this kind of secret is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Test-mode keys and secrets with little reach.
+    Low,
+    /// Secrets with limited scope.
+    Medium,
+    /// Production credentials.
+    High,
+    /// Credentials that can run up bills or read data immediately.
+    Critical,
+}
+
+impl Severity {
+    /// All severities, lowest first.
+    pub const ALL: [Severity; 4] = [
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// Lower-case name, as used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One rule file: `[[rule]]` tables.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// The rules the file defines.
+    #[serde(rename = "rule")]
+    pub rules: Vec<RuleSpec>,
+}
+
+/// A positive example: `text` must yield exactly one finding of the rule,
+/// whose secret is `secret`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    /// Input text.
+    pub text: String,
+    /// The secret the rule must extract from `text`.
+    pub secret: String,
+}
+
+/// The serde form of one rule, as written in TOML.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Unique kebab-case id, e.g. `openai-project-key`.
+    pub id: String,
+    /// Human-readable name.
+    pub name: String,
+    /// The provider that issues the secret.
+    pub provider: String,
+    /// Severity of a leak.
+    pub severity: Severity,
+    /// Literals (matched case-insensitively) of which at least one must occur
+    /// near a match. They feed the Aho-Corasick prefilter.
+    pub keywords: Vec<String>,
+    /// The pattern, with a named group `secret` (or the whole match is the secret).
+    pub regex: String,
+    /// Minimum Shannon entropy (bits per byte) of the secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_entropy: Option<f64>,
+    /// A structural check the secret must pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<Check>,
+    /// Generic rules yield to a specific rule that matches the same place.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub generic: bool,
+    /// Where the key is revoked and rotated.
+    pub remediation: String,
+    /// What leaked and why it matters (defaults to a sentence built from the name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Bytes before a keyword hit the regex may look at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_before: Option<usize>,
+    /// Bytes after a keyword hit the regex may look at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_after: Option<usize>,
+    /// Positive examples.
+    #[serde(default)]
+    pub examples: Vec<Example>,
+    /// Negative examples: texts that must not yield a finding of this rule.
+    #[serde(default)]
+    pub negatives: Vec<String>,
+}
+
+/// A rule that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    /// The TOML did not parse or had unknown fields.
+    #[error("{file}: {message}")]
+    Syntax {
+        /// File name.
+        file: String,
+        /// Parser message (contains the line).
+        message: String,
+    },
+    /// A rule is invalid.
+    #[error("{file}: rule `{id}`: {message}")]
+    Invalid {
+        /// File name.
+        file: String,
+        /// Rule id.
+        id: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// The rule as written.
+    pub spec: RuleSpec,
+    /// The file it came from.
+    pub source: String,
+    /// Compiled pattern.
+    pub regex: Regex,
+    /// Index of the `secret` group, if the regex has one.
+    pub secret_group: Option<usize>,
+    /// Index of the `name` group (the variable a value is assigned to), if any.
+    pub name_group: Option<usize>,
+    /// Keywords, lower-cased.
+    pub keywords: Vec<String>,
+    /// Effective window before a keyword hit.
+    pub window_before: usize,
+    /// Effective window after a keyword hit.
+    pub window_after: usize,
+}
+
+impl Rule {
+    /// The rule id.
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+
+    /// A one-paragraph description of what leaked.
+    pub fn description(&self) -> String {
+        self.spec.description.clone().unwrap_or_else(|| {
+            format!(
+                "A {} was found. Anyone who can read this file can use it until it is revoked.",
+                self.spec.name
+            )
+        })
+    }
+
+    /// Compile a rule spec, validating its fields.
+    pub fn compile(spec: RuleSpec, source: &str) -> Result<Rule, RuleError> {
+        let invalid = |message: String| RuleError::Invalid {
+            file: source.to_string(),
+            id: spec.id.clone(),
+            message,
+        };
+        if !is_valid_id(&spec.id) {
+            return Err(invalid(
+                "id must be kebab-case ([a-z0-9-], 3 to 60 chars)".into(),
+            ));
+        }
+        for (field, value) in [
+            ("name", &spec.name),
+            ("provider", &spec.provider),
+            ("remediation", &spec.remediation),
+        ] {
+            if value.trim().is_empty() {
+                return Err(invalid(format!("`{field}` must not be empty")));
+            }
+        }
+        if spec.keywords.is_empty() {
+            return Err(invalid("`keywords` must list at least one literal".into()));
+        }
+        if let Some(k) = spec.keywords.iter().find(|k| k.len() < 2) {
+            return Err(invalid(format!(
+                "keyword {k:?} is too short to be selective (2 bytes at least)"
+            )));
+        }
+        if let Some(e) = spec.min_entropy {
+            if !(0.0..=8.0).contains(&e) {
+                return Err(invalid(format!("min_entropy {e} is outside 0..8")));
+            }
+        }
+        let regex = RegexBuilder::new(&spec.regex)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .dfa_size_limit(REGEX_SIZE_LIMIT)
+            .build()
+            .map_err(|e| invalid(format!("invalid regex: {}", one_line(&e.to_string()))))?;
+        let secret_group = regex.capture_names().position(|n| n == Some("secret"));
+        let name_group = regex.capture_names().position(|n| n == Some("name"));
+        if secret_group.is_none() {
+            return Err(invalid("regex needs a named group `secret`".into()));
+        }
+        if let Some(check) = &spec.check {
+            check.validate().map_err(invalid)?;
+        }
+        let keywords = spec.keywords.iter().map(|k| k.to_lowercase()).collect();
+        Ok(Rule {
+            window_before: spec.window_before.unwrap_or(DEFAULT_WINDOW_BEFORE),
+            window_after: spec.window_after.unwrap_or(DEFAULT_WINDOW_AFTER),
+            keywords,
+            secret_group,
+            name_group,
+            regex,
+            source: source.to_string(),
+            spec,
+        })
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn is_valid_id(id: &str) -> bool {
+    (3..=60).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+}
+
+/// Parse one rule file's text into specs.
+pub fn parse_rule_file(name: &str, text: &str) -> Result<Vec<RuleSpec>, RuleError> {
+    toml::from_str::<RuleFile>(text)
+        .map(|f| f.rules)
+        .map_err(|e| RuleError::Syntax {
+            file: name.to_string(),
+            message: one_line(&e.to_string()),
+        })
+}
+
+/// The set of rules a scan runs.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// The rules embedded in the binary.
+    pub fn builtin() -> Result<RuleSet, RuleError> {
+        let mut set = RuleSet::default();
+        for (name, text) in embedded::RULE_FILES {
+            for spec in parse_rule_file(name, text)? {
+                set.push(Rule::compile(spec, name)?)?;
+            }
+        }
+        Ok(set)
+    }
+
+    /// Names and texts of the embedded rule files.
+    pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
+        embedded::RULE_FILES
+    }
+
+    /// Build a set from rules already compiled.
+    pub fn from_rules(rules: Vec<Rule>) -> Result<RuleSet, RuleError> {
+        let mut set = RuleSet::default();
+        for r in rules {
+            set.push(r)?;
+        }
+        Ok(set)
+    }
+
+    /// Add a rule; ids must be unique.
+    pub fn push(&mut self, rule: Rule) -> Result<(), RuleError> {
+        if self.get(rule.id()).is_some() {
+            return Err(RuleError::Invalid {
+                file: rule.source.clone(),
+                id: rule.spec.id.clone(),
+                message: "duplicate rule id".into(),
+            });
+        }
+        self.rules.push(rule);
+        Ok(())
+    }
+
+    /// Remove the rules whose id is in `ids`; returns the ids that matched none.
+    pub fn disable<'a>(&mut self, ids: &'a [String]) -> Vec<&'a str> {
+        let unknown = ids
+            .iter()
+            .filter(|id| self.get(id).is_none())
+            .map(|s| s.as_str())
+            .collect();
+        self.rules.retain(|r| !ids.iter().any(|id| id == r.id()));
+        unknown
+    }
+
+    /// All rules, in load order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Mutable access, for per-rule overrides from configuration.
+    pub fn rules_mut(&mut self) -> &mut [Rule] {
+        &mut self.rules
+    }
+
+    /// Look a rule up by id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id() == id)
+    }
+
+    /// Index of a rule by id.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.rules.iter().position(|r| r.id() == id)
+    }
+
+    /// Number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_kebab_case() {
+        assert!(is_valid_id("openai-project-key"));
+        assert!(!is_valid_id("OpenAI"));
+        assert!(!is_valid_id("a_b"));
+        assert!(!is_valid_id("-ab"));
+    }
+
+    #[test]
+    fn malformed_rule_file_names_file_and_reason() {
+        let err = parse_rule_file("bad.toml", "[[rule]]\nid = 3\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("bad.toml: "), "{msg}");
+        assert!(msg.contains("line 2"), "{msg}");
+    }
+
+    #[test]
+    fn invalid_regex_is_reported_with_rule_id() {
+        let text = r#"
+[[rule]]
+id = "broken-rule"
+name = "Broken"
+provider = "Test"
+severity = "low"
+keywords = ["abc"]
+regex = '''abc(['''
+remediation = "https://example.invalid"
+"#;
+        let spec = parse_rule_file("broken.toml", text).unwrap().remove(0);
+        let err = Rule::compile(spec, "broken.toml").unwrap_err().to_string();
+        assert!(
+            err.starts_with("broken.toml: rule `broken-rule`: invalid regex"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn builtin_rules_load() {
+        let set = RuleSet::builtin().expect("built-in rules load");
+        assert!(set.len() >= 10);
+    }
+}

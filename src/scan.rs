@@ -1,0 +1,227 @@
+//! The scan pipeline: sources → detector → findings → filters.
+//!
+//! [`Engine`] owns the detector and the configuration. It turns each blob's
+//! raw matches into [`Finding`]s (locating them, redacting, fingerprinting)
+//! and applies the per-blob filters (inline allow comments, allowlists).
+//! It never prints: warnings go to an [`Events`] sink, results are returned.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::detect::{Detector, Match, Scratch};
+use crate::filter;
+use crate::finding::{self, Finding, Locator};
+use crate::source::fs::{self, Events, WalkOptions};
+use crate::source::{Stats, StatsSnapshot};
+
+/// Options that shape a scan (beyond the rule set and configuration).
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// How to walk file trees.
+    pub walk: WalkOptions,
+    /// Honour inline `keyscan:allow` comments.
+    pub inline_allow: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            walk: WalkOptions::default(),
+            inline_allow: true,
+        }
+    }
+}
+
+/// Findings plus the counters of the scan that produced them.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOutcome {
+    /// Findings, sorted by path, line, column and rule.
+    pub findings: Vec<Finding>,
+    /// What was scanned and skipped.
+    pub stats: StatsSnapshot,
+    /// Findings suppressed by inline comments or allowlists.
+    pub suppressed: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// The scanning engine.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    detector: Detector,
+    config: Config,
+    options: ScanOptions,
+}
+
+/// Per-thread state of a scan.
+pub struct Worker<'e> {
+    engine: &'e Engine,
+    scratch: Scratch,
+    matches: Vec<Match>,
+    /// Findings of this worker.
+    pub findings: Vec<Finding>,
+    /// Findings this worker suppressed.
+    pub suppressed: u64,
+}
+
+impl<'e> Worker<'e> {
+    /// Scan one blob, appending its findings to `self.findings`.
+    pub fn scan(&mut self, path: &str, bytes: &[u8]) -> usize {
+        self.matches.clear();
+        self.engine
+            .detector
+            .detect(bytes, &mut self.scratch, &mut self.matches);
+        if self.matches.is_empty() {
+            return 0;
+        }
+        let before = self.findings.len();
+        let rules = self.engine.detector.rules().rules();
+        let mut locator = Locator::new(bytes);
+        for m in &self.matches {
+            let rule = &rules[m.rule];
+            if self.engine.options.inline_allow
+                && filter::inline::is_allowed(bytes, m.start, m.end, rule.id())
+            {
+                self.suppressed += 1;
+                continue;
+            }
+            let raw = &bytes[m.start..m.end];
+            let secret = String::from_utf8_lossy(raw).into_owned();
+            if self.engine.config.allows(rule.id(), path, &secret) {
+                self.suppressed += 1;
+                continue;
+            }
+            let (line, column) = locator.locate(m.start);
+            let (end_line, end_column) = locator.locate(m.end);
+            let redacted = finding::redact(&secret, m.prefix_len);
+            self.findings.push(Finding {
+                rule_id: rule.spec.id.clone(),
+                rule_name: rule.spec.name.clone(),
+                provider: rule.spec.provider.clone(),
+                severity: rule.spec.severity,
+                path: path.to_string(),
+                line,
+                column,
+                end_line,
+                end_column,
+                offset: m.start,
+                fingerprint: finding::fingerprint(rule.id(), path, raw),
+                secret,
+                redacted,
+                entropy: m.entropy,
+                verified: if m.verified {
+                    rule.spec.check.as_ref().map(|c| c.describe())
+                } else {
+                    None
+                },
+                notes: Vec::new(),
+                commit: None,
+            });
+        }
+        self.findings.len() - before
+    }
+
+    /// Regex searches this worker has run (for tests and profiling).
+    pub fn regex_runs(&self) -> u64 {
+        self.scratch.regex_runs
+    }
+}
+
+impl Engine {
+    /// An engine over a detector and configuration.
+    pub fn new(detector: Detector, config: Config, options: ScanOptions) -> Engine {
+        Engine {
+            detector,
+            config,
+            options,
+        }
+    }
+
+    /// The detector.
+    pub fn detector(&self) -> &Detector {
+        &self.detector
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The scan options.
+    pub fn options(&self) -> &ScanOptions {
+        &self.options
+    }
+
+    /// A fresh per-thread worker.
+    pub fn worker(&self) -> Worker<'_> {
+        Worker {
+            engine: self,
+            scratch: Scratch::default(),
+            matches: Vec::new(),
+            findings: Vec::new(),
+            suppressed: 0,
+        }
+    }
+
+    /// Scan one in-memory blob (stdin, tests, fuzzing).
+    pub fn scan_bytes(&self, path: &str, bytes: &[u8]) -> Vec<Finding> {
+        let mut w = self.worker();
+        w.scan(path, bytes);
+        let mut f = w.findings;
+        finish(&mut f);
+        f
+    }
+
+    /// Scan file trees (or single files). `stats` is updated live so a
+    /// progress display can read it.
+    pub fn scan_paths(&self, roots: &[PathBuf], stats: &Stats, events: &dyn Events) -> ScanOutcome {
+        let start = Instant::now();
+        let shared: Mutex<(Vec<Finding>, u64)> = Mutex::new((Vec::new(), 0));
+        let skip_path = |p: &str| self.config.allowlist.allows_path(p);
+        fs::walk(roots, &self.options.walk, stats, events, &skip_path, || {
+            let mut sink = Flush {
+                worker: self.worker(),
+                shared: &shared,
+            };
+            move |blob: fs::FileBlob<'_>| {
+                let sink = &mut sink; // capture the whole `Flush`, so it flushes on drop
+                let n = sink.worker.scan(blob.path, blob.bytes);
+                if n > 0 {
+                    stats.findings.fetch_add(n as u64, Ordering::Relaxed);
+                }
+            }
+        });
+        let (mut findings, suppressed) = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+        finish(&mut findings);
+        ScanOutcome {
+            findings,
+            stats: stats.snapshot(),
+            suppressed,
+            elapsed: start.elapsed(),
+        }
+    }
+}
+
+/// Sort findings deterministically and drop repeats.
+pub fn finish(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    filter::dedup(findings);
+}
+
+/// Hands a worker's findings to the shared list when its thread ends, so
+/// that threads do not contend on a lock per finding.
+struct Flush<'e, 's> {
+    worker: Worker<'e>,
+    shared: &'s Mutex<(Vec<Finding>, u64)>,
+}
+
+impl Drop for Flush<'_, '_> {
+    fn drop(&mut self) {
+        let mut g = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        g.0.append(&mut self.worker.findings);
+        g.1 += self.worker.suppressed;
+    }
+}
