@@ -164,32 +164,7 @@ fn run_scan(args: &ScanArgs) -> Result<u8> {
     }
     let stderr_tty = io::stderr().is_terminal();
     let progress = progress::Progress::new(!args.quiet && stderr_tty);
-    let stats = std::sync::Arc::new(Stats::default());
-    let events = progress.events(args.quiet);
-
-    let (stdin_args, fs_args): (Vec<&PathBuf>, Vec<&PathBuf>) =
-        args.paths.iter().partition(|p| p.as_os_str() == "-");
-    let mut outcome = ScanOutcome::default();
-    if !fs_args.is_empty() {
-        let roots: Vec<PathBuf> = fs_args.into_iter().cloned().collect();
-        let ticker = progress.start(stats.clone());
-        outcome = engine.scan_paths(&roots, &stats, &events);
-        drop(ticker);
-    }
-    if !stdin_args.is_empty() {
-        let mut buf = Vec::new();
-        io::stdin()
-            .lock()
-            .read_to_end(&mut buf)
-            .context("reading standard input")?;
-        stats.scanned(buf.len(), crate::source::is_binary(&buf));
-        let mut w = engine.worker();
-        w.scan("<stdin>", &buf);
-        outcome.findings.append(&mut w.findings);
-        outcome.suppressed += w.suppressed;
-        scan::finish(&mut outcome.findings);
-        outcome.stats = stats.snapshot();
-    }
+    let outcome = collect(args, &engine, &progress)?;
     progress.finish();
 
     let summary = Summary::new(
@@ -233,6 +208,37 @@ fn run_scan(args: &ScanArgs) -> Result<u8> {
         outcome.stats.unreadable,
         args.exit_code,
     ))
+}
+
+/// Run the sources the arguments select and gather their findings
+/// (sorted, de-duplicated, with per-blob filters applied).
+fn collect(args: &ScanArgs, engine: &Engine, progress: &progress::Progress) -> Result<ScanOutcome> {
+    let stats = std::sync::Arc::new(Stats::default());
+    let events = progress.events(args.quiet);
+    let (stdin_args, fs_args): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        args.paths.iter().partition(|p| p.as_os_str() == "-");
+    let mut outcome = ScanOutcome::default();
+    if !fs_args.is_empty() {
+        let roots: Vec<PathBuf> = fs_args.into_iter().cloned().collect();
+        let ticker = progress.start(stats.clone());
+        outcome = engine.scan_paths(&roots, &stats, &events);
+        drop(ticker);
+    }
+    if !stdin_args.is_empty() {
+        let mut buf = Vec::new();
+        io::stdin()
+            .lock()
+            .read_to_end(&mut buf)
+            .context("reading standard input")?;
+        stats.scanned(buf.len(), crate::source::is_binary(&buf));
+        let mut w = engine.worker();
+        w.scan("<stdin>", &buf);
+        outcome.findings.append(&mut w.findings);
+        outcome.suppressed += w.suppressed;
+        scan::finish(&mut outcome.findings);
+        outcome.stats = stats.snapshot();
+    }
+    Ok(outcome)
 }
 
 /// Create (or truncate) a report file readable by its owner only.
