@@ -37,8 +37,20 @@ const MARKERS: &[&[u8]] = &[
     b"secrets.",
     b"not-a-real",
     b"notareal",
+    b"not_a_real",
     b"abcdefgh",
     b"12345678",
+    b"abc123",
+    b"fake",
+    b"mock",
+    b"lorem",
+    b"foobar",
+    b"qwerty",
+    b"testkey",
+    b"test-key",
+    b"test_key",
+    b"_here",
+    b"-here",
 ];
 
 /// Whether the candidate secret is a placeholder rather than a key.
@@ -65,14 +77,17 @@ fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
-/// Six or more identical characters in a row, or eight or more characters
-/// in an ascending or descending sequence (`abcdefgh`, `98765432`).
+/// Six or more identical letters or digits in a row, or eight or more
+/// letters or digits in an ascending or descending sequence (`abcdefgh`,
+/// `aBcDeFgH`, `98765432`). Runs of separators or spaces (indentation,
+/// `------` rulers inside a multi-part secret) are formatting, not key
+/// material, and do not count.
 fn has_run(body: &[u8]) -> bool {
     let (mut same, mut up, mut down) = (1, 1, 1);
     for w in body.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        same = if a == b { same + 1 } else { 1 };
+        let (a, b) = (w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase());
         let alnum = a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric();
+        same = if alnum && w[0] == w[1] { same + 1 } else { 1 };
         up = if alnum && b == a.wrapping_add(1) {
             up + 1
         } else {
@@ -131,5 +146,19 @@ mod tests {
         assert!(is_placeholder(b"k", b"Z0123456789"));
         assert!(is_placeholder(b"k", b"abababababababababab"));
         assert!(!is_placeholder(b"k", b"Qm3r8ZkT0vLw2XcN5bHy7PaJ4sEd6F"));
+        assert!(is_placeholder(b"k", b"aBcDeFgHiJ9k2L"));
+        // Indentation inside a multi-part secret is not a run.
+        assert!(!is_placeholder(b"k", b"Qm3r8ZkT\n        0vLw2XcN5b"));
+    }
+
+    #[test]
+    fn more_markers() {
+        for p in [
+            &b"sk-fake-key-for-tests-0000"[..],
+            b"gsk_your_key_here",
+            b"mock_token_value_Q9z",
+        ] {
+            assert!(is_placeholder(p, p), "{}", String::from_utf8_lossy(p));
+        }
     }
 }

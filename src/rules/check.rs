@@ -28,13 +28,40 @@ pub enum Check {
     /// last `_` mixes upper case, lower case and digits (or is long
     /// lower-case hex) and has high entropy.
     EnvKey,
+    /// The secret ends with this literal (e.g. Anthropic's `AA`).
+    EndsWith(String),
+    /// The secret is a JWT whose payload (decoded, whitespace removed)
+    /// contains every one of these literals, e.g. `"role":"service_role"`.
+    JwtPayload(Vec<String>),
+    /// A Discord bot token: its first segment is the base64 of the bot's
+    /// numeric user id (a 17 to 20 digit snowflake).
+    DiscordToken,
+    /// An AWS access key id, a secret access key, or both (a pair found
+    /// together is one secret): the id is base32 with a known type prefix,
+    /// the secret is 40 characters of base64 mixing upper and lower case.
+    AwsKey,
+    /// A URL with embedded credentials (`postgres://user:pass@host`): the
+    /// password is not a template, not the user name and not a well-known
+    /// default such as `password` or `postgres`.
+    UrlPassword,
+    /// A long-lived Amazon Bedrock API key: `ABSK` and the base64 of
+    /// `BedrockAPIKey-<id>:<secret>`.
+    BedrockKey,
+    /// The secret mixes upper-case and lower-case letters (random
+    /// alphanumeric keys do; hex digests and identifiers in one case don't).
+    MixedCase,
 }
 
 impl Check {
     /// Reject checks that cannot be applied.
     pub fn validate(&self) -> Result<(), String> {
         match self {
-            Check::Contains(s) if s.is_empty() => Err("check `contains` needs a literal".into()),
+            Check::Contains(s) | Check::EndsWith(s) if s.is_empty() => {
+                Err("check `contains` / `ends-with` needs a literal".into())
+            }
+            Check::JwtPayload(v) if v.is_empty() || v.iter().any(|s| s.is_empty()) => {
+                Err("check `jwt-payload` needs at least one non-empty literal".into())
+            }
             _ => Ok(()),
         }
     }
@@ -47,13 +74,30 @@ impl Check {
             Check::Jwt => jwt_ok(secret),
             Check::GenericSecret => generic_secret_ok(secret, None),
             Check::EnvKey => env_key_ok(secret),
+            Check::EndsWith(lit) => secret.ends_with(lit.as_bytes()),
+            Check::JwtPayload(lits) => jwt_payload_ok(secret, lits),
+            Check::DiscordToken => discord_token_ok(secret),
+            Check::AwsKey => aws_key_ok(secret),
+            Check::UrlPassword => url_password_ok(secret),
+            Check::BedrockKey => bedrock_key_ok(secret),
+            Check::MixedCase => {
+                secret.iter().any(u8::is_ascii_uppercase)
+                    && secret.iter().any(u8::is_ascii_lowercase)
+            }
         }
     }
 
     /// Whether passing the check says something about the key's structure
     /// (and so is reported as verified).
     pub fn is_structural(&self) -> bool {
-        !matches!(self, Check::GenericSecret | Check::EnvKey)
+        !matches!(
+            self,
+            Check::GenericSecret
+                | Check::EnvKey
+                | Check::AwsKey
+                | Check::UrlPassword
+                | Check::MixedCase
+        )
     }
 
     /// A short phrase saying what was verified.
@@ -62,7 +106,15 @@ impl Check {
             Check::Crc32Base62 => "CRC32 checksum verified".into(),
             Check::Contains(lit) => format!("format marker `{lit}` present"),
             Check::Jwt => "JWT structure verified".into(),
-            Check::GenericSecret | Check::EnvKey => "high-entropy value".into(),
+            Check::EndsWith(lit) => format!("format marker `{lit}` present"),
+            Check::JwtPayload(lits) => format!("JWT claims {} verified", lits.join(", ")),
+            Check::DiscordToken => "bot id segment decodes to a Discord snowflake".into(),
+            Check::BedrockKey => "decodes to a Bedrock API key credential".into(),
+            Check::GenericSecret
+            | Check::EnvKey
+            | Check::AwsKey
+            | Check::UrlPassword
+            | Check::MixedCase => "high-entropy value".into(),
         }
     }
 }
@@ -257,6 +309,220 @@ fn looks_like_file(s: &[u8]) -> bool {
     }
 }
 
+/// See [`Check::JwtPayload`].
+fn jwt_payload_ok(secret: &[u8], lits: &[String]) -> bool {
+    if !jwt_ok(secret) {
+        return false;
+    }
+    let Some(payload) = secret.split(|&b| b == b'.').nth(1) else {
+        return false;
+    };
+    let Some(decoded) = base64url_decode(payload) else {
+        return false;
+    };
+    let compact: Vec<u8> = decoded
+        .into_iter()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    lits.iter().all(|l| {
+        let l: Vec<u8> = l.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+        memchr::memmem::find(&compact, &l).is_some()
+    })
+}
+
+/// See [`Check::DiscordToken`].
+fn discord_token_ok(secret: &[u8]) -> bool {
+    let Some(first) = secret.split(|&b| b == b'.').next() else {
+        return false;
+    };
+    match base64url_decode(first) {
+        Some(id) => (17..=20).contains(&id.len()) && id.iter().all(u8::is_ascii_digit),
+        None => false,
+    }
+}
+
+/// Type prefixes of AWS access key ids (`A3T` is followed by one more
+/// character of any kind).
+const AWS_ID_PREFIXES: &[&[u8]] = &[b"AKIA", b"ASIA", b"ABIA", b"ACCA", b"A3T"];
+
+/// Find an AWS access key id in `s`: a type prefix and base32 up to 20
+/// characters, not inside a longer word.
+fn find_aws_id(s: &[u8]) -> Option<&[u8]> {
+    let word = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'+' | b'=');
+    (0..s.len().saturating_sub(19)).find_map(|i| {
+        let cand = &s[i..i + 20];
+        let prefixed = AWS_ID_PREFIXES.iter().any(|p| cand.starts_with(p));
+        let body_ok = cand[4..]
+            .iter()
+            .all(|&b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b));
+        let bounded = (i == 0 || !word(s[i - 1])) && s.get(i + 20).is_none_or(|&b| !word(b));
+        (prefixed && body_ok && bounded).then_some(cand)
+    })
+}
+
+/// Find a run of exactly 40 base64 characters (an AWS secret access key).
+fn find_aws_secret(s: &[u8]) -> Option<&[u8]> {
+    let b64 = |b: u8| b.is_ascii_alphanumeric() || b == b'/' || b == b'+';
+    let mut i = 0;
+    while i < s.len() {
+        if !b64(s[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < s.len() && b64(s[i]) {
+            i += 1;
+        }
+        if i - start == 40 && s.get(i) != Some(&b'=') {
+            return Some(&s[start..i]);
+        }
+    }
+    None
+}
+
+/// See [`Check::AwsKey`].
+fn aws_key_ok(secret: &[u8]) -> bool {
+    use crate::entropy::shannon;
+    let id = find_aws_id(secret);
+    let key = find_aws_secret(secret).filter(|k| Some(*k) != id);
+    if id.is_none() && key.is_none() {
+        return false;
+    }
+    let id_ok = id.is_none_or(|id| shannon(&id[4..]) >= 2.8);
+    let key_ok = key.is_none_or(|k| {
+        k.iter().any(u8::is_ascii_uppercase)
+            && k.iter().any(u8::is_ascii_lowercase)
+            && shannon(k) >= 4.2
+    });
+    id_ok && key_ok
+}
+
+/// Passwords that are defaults or documentation, never real secrets.
+const TRIVIAL_PASSWORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "changeme",
+    "change_me",
+    "admin",
+    "root",
+    "postgres",
+    "postgresql",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "mongodb",
+    "redis",
+    "rabbitmq",
+    "guest",
+    "test",
+    "testing",
+    "tester",
+    "user",
+    "username",
+    "default",
+    "demo",
+    "dev",
+    "development",
+    "local",
+    "docker",
+    "letmein",
+    "qwerty",
+    "1234",
+    "12345",
+    "123456",
+    "1234567",
+    "12345678",
+    "123456789",
+    "toor",
+    "mypassword",
+    "yourpassword",
+    "db_password",
+    "dbpassword",
+    "db_pass",
+    "dbpass",
+    "pw",
+    "pa55word",
+    "p@ssw0rd",
+    "p@ssword",
+    "passw0rd",
+    "password1",
+    "password123",
+    "secret123",
+    "example",
+    "sample",
+    "foo",
+    "bar",
+    "foobar",
+    "none",
+    "null",
+    "empty",
+    "airflow",
+    "keycloak",
+    "superset",
+    "sonar",
+    "gitlab",
+    "grafana",
+    "minio",
+    "minioadmin",
+    "django",
+    "rails",
+    "app",
+    "web",
+    "api",
+    "service",
+    "oracle",
+    "sa",
+];
+
+/// See [`Check::UrlPassword`].
+fn url_password_ok(secret: &[u8]) -> bool {
+    let s = String::from_utf8_lossy(secret);
+    let Some(rest) = s.split_once("://").map(|(_, r)| r) else {
+        return false;
+    };
+    let Some(at) = rest.rfind('@') else {
+        return false;
+    };
+    let Some((user, pass)) = rest[..at].split_once(':') else {
+        return false;
+    };
+    let host = rest[at + 1..].split(':').next().unwrap_or("");
+    let lower = pass.to_ascii_lowercase();
+    if pass.is_empty()
+        || pass == user
+        || host.is_empty()
+        || TRIVIAL_PASSWORDS.contains(&lower.as_str())
+        || pass.starts_with('$')
+        || pass.contains(['{', '}', '%', '$', '[', ']'])
+        || lower.starts_with("your")
+        || lower.contains("password")
+    {
+        return false;
+    }
+    // A short dictionary word (`hunter`, `letmein`) is a demo password;
+    // keep it only if it mixes kinds of characters.
+    let letters_only = pass.bytes().all(|b| b.is_ascii_lowercase());
+    !(letters_only && pass.len() < 12) && !pass.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// See [`Check::BedrockKey`].
+fn bedrock_key_ok(secret: &[u8]) -> bool {
+    let Some(body) = secret.strip_prefix(b"ABSK") else {
+        return false;
+    };
+    match base64url_decode(body) {
+        Some(d) => {
+            d.starts_with(b"BedrockAPIKey-")
+                && memchr::memchr(b':', &d).is_some()
+                && d.iter().all(|b| b.is_ascii_graphic())
+        }
+        None => false,
+    }
+}
+
 fn jwt_ok(secret: &[u8]) -> bool {
     let mut parts = secret.split(|&b| b == b'.');
     let Some(header) = parts.next() else {
@@ -326,6 +592,98 @@ mod tests {
         let c = Check::Contains("T3BlbkFJ".into());
         assert!(c.verify(b"sk-abcT3BlbkFJdef"));
         assert!(!c.verify(b"sk-abcdef"));
+    }
+
+    fn b64url(data: &[u8]) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut out = String::new();
+        for chunk in data.chunks(3) {
+            let n = chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b))
+                << (8 * (3 - chunk.len()));
+            for i in 0..=chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn jwt_payload_claims() {
+        let head = b64url(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let service = b64url(br#"{"iss":"supabase","ref":"abcdefghijklmnopqrst","role": "service_role","iat":1700000000}"#);
+        let anon = b64url(
+            br#"{"iss":"supabase","ref":"abcdefghijklmnopqrst","role":"anon","iat":1700000000}"#,
+        );
+        let c = Check::JwtPayload(vec![r#""role":"service_role""#.into()]);
+        assert!(c.verify(format!("{head}.{service}.c2lnbmF0dXJl").as_bytes()));
+        assert!(!c.verify(format!("{head}.{anon}.c2lnbmF0dXJl").as_bytes()));
+        assert!(!c.verify(b"abc.def.ghi"));
+    }
+
+    #[test]
+    fn discord_snowflake() {
+        let tok = format!(
+            "{}.GhJkLm.{}",
+            b64url(b"912345678901234567"),
+            "a".repeat(38)
+        );
+        assert!(Check::DiscordToken.verify(tok.as_bytes()));
+        let bad = format!("{}.GhJkLm.{}", b64url(b"not-a-snowflake!!"), "a".repeat(38));
+        assert!(!Check::DiscordToken.verify(bad.as_bytes()));
+    }
+
+    #[test]
+    fn aws_pairs_and_parts() {
+        let id = "AKIAQ3EGUTR5LKXMNB7Z";
+        let key = "k9Jd2Lq8Vz0Xw7Tn4Rb1Yc6Pm3Hs5Fg2Ea8Ud0Ow";
+        assert!(Check::AwsKey.verify(id.as_bytes()));
+        assert!(Check::AwsKey.verify(key.as_bytes()));
+        let pair = format!("{id}\naws_secret_access_key = {key}");
+        assert!(Check::AwsKey.verify(pair.as_bytes()));
+        // A 40-character hex digest is not a secret access key.
+        assert!(!Check::AwsKey.verify(b"da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+        let weak = format!("{id}\naws_secret_access_key = {}", "ab".repeat(20));
+        assert!(!Check::AwsKey.verify(weak.as_bytes()));
+    }
+
+    #[test]
+    fn url_passwords() {
+        assert!(Check::UrlPassword.verify(b"postgres://app:Xk29fj2LqP0z@db.internal:5432"));
+        for bad in [
+            &b"postgres://postgres:postgres@localhost"[..],
+            b"mysql://root:password@127.0.0.1",
+            b"postgres://user:${DB_PASSWORD}@db",
+            b"redis://default:secret@cache",
+            b"postgres://u:hunter@db",
+        ] {
+            assert!(
+                !Check::UrlPassword.verify(bad),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn bedrock_long_lived() {
+        let key = format!(
+            "ABSK{}",
+            b64url(b"BedrockAPIKey-abcd-at-123456789012:Zx8PqL2mN4vB7cR1tY6uW3eS9dF0gH5j")
+        );
+        assert!(Check::BedrockKey.verify(key.as_bytes()));
+        let bad = format!(
+            "ABSK{}",
+            b64url(b"SomethingElse-abcd-at-123456789012:Zx8PqL2mN4vB7cR1")
+        );
+        assert!(!Check::BedrockKey.verify(bad.as_bytes()));
+    }
+
+    #[test]
+    fn ends_with_and_mixed_case() {
+        assert!(Check::EndsWith("AA".into()).verify(b"sk-ant-xyzAA"));
+        assert!(!Check::EndsWith("AA".into()).verify(b"sk-ant-xyzAB"));
+        assert!(Check::MixedCase.verify(b"aB3"));
+        assert!(!Check::MixedCase.verify(b"deadbeef0123"));
     }
 
     #[test]
