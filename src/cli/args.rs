@@ -43,6 +43,33 @@ pub struct Cli {
 pub enum Command {
     /// List the built-in rules, or show one with its examples.
     Rules(RulesArgs),
+    /// Write the current findings as a baseline (to stdout, or --write-baseline FILE).
+    Baseline(BaselineArgs),
+    /// Install a git pre-commit hook that scans staged changes.
+    InstallHook(InstallHookArgs),
+}
+
+/// `keyscan baseline`.
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Report the entries of FILE that no longer match any finding, and print
+    /// the baseline without them.
+    #[arg(long, value_name = "FILE")]
+    pub prune: Option<PathBuf>,
+    /// Scan options.
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+/// `keyscan install-hook`.
+#[derive(Debug, Args)]
+pub struct InstallHookArgs {
+    /// Replace an existing pre-commit hook.
+    #[arg(long)]
+    pub force: bool,
+    /// The repository (default: the current directory).
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
 }
 
 /// `keyscan rules`.
@@ -133,6 +160,26 @@ pub struct ScanArgs {
     /// Exit code when there are findings.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=255))]
     pub exit_code: u8,
+
+    /// Only findings at or above this severity fail the run (all are reported).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<crate::rules::Severity>,
+
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Also write the findings of this scan as a baseline to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// SARIF: describe every rule, not only those that fired.
+    #[arg(long)]
+    pub sarif_all_rules: bool,
+
+    /// SARIF: the upload category (runAutomationDetails.id).
+    #[arg(long, value_name = "ID", default_value = "keyscan/")]
+    pub sarif_category: String,
 
     /// Configuration file (default: .keyscan.toml at the scanned root).
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]

@@ -4,6 +4,7 @@
 //! place, [`exit_code`].
 
 pub mod args;
+mod hook;
 mod progress;
 mod rules_cmd;
 
@@ -16,12 +17,14 @@ use anyhow::{anyhow, Context, Result};
 use clap::Parser;
 
 pub use args::Cli;
-use args::{ColorChoice, Command, ScanArgs};
+use args::{BaselineArgs, ColorChoice, Command, ScanArgs};
 
 use crate::config::{self, Config};
 use crate::detect::Detector;
+use crate::filter::baseline::Baseline;
+use crate::report::sarif::SarifOptions;
 use crate::report::{self, Format, Report, Summary};
-use crate::rules::RuleSet;
+use crate::rules::{RuleSet, Severity};
 use crate::scan::{self, Engine, ScanOptions, ScanOutcome};
 use crate::source::fs::WalkOptions;
 use crate::source::Stats;
@@ -69,6 +72,8 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Some(Command::Rules(args)) => rules_cmd::run(&args),
+        Some(Command::Baseline(args)) => run_baseline(&args),
+        Some(Command::InstallHook(args)) => hook::install(&args),
         None => run_scan(&cli.scan),
     }
 }
@@ -148,33 +153,71 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
     ))
 }
 
-fn run_scan(args: &ScanArgs) -> Result<u8> {
-    let engine = build_engine(args)?;
-    let format = match (args.format, engine.config().options.format.as_deref()) {
+/// The output format: `--format`, else the configuration's, else text.
+fn output_format(args: &ScanArgs, config: &Config) -> Result<Format> {
+    Ok(match (args.format, config.options.format.as_deref()) {
         (Some(f), _) => f,
-        (None, Some("json")) => Format::Json,
-        (None, Some("jsonl")) => Format::Jsonl,
-        (None, Some("text")) | (None, None) => Format::Text,
-        (None, Some(other)) => return Err(anyhow!("format {other:?} is not available yet")),
-    };
+        (None, None) => Format::Text,
+        (None, Some(name)) => <Format as clap::ValueEnum>::from_str(name, true)
+            .map_err(|_| anyhow!("options.format: unknown format {name:?}"))?,
+    })
+}
+
+/// Build the engine, check the paths, run the sources, apply the baseline.
+fn scan(args: &ScanArgs) -> Result<(Engine, ScanOutcome)> {
+    let engine = build_engine(args)?;
     for p in &args.paths {
         if p.as_os_str() != "-" && std::fs::symlink_metadata(p).is_err() {
             return Err(anyhow!("{}: no such file or directory", p.display()));
         }
     }
+    // Read the baseline before scanning, so a broken file fails fast.
+    let baseline = match &args.baseline {
+        Some(p) => Some(Baseline::load(p)?),
+        None => None,
+    };
     let stderr_tty = io::stderr().is_terminal();
     let progress = progress::Progress::new(!args.quiet && stderr_tty);
-    let outcome = collect(args, &engine, &progress)?;
+    let mut outcome = collect(args, &engine, &progress)?;
     progress.finish();
+    if let Some(b) = &baseline {
+        outcome.suppressed += b.filter(&mut outcome.findings);
+    }
+    if let Some(path) = &args.write_baseline {
+        let text = Baseline::from_findings(&outcome.findings).to_json();
+        let mut f =
+            create_private(path).with_context(|| format!("cannot write {}", path.display()))?;
+        f.write_all(text.as_bytes())?;
+    }
+    Ok((engine, outcome))
+}
 
+/// `file://` URI of the first directory root, for SARIF's `%SRCROOT%`.
+fn root_uri(args: &ScanArgs) -> Option<String> {
+    let root = args.paths.iter().find(|p| p.is_dir())?;
+    let abs = std::fs::canonicalize(root).ok()?;
+    let mut s = abs.to_string_lossy().replace('\\', "/");
+    if !s.ends_with('/') {
+        s.push('/');
+    }
+    if !s.starts_with('/') {
+        s.insert(0, '/');
+    }
+    Some(format!("file://{}", report::sarif::uri_encode(&s)))
+}
+
+fn run_scan(args: &ScanArgs) -> Result<u8> {
+    let (engine, outcome) = scan(args)?;
+    let format = output_format(args, engine.config())?;
     let summary = Summary::new(
         &outcome.findings,
         outcome.stats,
         outcome.suppressed,
         outcome.elapsed,
     );
+    let stderr_tty = io::stderr().is_terminal();
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
-    let color = use_color(args.color, to_terminal);
+    let color = format == Format::Text && use_color(args.color, to_terminal);
     colored::control::set_override(color);
     let report = Report {
         findings: &outcome.findings,
@@ -182,20 +225,31 @@ fn run_scan(args: &ScanArgs) -> Result<u8> {
         rules: engine.detector().rules(),
         show_secrets: args.show_secrets,
         color,
+        sarif: SarifOptions {
+            all_rules: args.sarif_all_rules,
+            category: Some(args.sarif_category.clone()),
+            root_uri: root_uri(args),
+            ..SarifOptions::default()
+        },
     };
-    match &args.output {
+    let notice = match &args.output {
         Some(path) => {
             let mut f =
                 create_private(path).with_context(|| format!("cannot write {}", path.display()))?;
-            report.write(format, &mut f)?;
+            let n = report.write(format, &mut f)?;
             f.flush()?;
+            n
         }
         None => {
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
-            report.write(format, &mut out)?;
+            let n = report.write(format, &mut out)?;
             out.flush()?;
+            n
         }
+    };
+    if let Some(n) = notice {
+        eprintln!("keyscan: warning: {n}");
     }
     if !args.quiet {
         let err_color = use_color(args.color, stderr_tty);
@@ -203,11 +257,67 @@ fn run_scan(args: &ScanArgs) -> Result<u8> {
         let mut err = io::stderr().lock();
         report::text::write_summary(&summary, err_color, &mut err)?;
     }
-    Ok(exit_code(
-        outcome.findings.len(),
-        outcome.stats.unreadable,
-        args.exit_code,
-    ))
+    let fail_on = args
+        .fail_on
+        .or(engine.config().options.fail_on)
+        .unwrap_or(Severity::Low);
+    let failing = outcome
+        .findings
+        .iter()
+        .filter(|f| f.severity >= fail_on)
+        .count();
+    Ok(exit_code(failing, outcome.stats.unreadable, args.exit_code))
+}
+
+/// `keyscan baseline`: print (or prune) a baseline.
+fn run_baseline(args: &BaselineArgs) -> Result<u8> {
+    let mut scan_args_baseline = None;
+    if let Some(p) = &args.prune {
+        scan_args_baseline = Some(Baseline::load(p)?);
+    }
+    if args.scan.baseline.is_some() {
+        return Err(anyhow!(
+            "keyscan baseline records every finding; use --prune FILE to update an existing baseline"
+        ));
+    }
+    let (_engine, outcome) = scan(&args.scan)?;
+    let text = match scan_args_baseline {
+        Some(old) => {
+            let (stale, pruned) = old.prune(&outcome.findings);
+            if !args.scan.quiet {
+                for e in &stale {
+                    eprintln!(
+                        "keyscan: stale baseline entry: {} {}:{} ({})",
+                        e.rule_id, e.path, e.line, e.fingerprint
+                    );
+                }
+                eprintln!(
+                    "keyscan: {} of {} baseline entries no longer match a finding",
+                    stale.len(),
+                    old.entries.len()
+                );
+            }
+            pruned.to_json()
+        }
+        None => Baseline::from_findings(&outcome.findings).to_json(),
+    };
+    if args.scan.write_baseline.is_none() {
+        let mut out = io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+    }
+    if !args.scan.quiet && args.prune.is_none() {
+        eprintln!(
+            "keyscan: baseline of {} finding{}",
+            outcome.findings.len(),
+            if outcome.findings.len() == 1 { "" } else { "s" }
+        );
+    }
+    Ok(if outcome.stats.unreadable > 0 {
+        EXIT_ERROR
+    } else {
+        EXIT_CLEAN
+    })
 }
 
 /// Run the sources the arguments select and gather their findings

@@ -5,6 +5,7 @@
 //! and de-duplication across blobs ([`dedup`]).
 
 pub mod allowlist;
+pub mod baseline;
 pub mod inline;
 
 use crate::finding::Finding;

@@ -3,7 +3,9 @@
 //! Every reporter shows [`Finding::redacted`] unless the report was built
 //! with `show_secrets`.
 
+pub mod gitlab;
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -25,6 +27,10 @@ pub enum Format {
     Json,
     /// One JSON finding per line, nothing else.
     Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitLab's secret-detection report.
+    Gitlab,
 }
 
 /// The summary every reporter may show.
@@ -85,6 +91,8 @@ pub struct Report<'a> {
     pub show_secrets: bool,
     /// Use ANSI colours.
     pub color: bool,
+    /// SARIF settings.
+    pub sarif: sarif::SarifOptions,
 }
 
 impl Report<'_> {
@@ -97,12 +105,15 @@ impl Report<'_> {
         }
     }
 
-    /// Render in `format` to `out`.
-    pub fn write(&self, format: Format, out: &mut dyn Write) -> io::Result<()> {
+    /// Render in `format` to `out`. Returns a notice for stderr, if any
+    /// (e.g. that SARIF results were truncated to fit upload limits).
+    pub fn write(&self, format: Format, out: &mut dyn Write) -> io::Result<Option<String>> {
         match format {
-            Format::Text => text::write_findings(self, out),
-            Format::Json => json::write_json(self, out),
-            Format::Jsonl => json::write_jsonl(self, out),
+            Format::Text => text::write_findings(self, out).map(|_| None),
+            Format::Json => json::write_json(self, out).map(|_| None),
+            Format::Jsonl => json::write_jsonl(self, out).map(|_| None),
+            Format::Sarif => sarif::write_sarif(self, &self.sarif, out),
+            Format::Gitlab => gitlab::write_gitlab(self, out).map(|_| None),
         }
     }
 }

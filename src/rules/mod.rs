@@ -31,7 +31,19 @@ pub const DEFAULT_WINDOW_BEFORE: usize = 256;
 pub const DEFAULT_WINDOW_AFTER: usize = 512;
 
 /// How bad a leak of this kind of secret is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Test-mode keys and secrets with little reach.
