@@ -21,6 +21,10 @@ pub struct CommitInfo {
     pub date: String,
     /// First line of the commit message.
     pub summary: String,
+    /// Whether the secret is still in HEAD's tree at this path.
+    pub in_head: bool,
+    /// Number of commits whose tree holds it at this path.
+    pub commits: usize,
 }
 
 /// One detected secret.

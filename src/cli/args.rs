@@ -192,4 +192,23 @@ pub struct ScanArgs {
     /// Ignore inline `keyscan:allow` comments (for audits).
     #[arg(long)]
     pub no_inline_allow: bool,
+
+    /// Scan the git history of the repository at PATH: every blob reachable
+    /// from any ref, each once, attributed to the commit that introduced it.
+    #[arg(long)]
+    pub history: bool,
+
+    /// Scan only what the commits since REF introduced (REF..HEAD).
+    #[arg(long, value_name = "REF", conflicts_with = "range")]
+    pub since: Option<String>,
+
+    /// Scan only what the commits in A..B introduced (CI on a pull request:
+    /// --range origin/main..HEAD).
+    #[arg(long, value_name = "A..B")]
+    pub range: Option<String>,
+
+    /// Scan what is staged in the index and not yet committed: findings on
+    /// added or changed lines only (for a pre-commit hook).
+    #[arg(long, conflicts_with_all = ["history", "since", "range"])]
+    pub staged: bool,
 }

@@ -126,6 +126,15 @@ fn load_config(args: &ScanArgs) -> Result<Config> {
 /// Build the engine for these arguments.
 pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
     let config = load_config(args)?;
+    if !args.quiet {
+        let name = config
+            .path
+            .as_ref()
+            .map_or_else(String::new, |p| format!("{}: ", p.display()));
+        for w in &config.warnings {
+            eprintln!("keyscan: warning: {name}{w}");
+        }
+    }
     let mut rules = RuleSet::builtin().map_err(|e| anyhow!("built-in rules: {e}"))?;
     config.apply(&mut rules)?;
     let detector = Detector::new(rules).map_err(|e| anyhow!(e))?;
@@ -327,6 +336,9 @@ fn collect(args: &ScanArgs, engine: &Engine, progress: &progress::Progress) -> R
     let events = progress.events(args.quiet);
     let (stdin_args, fs_args): (Vec<&PathBuf>, Vec<&PathBuf>) =
         args.paths.iter().partition(|p| p.as_os_str() == "-");
+    if args.history || args.since.is_some() || args.range.is_some() || args.staged {
+        return collect_git(args, engine, progress, &events, stats);
+    }
     let mut outcome = ScanOutcome::default();
     if !fs_args.is_empty() {
         let roots: Vec<PathBuf> = fs_args.into_iter().cloned().collect();
@@ -349,6 +361,42 @@ fn collect(args: &ScanArgs, engine: &Engine, progress: &progress::Progress) -> R
         outcome.stats = stats.snapshot();
     }
     Ok(outcome)
+}
+
+/// The git sources: `--history`, `--since`, `--range` and `--staged` scan
+/// the repository at the one PATH given (default `.`).
+fn collect_git(
+    args: &ScanArgs,
+    engine: &Engine,
+    progress: &progress::Progress,
+    events: &progress::Warnings,
+    stats: std::sync::Arc<Stats>,
+) -> Result<ScanOutcome> {
+    use crate::source::git::{self, Selection};
+    let [path] = args.paths.as_slice() else {
+        return Err(anyhow!("git scans take one repository PATH"));
+    };
+    if path.as_os_str() == "-" {
+        return Err(anyhow!("git scans read a repository, not standard input"));
+    }
+    if args.staged {
+        return Ok(crate::source::staged::scan_staged(
+            engine, path, &stats, events,
+        )?);
+    }
+    let selection = match (&args.since, &args.range) {
+        (Some(r), _) => Selection::Range {
+            from: r.clone(),
+            to: "HEAD".into(),
+        },
+        (None, Some(r)) => Selection::parse_range(r)?,
+        (None, None) => Selection::All,
+    };
+    let git_progress = std::sync::Arc::new(git::Progress::default());
+    let ticker = progress.start_git(stats.clone(), git_progress.clone());
+    let outcome = git::scan_history(engine, path, &selection, &stats, events, &git_progress);
+    drop(ticker);
+    Ok(outcome?)
 }
 
 /// Create (or truncate) a report file readable by its owner only.

@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::report::human_bytes;
 use crate::source::fs::Events;
+use crate::source::git::{Phase as GitPhase, Progress as GitProgress};
 use crate::source::Stats;
 
 /// Show the bar only for scans longer than this.
@@ -72,6 +73,15 @@ impl Progress {
 
     /// Start updating the bar from `stats` (after a short delay).
     pub fn start(&self, stats: Arc<Stats>) -> Option<Ticker> {
+        self.start_with(stats, None)
+    }
+
+    /// Start updating the bar for a git scan: its phase, then `stats`.
+    pub fn start_git(&self, stats: Arc<Stats>, git: Arc<GitProgress>) -> Option<Ticker> {
+        self.start_with(stats, Some(git))
+    }
+
+    fn start_with(&self, stats: Arc<Stats>, git: Option<Arc<GitProgress>>) -> Option<Ticker> {
         if !self.enabled {
             return None;
         }
@@ -91,8 +101,15 @@ impl Progress {
                     bar.set_draw_target(ProgressDrawTarget::stderr());
                 }
                 let s = &stats;
+                let phase = git.as_ref().map(|g| (g.phase(), g.message()));
+                if let Some((_, msg)) = phase.as_ref().filter(|(p, _)| *p != GitPhase::Blobs) {
+                    bar.set_message(msg.clone());
+                    bar.tick();
+                    continue;
+                }
+                let prefix = phase.map(|(_, m)| format!("{m}: ")).unwrap_or_default();
                 bar.set_message(format!(
-                    "{} files, {} scanned, {} findings",
+                    "{prefix}{} files, {} scanned, {} findings",
                     s.files_scanned.load(Ordering::Relaxed),
                     human_bytes(s.bytes_scanned.load(Ordering::Relaxed)),
                     s.findings.load(Ordering::Relaxed)

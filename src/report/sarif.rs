@@ -297,6 +297,8 @@ fn result(report: &Report<'_>, f: &Finding, rule_index: usize) -> SarifResult {
         properties.insert("email", serde_json::json!(c.email));
         properties.insert("date", serde_json::json!(c.date));
         properties.insert("summary", serde_json::json!(c.summary));
+        properties.insert("in_head", serde_json::json!(c.in_head));
+        properties.insert("commits", serde_json::json!(c.commits));
     }
     if f.verified.is_some() {
         properties.insert("verified", serde_json::json!(true));

@@ -82,6 +82,14 @@ pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
                 "{:11}commit {short} by {} <{}> on {}: {}",
                 "", c.author, c.email, c.date, c.summary
             )?;
+            writeln!(
+                out,
+                "{:11}{} in HEAD; in {} commit{}",
+                "",
+                if c.in_head { "still" } else { "no longer" },
+                c.commits,
+                if c.commits == 1 { "" } else { "s" }
+            )?;
         }
         if let Some(rule) = report.rules.get(&f.rule_id) {
             let hint = format!(

@@ -5,6 +5,8 @@
 //! its display path to a visitor, and count what they skip and why.
 
 pub mod fs;
+pub mod git;
+pub mod staged;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

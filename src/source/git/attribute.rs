@@ -1,0 +1,211 @@
+//! Attribution: which commit introduced a blob at a path, in how many
+//! commits' trees it appears, and whether HEAD still has it.
+//!
+//! Only blobs with findings ("targets") are attributed, so the work is one
+//! memoised pass over the tree index: each tree gets the list of (target,
+//! relative path) pairs below it, built from its children's lists; most
+//! lists are empty. Each commit, in topological order (parents first, older
+//! first among unrelated commits), then reads its root tree's list: the
+//! first commit to show a pair introduced it.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use super::graph::{Commits, FxMap, Index, Names, BLOB, ROOT};
+
+/// Relative paths as cons cells (name, rest), interned.
+#[derive(Default)]
+struct Rel {
+    map: FxMap<(u32, u32), u32>,
+    nodes: Vec<(u32, u32)>,
+}
+
+impl Rel {
+    fn intern(&mut self, name: u32, rest: u32) -> u32 {
+        *self.map.entry((name, rest)).or_insert_with(|| {
+            self.nodes.push((name, rest));
+            (self.nodes.len() - 1) as u32
+        })
+    }
+
+    fn render(&self, mut id: u32, names: &Names) -> String {
+        let mut out = Vec::new();
+        while id != ROOT {
+            let (name, rest) = self.nodes[id as usize];
+            if !out.is_empty() {
+                out.push(b'/');
+            }
+            out.extend_from_slice(names.get(name));
+            id = rest;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+}
+
+/// A blob with findings, at one path.
+#[derive(Debug, Clone)]
+pub(crate) struct Pair {
+    /// Dense blob id.
+    pub blob: u32,
+    /// Path in the commit's tree.
+    pub path: String,
+    /// The commit that introduced the blob at this path (index into
+    /// [`Commits`]), if any scanned commit has it.
+    pub commit: Option<u32>,
+    /// Position of that commit in the topological order (for choosing the
+    /// earliest of several pairs).
+    pub order: usize,
+    /// Number of scanned commits whose tree has the blob at this path.
+    pub commits: usize,
+    /// Whether HEAD's tree has the blob at this path.
+    pub in_head: bool,
+}
+
+struct Lists<'a> {
+    index: &'a Index,
+    target: &'a [bool],
+    memo: Vec<(u32, u32)>,
+    items: Vec<(u32, u32)>,
+    rel: Rel,
+}
+
+const TODO: (u32, u32) = (u32::MAX, 0);
+
+impl Lists<'_> {
+    /// (start, len) in `items` of the (blob, relative path) pairs below `t`.
+    fn of(&mut self, t: u32) -> (u32, u32) {
+        if self.memo[t as usize] != TODO {
+            return self.memo[t as usize];
+        }
+        let index = self.index;
+        let (edges, names) = index.entries(t);
+        for &e in edges {
+            if e & BLOB == 0 {
+                self.of(e);
+            }
+        }
+        let mut tmp: Vec<(u32, u32)> = Vec::new();
+        for (&e, &n) in edges.iter().zip(names) {
+            if e & BLOB != 0 {
+                let b = e & !BLOB;
+                if self.target[b as usize] {
+                    tmp.push((b, self.rel.intern(n, ROOT)));
+                }
+            } else {
+                let (s, l) = self.memo[e as usize];
+                for k in s..s + l {
+                    let (b, r) = self.items[k as usize];
+                    let r = self.rel.intern(n, r);
+                    tmp.push((b, r));
+                }
+            }
+        }
+        let span = (self.items.len() as u32, tmp.len() as u32);
+        self.items.extend(tmp);
+        self.memo[t as usize] = span;
+        span
+    }
+}
+
+/// Commits in topological order: parents before children, older first.
+pub(crate) fn topo_order(commits: &Commits) -> Vec<u32> {
+    let n = commits.ids.len();
+    let mut pending: Vec<u32> = commits.parents.iter().map(|p| p.len() as u32).collect();
+    let mut children: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for (c, ps) in commits.parents.iter().enumerate() {
+        for &p in ps {
+            children[p as usize].push(c as u32);
+        }
+    }
+    let mut heap: BinaryHeap<Reverse<(i64, u32)>> = (0..n as u32)
+        .filter(|&c| pending[c as usize] == 0)
+        .map(|c| Reverse((commits.times[c as usize], c)))
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    while let Some(Reverse((_, c))) = heap.pop() {
+        out.push(c);
+        for &ch in &children[c as usize] {
+            pending[ch as usize] -= 1;
+            if pending[ch as usize] == 0 {
+                heap.push(Reverse((commits.times[ch as usize], ch)));
+            }
+        }
+    }
+    out
+}
+
+/// Attribute the `targets` (dense blob ids with findings).
+pub(crate) fn attribute(
+    index: &Index,
+    commits: &Commits,
+    topo: &[u32],
+    head_tree: Option<u32>,
+    targets: &[u32],
+) -> Vec<Pair> {
+    let mut target = vec![false; index.blob_ids.len()];
+    for &b in targets {
+        target[b as usize] = true;
+    }
+    let mut lists = Lists {
+        index,
+        target: &target,
+        memo: vec![TODO; index.tree_ids.len()],
+        items: Vec::new(),
+        rel: Rel::default(),
+    };
+    // (blob, rel) → (commit, order, count, in_head)
+    let mut acc: FxMap<(u32, u32), (u32, usize, usize, bool)> = FxMap::default();
+    for (order, &c) in topo.iter().enumerate() {
+        let Some(&t) = index.tree_map.get(&commits.trees[c as usize]) else {
+            continue;
+        };
+        let (s, l) = lists.of(t);
+        for k in s..s + l {
+            let key = lists.items[k as usize];
+            acc.entry(key).or_insert((c, order, 0, false)).2 += 1;
+        }
+    }
+    if let Some(t) = head_tree {
+        let (s, l) = lists.of(t);
+        for k in s..s + l {
+            let key = lists.items[k as usize];
+            if let Some(a) = acc.get_mut(&key) {
+                a.3 = true;
+            }
+        }
+    }
+    let mut seen = vec![false; index.blob_ids.len()];
+    let mut out: Vec<Pair> = acc
+        .into_iter()
+        .map(|((blob, rel), (c, order, count, in_head))| {
+            seen[blob as usize] = true;
+            Pair {
+                blob,
+                path: lists.rel.render(rel, &index.names),
+                commit: Some(c),
+                order,
+                commits: count,
+                in_head,
+            }
+        })
+        .collect();
+    // Targets no scanned commit shows (a tag pointing at a tree or a blob):
+    // reported at the first path they were met at, without a commit.
+    for &b in targets {
+        if !seen[b as usize] {
+            seen[b as usize] = true;
+            out.push(Pair {
+                blob: b,
+                path: index
+                    .paths
+                    .render(index.blob_path[b as usize], &index.names),
+                commit: None,
+                order: usize::MAX,
+                commits: 0,
+                in_head: false,
+            });
+        }
+    }
+    out.sort_by(|a, b| (a.blob, &a.path).cmp(&(b.blob, &b.path)));
+    out
+}

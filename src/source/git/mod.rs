@@ -1,0 +1,640 @@
+//! The git history source: every blob reachable from every ref (or from the
+//! commits of a range), each scanned once, each finding attributed to the
+//! commit that introduced it.
+//!
+//! Phases, each with its own progress counter:
+//! 1. *walking commits*: from every ref (branches, tags, remotes, stash and
+//!    HEAD), or from the tip of a range minus its excluded side;
+//! 2. *indexing trees*: every distinct tree is decoded once, in parallel,
+//!    into a compact index with dense ids for trees and blobs;
+//! 3. *scanning blobs*: every distinct blob once, in parallel, in pack order;
+//! 4. *attributing*: only for blobs with findings (see [`attribute`]).
+//!
+//! Uses gix (gitoxide): pure Rust, with thread-local repository handles that
+//! scale across workers (git2 serialises on global locks). Sources never
+//! print: warnings go to [`Events`], errors are returned.
+
+mod attribute;
+mod blobs;
+mod graph;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::time::Instant;
+
+use gix::objs::{Find, FindHeader};
+use gix::ObjectId;
+
+use crate::finding::{self, CommitInfo, Finding};
+use crate::scan::{self, Engine, ScanOutcome};
+use crate::source::fs::Events;
+use crate::source::{Skip, Stats, MEDIA_EXTENSIONS};
+use graph::{Index, Missing, Pass};
+
+/// Which commits to scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Every commit reachable from any ref, plus unreachable loose blobs.
+    All,
+    /// Commits reachable from `to` and not from `from` (`from..to`): only
+    /// the blobs they introduced.
+    Range {
+        /// Excluded side (a revision).
+        from: String,
+        /// Included side (a revision).
+        to: String,
+    },
+}
+
+impl Selection {
+    /// Parse `A..B` (either side may be empty, meaning HEAD).
+    pub fn parse_range(spec: &str) -> Result<Selection, Error> {
+        if spec.contains("...") {
+            return Err(Error::Revision {
+                spec: spec.to_string(),
+                reason: "symmetric differences (A...B) are not supported; use A..B".into(),
+            });
+        }
+        let Some((a, b)) = spec.split_once("..") else {
+            return Err(Error::Revision {
+                spec: spec.to_string(),
+                reason: "expected a range A..B".into(),
+            });
+        };
+        let side = |s: &str| {
+            if s.is_empty() {
+                "HEAD".to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        Ok(Selection::Range {
+            from: side(a),
+            to: side(b),
+        })
+    }
+}
+
+/// Errors that stop a history scan (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The path is not in a git repository.
+    #[error("{path}: not a git repository ({reason})")]
+    NotARepository {
+        /// The path given.
+        path: PathBuf,
+        /// Why gix refused it.
+        reason: String,
+    },
+    /// A revision could not be resolved.
+    #[error("cannot resolve {spec:?}: {reason}")]
+    Revision {
+        /// The revision or range.
+        spec: String,
+        /// Why.
+        reason: String,
+    },
+    /// The repository could not be read.
+    #[error("{0}")]
+    Repository(String),
+}
+
+/// Phases of a git scan, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Phase {
+    /// Opening the repository and reading refs.
+    Opening = 0,
+    /// Walking commits.
+    Commits = 1,
+    /// Decoding and indexing trees.
+    Trees = 2,
+    /// Scanning blobs.
+    Blobs = 3,
+    /// Attributing findings to commits.
+    Attributing = 4,
+}
+
+/// Live progress of a git scan, read by the CLI's progress bar.
+#[derive(Debug, Default)]
+pub struct Progress {
+    phase: AtomicU8,
+    /// Items done in the current phase.
+    pub done: AtomicU64,
+    /// Items in the current phase (0 if unknown).
+    pub total: AtomicU64,
+}
+
+impl Progress {
+    fn enter(&self, phase: Phase, total: u64) {
+        self.done.store(0, Ordering::Relaxed);
+        self.total.store(total, Ordering::Relaxed);
+        self.phase.store(phase as u8, Ordering::Relaxed);
+    }
+
+    /// The current phase.
+    pub fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::Relaxed) {
+            1 => Phase::Commits,
+            2 => Phase::Trees,
+            3 => Phase::Blobs,
+            4 => Phase::Attributing,
+            _ => Phase::Opening,
+        }
+    }
+
+    /// One line for a progress display, e.g. `scanning blobs 1200/5000`.
+    pub fn message(&self) -> String {
+        let done = self.done.load(Ordering::Relaxed);
+        let total = self.total.load(Ordering::Relaxed);
+        let what = match self.phase() {
+            Phase::Opening => return "opening repository".to_string(),
+            Phase::Commits => "walking commits",
+            Phase::Trees => "indexing trees",
+            Phase::Blobs => "scanning blobs",
+            Phase::Attributing => return "attributing findings".to_string(),
+        };
+        if total > 0 {
+            format!("{what} {done}/{total}")
+        } else {
+            format!("{what} {done}")
+        }
+    }
+}
+
+/// Open the repository at (or above) `path`.
+pub(crate) fn open(path: &Path) -> Result<gix::ThreadSafeRepository, Error> {
+    if !path.exists() {
+        return Err(Error::NotARepository {
+            path: path.to_path_buf(),
+            reason: "no such file or directory".into(),
+        });
+    }
+    gix::discover(path)
+        .map(|r| r.into_sync())
+        .map_err(|e| Error::NotARepository {
+            path: path.to_path_buf(),
+            reason: one_line(&e.to_string()),
+        })
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// What the refs point at, peeled.
+#[derive(Default)]
+struct Tips {
+    commits: Vec<ObjectId>,
+    trees: Vec<ObjectId>,
+    blobs: Vec<ObjectId>,
+}
+
+fn ref_tips(repo: &gix::Repository, events: &dyn Events) -> Result<Tips, Error> {
+    let mut ids: Vec<ObjectId> = Vec::new();
+    if let Ok(id) = repo.head_id() {
+        ids.push(id.detach());
+    }
+    let platform = repo
+        .references()
+        .map_err(|e| Error::Repository(format!("cannot read refs: {e}")))?;
+    let all = platform
+        .all()
+        .map_err(|e| Error::Repository(format!("cannot read refs: {e}")))?;
+    for r in all {
+        let mut r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                events.warning(format!(
+                    "skipping an unreadable ref: {}",
+                    one_line(&e.to_string())
+                ));
+                continue;
+            }
+        };
+        match r.peel_to_id() {
+            Ok(id) => ids.push(id.detach()),
+            Err(e) => events.warning(format!(
+                "{}: cannot be resolved: {}",
+                r.name().as_bstr(),
+                one_line(&e.to_string())
+            )),
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    let mut tips = Tips::default();
+    for id in ids {
+        match repo.objects.try_header(&id) {
+            Ok(Some(h)) => match h.kind {
+                gix::objs::Kind::Commit => tips.commits.push(id),
+                gix::objs::Kind::Tree => tips.trees.push(id),
+                gix::objs::Kind::Blob => tips.blobs.push(id),
+                gix::objs::Kind::Tag => {}
+            },
+            _ => events.warning(format!("a ref points at missing object {id}")),
+        }
+    }
+    Ok(tips)
+}
+
+fn resolve(repo: &gix::Repository, spec: &str) -> Result<ObjectId, Error> {
+    let id = repo
+        .rev_parse_single(spec)
+        .map_err(|e| Error::Revision {
+            spec: spec.to_string(),
+            reason: one_line(&e.to_string()),
+        })?
+        .detach();
+    // Peel annotated tags to their commit.
+    let obj = repo.find_object(id).map_err(|e| Error::Revision {
+        spec: spec.to_string(),
+        reason: one_line(&e.to_string()),
+    })?;
+    let commit = obj.peel_to_commit().map_err(|e| Error::Revision {
+        spec: spec.to_string(),
+        reason: one_line(&e.to_string()),
+    })?;
+    Ok(commit.id)
+}
+
+/// Scan the history of the repository at `path`.
+pub fn scan_history(
+    engine: &Engine,
+    path: &Path,
+    selection: &Selection,
+    stats: &Stats,
+    events: &dyn Events,
+    progress: &Progress,
+) -> Result<ScanOutcome, Error> {
+    let start = Instant::now();
+    progress.enter(Phase::Opening, 0);
+    let sync = open(path)?;
+    let repo = sync.to_thread_local();
+    let threads = match engine.options().walk.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+
+    let shallow: gix::hashtable::HashSet<ObjectId> = match repo.shallow_commits() {
+        Ok(Some(c)) => c.iter().copied().collect(),
+        _ => Default::default(),
+    };
+    if !shallow.is_empty() {
+        events.warning(format!(
+            "{}: shallow clone: history beyond its {} boundary commit{} is not in the repository and was not scanned",
+            path.display(),
+            shallow.len(),
+            if shallow.len() == 1 { "" } else { "s" }
+        ));
+    }
+
+    let mut missing: Vec<Missing> = Vec::new();
+    let (tips, stop) = match selection {
+        Selection::All => (ref_tips(&repo, events)?, Default::default()),
+        Selection::Range { from, to } => {
+            let a = resolve(&repo, from)?;
+            let b = resolve(&repo, to)?;
+            let stop = graph::reachable_commits(&repo, &[a], &shallow);
+            (
+                Tips {
+                    commits: vec![b],
+                    ..Default::default()
+                },
+                stop,
+            )
+        }
+    };
+
+    progress.enter(Phase::Commits, 0);
+    let commits = graph::walk_commits(
+        &repo,
+        &tips.commits,
+        &stop,
+        &shallow,
+        progress,
+        &mut missing,
+    );
+
+    // Trees: boundaries (known content), then the scanned commits, then
+    // HEAD's tree for `in_head` if no scanned commit has it.
+    progress.enter(Phase::Trees, 0);
+    let mut index = Index::default();
+    let mut buf = Vec::new();
+    let base_roots: Vec<u32> = commits
+        .boundary
+        .iter()
+        .filter_map(|c| commit_tree(&repo, c, &mut buf))
+        .map(|t| index.tree(t, graph::ROOT))
+        .collect();
+    index.walk(
+        &sync,
+        &base_roots,
+        Pass::Base,
+        threads,
+        progress,
+        &mut missing,
+    );
+    let mut scan_roots: Vec<u32> = commits
+        .trees
+        .iter()
+        .map(|t| index.tree(*t, graph::ROOT))
+        .collect();
+    scan_roots.extend(tips.trees.iter().map(|t| index.tree(*t, graph::ROOT)));
+    index.walk(
+        &sync,
+        &scan_roots,
+        Pass::Scan,
+        threads,
+        progress,
+        &mut missing,
+    );
+    let head_tree = repo
+        .head_tree_id()
+        .ok()
+        .map(|t| index.tree(t.detach(), graph::ROOT));
+    if let Some(t) = head_tree {
+        index.walk(&sync, &[t], Pass::Index, threads, progress, &mut missing);
+    }
+
+    // Blobs: those the scanned trees introduced, blobs refs point at, and
+    // (for whole-history scans) loose blobs no commit reaches.
+    let mut jobs: Vec<blobs::Job> = Vec::new();
+    let allowlist = &engine.config().allowlist;
+    for &b in &index.to_scan {
+        let p = index.blob_path[b as usize];
+        if is_media_name(&index, p) {
+            stats.skip(Skip::Media);
+            continue;
+        }
+        if allowlist.allows_path(&index.paths.render(p, &index.names)) {
+            stats.skip(Skip::Allowlisted);
+            continue;
+        }
+        jobs.push(blobs::Job {
+            blob: b,
+            id: index.blob_ids[b as usize],
+        });
+    }
+    let mut unreachable: Vec<u32> = Vec::new();
+    if *selection == Selection::All {
+        let mut extra: Vec<ObjectId> = tips.blobs.clone();
+        extra.extend(loose_unreachable(&repo, &index, &commits));
+        for id in extra {
+            if index.blob_map.contains_key(&id) {
+                continue;
+            }
+            let b = index.add_blob(&id, graph::ROOT);
+            unreachable.push(b);
+            jobs.push(blobs::Job { blob: b, id });
+        }
+    }
+    progress.enter(Phase::Blobs, jobs.len() as u64);
+    let scanned = blobs::scan(&sync, engine, jobs, threads, stats, progress);
+    missing.extend(scanned.missing);
+
+    progress.enter(Phase::Attributing, 0);
+    let mut targets: Vec<u32> = scanned.findings.iter().map(|(b, _)| *b).collect();
+    targets.sort_unstable();
+    targets.dedup();
+    let topo = attribute::topo_order(&commits);
+    let mut pairs = attribute::attribute(&index, &commits, &topo, head_tree, &targets);
+    for p in &mut pairs {
+        if p.commit.is_none() && unreachable.binary_search(&p.blob).is_ok() {
+            p.path = format!("(unreachable blob {})", index.blob_ids[p.blob as usize]);
+        }
+    }
+
+    let mut suppressed = scanned.suppressed;
+    let findings = place(
+        engine,
+        &repo,
+        &commits,
+        scanned.findings,
+        &pairs,
+        &mut suppressed,
+    );
+
+    report_missing(&missing, stats, events);
+    if index.submodules > 0 {
+        events.warning(format!(
+            "{} submodule entr{} (gitlinks) in history were not descended; scan those repositories separately",
+            index.submodules,
+            if index.submodules == 1 { "y" } else { "ies" }
+        ));
+    }
+    Ok(ScanOutcome {
+        findings,
+        stats: stats.snapshot(),
+        suppressed,
+        elapsed: start.elapsed(),
+    })
+}
+
+fn commit_tree(repo: &gix::Repository, id: &ObjectId, buf: &mut Vec<u8>) -> Option<ObjectId> {
+    let data = repo.objects.try_find(id, buf).ok()??;
+    gix::objs::CommitRefIter::from_bytes(data.data, repo.object_hash())
+        .tree_id()
+        .ok()
+}
+
+fn is_media_name(index: &Index, path: u32) -> bool {
+    if path == graph::ROOT {
+        return false;
+    }
+    let name = index.names.get(index.paths_name(path));
+    let Some(dot) = name.iter().rposition(|&c| c == b'.') else {
+        return false;
+    };
+    let ext = &name[dot + 1..];
+    MEDIA_EXTENSIONS
+        .iter()
+        .any(|m| m.as_bytes().eq_ignore_ascii_case(ext))
+}
+
+/// Loose blobs that no walked tree names (dropped `git add`s, amended or
+/// reset work): scanned without commit metadata.
+fn loose_unreachable(
+    repo: &gix::Repository,
+    index: &Index,
+    commits: &graph::Commits,
+) -> Vec<ObjectId> {
+    let dir = repo.common_dir().join("objects");
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return out;
+    };
+    for sub in rd.flatten() {
+        let name = sub.file_name();
+        let Some(prefix) = name.to_str().filter(|n| n.len() == 2) else {
+            continue;
+        };
+        let Ok(files) = std::fs::read_dir(sub.path()) else {
+            continue;
+        };
+        for f in files.flatten() {
+            let rest = f.file_name();
+            let Some(rest) = rest.to_str() else { continue };
+            let Ok(id) = ObjectId::from_hex(format!("{prefix}{rest}").as_bytes()) else {
+                continue;
+            };
+            if index.blob_map.contains_key(&id)
+                || index.tree_map.contains_key(&id)
+                || commits.map.contains_key(&id)
+            {
+                continue;
+            }
+            if let Ok(Some(h)) = repo.objects.try_header(&id) {
+                if h.kind == gix::objs::Kind::Blob {
+                    out.push(id);
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn report_missing(missing: &[Missing], stats: &Stats, events: &dyn Events) {
+    const SHOWN: usize = 10;
+    for m in missing.iter().take(SHOWN) {
+        events.warning(format!(
+            "{} {}: {}; skipped",
+            m.what,
+            m.id,
+            one_line(&m.message)
+        ));
+    }
+    if missing.len() > SHOWN {
+        events.warning(format!(
+            "{} more missing or corrupt objects skipped",
+            missing.len() - SHOWN
+        ));
+    }
+    stats
+        .unreadable
+        .fetch_add(missing.len() as u64, Ordering::Relaxed);
+}
+
+/// Turn per-blob findings into findings at each path, attributed; group
+/// repeats of one secret at one path (the same fingerprint in several
+/// versions of a file) into one finding, kept at its earliest commit.
+fn place(
+    engine: &Engine,
+    repo: &gix::Repository,
+    commits: &graph::Commits,
+    raw: Vec<(u32, Finding)>,
+    pairs: &[attribute::Pair],
+    suppressed: &mut u64,
+) -> Vec<Finding> {
+    let config = engine.config();
+    let mut by_blob: HashMap<u32, Vec<Finding>> = HashMap::new();
+    for (b, f) in raw {
+        by_blob.entry(b).or_default().push(f);
+    }
+    for v in by_blob.values_mut() {
+        v.sort_by_key(|f| f.offset);
+    }
+    // (fingerprint, occurrence) → (order, finding, commit, commits, in_head)
+    struct Group {
+        order: usize,
+        finding: Finding,
+        commit: Option<u32>,
+        commits: usize,
+        in_head: bool,
+    }
+    let mut groups: HashMap<(String, usize), Group> = HashMap::new();
+    for pair in pairs {
+        let Some(fs) = by_blob.get(&pair.blob) else {
+            continue;
+        };
+        let mut occurrence: HashMap<&str, usize> = HashMap::new();
+        for f in fs {
+            if config.allowlist.allows_path(&pair.path)
+                || config.allows(&f.rule_id, &pair.path, &f.secret)
+            {
+                *suppressed += 1;
+                continue;
+            }
+            let fp = finding::fingerprint(&f.rule_id, &pair.path, f.secret.as_bytes());
+            let k = occurrence.entry(f.secret.as_str()).or_default();
+            let key = (fp.clone(), *k);
+            *k += 1;
+            match groups.get_mut(&key) {
+                Some(g) => {
+                    g.commits += pair.commits;
+                    g.in_head |= pair.in_head;
+                    if pair.order < g.order {
+                        g.order = pair.order;
+                        g.commit = pair.commit;
+                        g.finding = f.clone();
+                        g.finding.path = pair.path.clone();
+                        g.finding.fingerprint = fp;
+                    }
+                }
+                None => {
+                    let mut finding = f.clone();
+                    finding.path = pair.path.clone();
+                    finding.fingerprint = fp;
+                    groups.insert(
+                        key,
+                        Group {
+                            order: pair.order,
+                            finding,
+                            commit: pair.commit,
+                            commits: pair.commits,
+                            in_head: pair.in_head,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    let mut infos: HashMap<u32, CommitInfo> = HashMap::new();
+    let mut out = Vec::with_capacity(groups.len());
+    for (_, g) in groups {
+        let mut f = g.finding;
+        if let Some(c) = g.commit {
+            let info = infos
+                .entry(c)
+                .or_insert_with(|| commit_info(repo, &commits.ids[c as usize]));
+            let mut info = info.clone();
+            info.in_head = g.in_head;
+            info.commits = g.commits;
+            f.commit = Some(info);
+        }
+        out.push(f);
+    }
+    scan::finish(&mut out);
+    out
+}
+
+fn commit_info(repo: &gix::Repository, id: &ObjectId) -> CommitInfo {
+    let mut info = CommitInfo {
+        commit: id.to_string(),
+        author: String::new(),
+        email: String::new(),
+        date: String::new(),
+        summary: String::new(),
+        in_head: false,
+        commits: 0,
+    };
+    let mut buf = Vec::new();
+    let Ok(Some(data)) = repo.objects.try_find(id, &mut buf) else {
+        return info;
+    };
+    let Ok(c) = gix::objs::CommitRef::from_bytes(data.data, repo.object_hash()) else {
+        return info;
+    };
+    if let Ok(author) = c.author() {
+        let author = author.trim();
+        info.author = author.name.to_string();
+        info.email = author.email.to_string();
+        if let Ok(t) = author.time() {
+            info.date = t.format_or_unix(gix::date::time::format::ISO8601_STRICT);
+        }
+    }
+    info.summary = c.message_summary().to_string();
+    info
+}
