@@ -105,6 +105,10 @@ impl Detector {
                 }
             });
         }
+        for &r in self.prefilter.always() {
+            scratch.touched.push(r);
+            scratch.windows[r as usize].push((0, hay.len()));
+        }
         if scratch.touched.is_empty() {
             return;
         }

@@ -17,6 +17,8 @@ pub struct Prefilter {
     keywords: Vec<String>,
     /// For each pattern, the indices of the rules that list it.
     owners: Vec<Vec<u32>>,
+    /// Rules without keywords (custom rules only): they run on every blob.
+    always: Vec<u32>,
 }
 
 impl Prefilter {
@@ -24,7 +26,11 @@ impl Prefilter {
     pub fn new(rules: &RuleSet) -> Result<Prefilter, String> {
         let mut keywords: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<u32>> = Vec::new();
+        let mut always = Vec::new();
         for (i, rule) in rules.rules().iter().enumerate() {
+            if rule.keywords.is_empty() {
+                always.push(i as u32);
+            }
             for kw in &rule.keywords {
                 match keywords.iter().position(|k| k == kw) {
                     Some(p) => {
@@ -60,6 +66,7 @@ impl Prefilter {
             ac,
             keywords,
             owners,
+            always,
         })
     }
 
@@ -78,6 +85,11 @@ impl Prefilter {
                 f(r, m.start(), m.end());
             }
         }
+    }
+
+    /// Rules that have no keyword and so run on every blob.
+    pub fn always(&self) -> &[u32] {
+        &self.always
     }
 
     /// Whether any keyword occurs in `hay`.

@@ -180,7 +180,7 @@ impl Engine {
     pub fn scan_paths(&self, roots: &[PathBuf], stats: &Stats, events: &dyn Events) -> ScanOutcome {
         let start = Instant::now();
         let shared: Mutex<(Vec<Finding>, u64)> = Mutex::new((Vec::new(), 0));
-        let skip_path = |p: &str| self.config.allowlist.allows_path(p);
+        let skip_path = |p: &str| self.config.allows_path(p);
         fs::walk(roots, &self.options.walk, stats, events, &skip_path, || {
             let mut sink = Flush {
                 worker: self.worker(),

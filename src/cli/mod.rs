@@ -128,8 +128,7 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
     let config = load_config(args)?;
     if !args.quiet {
         let name = config
-            .path
-            .as_ref()
+            .display_path()
             .map_or_else(String::new, |p| format!("{}: ", p.display()));
         for w in &config.warnings {
             eprintln!("keyscan: warning: {name}{w}");

@@ -7,6 +7,7 @@ use regex::Regex;
 #[derive(Debug, Clone, Default)]
 pub struct Allowlist {
     paths: Option<GlobSet>,
+    path_regexes: Vec<Regex>,
     regexes: Vec<Regex>,
     stopwords: Vec<String>,
 }
@@ -30,30 +31,25 @@ impl Allowlist {
             }
             Some(b.build().map_err(|e| format!("invalid path globs: {e}"))?)
         };
-        let regexes = regexes
-            .iter()
-            .map(|r| {
-                regex::RegexBuilder::new(r)
-                    .size_limit(crate::rules::REGEX_SIZE_LIMIT)
-                    .build()
-                    .map_err(|e| {
-                        format!(
-                            "invalid regex {r:?}: {}",
-                            e.to_string().lines().last().unwrap_or("")
-                        )
-                    })
-            })
-            .collect::<Result<_, _>>()?;
+        let regexes = compile_regexes(regexes)?;
         Ok(Allowlist {
             paths,
+            path_regexes: Vec::new(),
             regexes,
             stopwords: stopwords.iter().map(|s| s.to_lowercase()).collect(),
         })
     }
 
+    /// Also exclude paths matching these regexes (gitleaks-style allowlists).
+    pub fn with_path_regexes(mut self, regexes: &[String]) -> Result<Self, String> {
+        self.path_regexes = compile_regexes(regexes)?;
+        Ok(self)
+    }
+
     /// Whether the allowlist excludes this path.
     pub fn allows_path(&self, path: &str) -> bool {
         self.paths.as_ref().is_some_and(|g| g.is_match(path))
+            || self.path_regexes.iter().any(|r| r.is_match(path))
     }
 
     /// Whether the allowlist excludes this secret.
@@ -68,8 +64,28 @@ impl Allowlist {
 
     /// Whether the allowlist holds nothing.
     pub fn is_empty(&self) -> bool {
-        self.paths.is_none() && self.regexes.is_empty() && self.stopwords.is_empty()
+        self.paths.is_none()
+            && self.path_regexes.is_empty()
+            && self.regexes.is_empty()
+            && self.stopwords.is_empty()
     }
+}
+
+fn compile_regexes(regexes: &[String]) -> Result<Vec<Regex>, String> {
+    regexes
+        .iter()
+        .map(|r| {
+            regex::RegexBuilder::new(r)
+                .size_limit(crate::rules::REGEX_SIZE_LIMIT)
+                .build()
+                .map_err(|e| {
+                    format!(
+                        "invalid regex {r:?}: {}",
+                        e.to_string().lines().last().unwrap_or("").trim()
+                    )
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -136,7 +136,7 @@ mod tests {
     fn timestamps() {
         assert_eq!(timestamp(UNIX_EPOCH), "1970-01-01T00:00:00");
         let t = UNIX_EPOCH + Duration::from_secs(1_795_400_000);
-        assert_eq!(timestamp(t), "2026-11-23T00:53:20");
+        assert_eq!(timestamp(t), "2026-11-23T02:13:20");
         let t = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
         assert_eq!(timestamp(t), "2000-02-29T00:00:00");
     }

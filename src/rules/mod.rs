@@ -117,8 +117,12 @@ pub struct RuleSpec {
     /// Literals (matched case-insensitively) of which at least one must occur
     /// near a match. They feed the Aho-Corasick prefilter.
     pub keywords: Vec<String>,
-    /// The pattern, with a named group `secret` (or the whole match is the secret).
+    /// The pattern, with a named group `secret`.
     pub regex: String,
+    /// Index of the capture group that holds the secret, for patterns
+    /// without a `secret` group (gitleaks' `secretGroup`; 0 is the whole match).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_group: Option<usize>,
     /// Minimum Shannon entropy (bits per byte) of the secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_entropy: Option<f64>,
@@ -228,9 +232,6 @@ impl Rule {
                 return Err(invalid(format!("`{field}` must not be empty")));
             }
         }
-        if spec.keywords.is_empty() {
-            return Err(invalid("`keywords` must list at least one literal".into()));
-        }
         if let Some(k) = spec.keywords.iter().find(|k| k.len() < 2) {
             return Err(invalid(format!(
                 "keyword {k:?} is too short to be selective (2 bytes at least)"
@@ -246,10 +247,24 @@ impl Rule {
             .dfa_size_limit(REGEX_SIZE_LIMIT)
             .build()
             .map_err(|e| invalid(format!("invalid regex: {}", one_line(&e.to_string()))))?;
-        let secret_group = regex.capture_names().position(|n| n == Some("secret"));
+        let secret_group = match spec.secret_group {
+            _ if regex.capture_names().any(|n| n == Some("secret")) => {
+                regex.capture_names().position(|n| n == Some("secret"))
+            }
+            Some(g) if g < regex.captures_len() => Some(g),
+            Some(g) => {
+                return Err(invalid(format!(
+                    "secret_group {g} does not exist (the regex has {} groups)",
+                    regex.captures_len() - 1
+                )))
+            }
+            None => None,
+        };
         let name_group = regex.capture_names().position(|n| n == Some("name"));
         if secret_group.is_none() {
-            return Err(invalid("regex needs a named group `secret`".into()));
+            return Err(invalid(
+                "regex needs a named group `secret` (or set `secret_group`)".into(),
+            ));
         }
         if let Some(check) = &spec.check {
             check.validate().map_err(invalid)?;

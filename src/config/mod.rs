@@ -3,6 +3,12 @@
 //! Found at the scanned root, or given with `--config FILE`; `--no-config`
 //! ignores it. Unknown keys are errors that name the file, the line and the
 //! key. See the README for a complete example.
+//!
+//! A gitleaks or betterleaks configuration (`.gitleaks.toml`) is accepted
+//! too and translated by [`gitleaks`], with a warning for each field that
+//! keyscan cannot honour.
+
+pub mod gitleaks;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -33,6 +39,9 @@ pub struct AllowlistSpec {
     /// Words that, found in the secret (case-insensitively), allow it.
     #[serde(default)]
     pub stopwords: Vec<String>,
+    /// Regexes matched against the path (as gitleaks' `paths` are).
+    #[serde(default)]
+    pub path_regexes: Vec<String>,
 }
 
 /// Per-rule settings: `[rules.<id>]`.
@@ -95,6 +104,10 @@ pub struct Config {
     pub options: OptionsSpec,
     /// Parsed max file size.
     pub max_file_size: Option<u64>,
+    /// Things the file asked for that keyscan cannot do (gitleaks fields).
+    pub warnings: Vec<String>,
+    /// Where the file was found, as the user would name it.
+    shown_path: Option<PathBuf>,
     file: ConfigFile,
 }
 
@@ -114,11 +127,19 @@ fn line_of(text: &str, needle: &str) -> usize {
 impl Config {
     /// Parse and validate configuration text; `name` is used in errors.
     pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
-        let file: ConfigFile = toml::from_str(text).map_err(|e| {
+        let syntax = |e: toml::de::Error| {
             let line = e.span().map_or(1, |s| line_of_offset(text, s.start));
             let msg = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
             ConfigError(format!("{name}:{line}: {msg}"))
-        })?;
+        };
+        let (file, warnings) = if gitleaks::looks_like_gitleaks(text) {
+            gitleaks::convert(name, text)?
+        } else {
+            (
+                toml::from_str::<ConfigFile>(text).map_err(syntax)?,
+                Vec::new(),
+            )
+        };
         let err = |needle: &str, msg: String| {
             ConfigError(format!("{name}:{}: {msg}", line_of(text, needle)))
         };
@@ -165,8 +186,11 @@ impl Config {
         for spec in &file.custom_rules {
             let rule = Rule::compile(spec.clone(), name)
                 .map_err(|e| err(&spec.id, strip_file(&e.to_string(), name)))?;
-            if let Err(m) = crate::rules::examples::check_rule(&rule) {
-                return Err(err(&spec.id, format!("rule `{}`: {m}", spec.id)));
+            let has_examples = !spec.examples.is_empty() || !spec.negatives.is_empty();
+            if has_examples {
+                if let Err(m) = crate::rules::examples::check_rule(&rule) {
+                    return Err(err(&spec.id, format!("rule `{}`: {m}", spec.id)));
+                }
             }
         }
         Ok(Config {
@@ -175,6 +199,8 @@ impl Config {
             rule_allowlists,
             options: file.options.clone(),
             max_file_size,
+            warnings,
+            shown_path: None,
             file,
         })
     }
@@ -193,18 +219,26 @@ impl Config {
     pub fn discover(root: &Path) -> Result<Option<Config>, ConfigError> {
         let p = root.join(FILE_NAME);
         if p.is_file() {
-            Config::load(&p).map(Some)
+            let mut c = Config::load(&p)?;
+            // Shown paths are relative to the root.
+            c.path = Some(PathBuf::from(FILE_NAME));
+            c.shown_path = Some(p);
+            Ok(Some(c))
         } else {
             Ok(None)
         }
+    }
+
+    /// The configuration file's path as given (for messages).
+    pub fn display_path(&self) -> Option<&Path> {
+        self.shown_path.as_deref().or(self.path.as_deref())
     }
 
     /// Apply the configuration to a rule set: disable rules, add custom
     /// rules, override entropy floors. Unknown rule ids are errors.
     pub fn apply(&self, rules: &mut RuleSet) -> Result<(), ConfigError> {
         let name = self
-            .path
-            .as_ref()
+            .display_path()
             .map_or_else(|| FILE_NAME.to_string(), |p| p.display().to_string());
         for spec in &self.file.custom_rules {
             let rule =
@@ -236,6 +270,18 @@ impl Config {
         Ok(())
     }
 
+    /// Whether the global allowlist excludes `path` (shown relative to the
+    /// scanned root). The configuration file itself is always excluded: its
+    /// custom rules' examples are secret-shaped by design.
+    pub fn allows_path(&self, path: &str) -> bool {
+        self.allowlist.allows_path(path)
+            || self.path.as_ref().is_some_and(|p| {
+                let own = p.to_string_lossy();
+                let own = own.trim_start_matches("./");
+                own == path || (own == FILE_NAME && path == FILE_NAME)
+            })
+    }
+
     /// Whether a finding of `rule_id` for `secret` at `path` is allowlisted.
     pub fn allows(&self, rule_id: &str, path: &str, secret: &str) -> bool {
         self.allowlist.allows_secret(secret)
@@ -257,10 +303,12 @@ fn compile_allowlist(a: &AllowlistSpec) -> Result<Allowlist, (String, String)> {
     for p in &a.paths {
         Allowlist::new(std::slice::from_ref(p), &[], &[]).map_err(|m| (p.clone(), m))?;
     }
-    for r in &a.regexes {
+    for r in a.regexes.iter().chain(&a.path_regexes) {
         Allowlist::new(&[], std::slice::from_ref(r), &[]).map_err(|m| (r.clone(), m))?;
     }
-    Allowlist::new(&a.paths, &a.regexes, &a.stopwords).map_err(|m| (String::new(), m))
+    Allowlist::new(&a.paths, &a.regexes, &a.stopwords)
+        .and_then(|l| l.with_path_regexes(&a.path_regexes))
+        .map_err(|m| (String::new(), m))
 }
 
 /// Parse a size such as `25MiB`, `10MB`, `512k`, `1048576`.
