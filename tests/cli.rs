@@ -506,13 +506,21 @@ fn readme_config_example_is_valid() {
 #[test]
 fn readme_flags_exist_in_help() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let help = keyscan().arg("--help").output().unwrap().stdout;
-    let help = String::from_utf8(help).unwrap();
+    let mut help = String::new();
+    for sub in [
+        &[][..],
+        &["baseline"][..],
+        &["install-hook"][..],
+        &["rules"][..],
+    ] {
+        let out = keyscan().args(sub).arg("--help").output().unwrap().stdout;
+        help.push_str(&String::from_utf8(out).unwrap());
+    }
     let mut checked = 0;
     // Lines about cargo name cargo's flags, not keyscan's.
     let ours: String = readme
         .lines()
-        .filter(|l| !l.contains("cargo "))
+        .filter(|l| !l.contains("cargo ") && !l.contains("git commit"))
         .collect::<Vec<_>>()
         .join("\n");
     for word in ours.split(|c: char| c.is_whitespace() || c == '`' || c == '|' || c == '(') {
@@ -532,4 +540,91 @@ fn readme_flags_exist_in_help() {
         }
     }
     assert!(checked > 10);
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git")
+}
+
+#[test]
+fn installed_hook_refuses_a_commit_that_stages_a_key() {
+    let t = Tree::new();
+    assert!(git(t.path(), &["init", "-q"]).status.success());
+    t.keyscan().arg("install-hook").assert().code(0);
+    let hook = t.path().join(".git/hooks/pre-commit");
+    let script = std::fs::read_to_string(&hook).unwrap();
+    assert!(script.contains("--staged"), "{script}");
+    // A clean commit passes.
+    t.file("README.md", "hello\n");
+    git(t.path(), &["add", "README.md"]);
+    let ok = git(t.path(), &["commit", "-q", "-m", "clean"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    // A commit that stages a fake key is refused, and the finding is shown.
+    t.file("config.py", format!("TOKEN = '{GITHUB}'\n"));
+    git(t.path(), &["add", "config.py"]);
+    let refused = git(t.path(), &["commit", "-q", "-m", "leak"]);
+    assert!(!refused.status.success());
+    let shown = String::from_utf8_lossy(&[refused.stdout, refused.stderr].concat()).to_string();
+    assert!(shown.contains("github-classic-token"), "{shown}");
+    assert!(shown.contains("config.py"), "{shown}");
+    assert!(!shown.contains(GITHUB), "the hook redacts: {shown}");
+    let log = git(t.path(), &["log", "--oneline"]);
+    assert_eq!(String::from_utf8_lossy(&log.stdout).lines().count(), 1);
+    // An existing hook is not overwritten without --force.
+    t.keyscan()
+        .arg("install-hook")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists"));
+    t.keyscan()
+        .args(["install-hook", "--force"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn install_hook_outside_a_repository_is_an_error() {
+    let t = Tree::new();
+    t.keyscan()
+        .arg("install-hook")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a git repository"));
+}
+
+#[test]
+fn integration_files_use_existing_flags() {
+    let help = String::from_utf8(keyscan().arg("--help").output().unwrap().stdout).unwrap();
+    for file in [".pre-commit-hooks.yaml", "action.yml"] {
+        let text = std::fs::read_to_string(root().join(file)).unwrap();
+        for word in text.split(|c: char| c.is_whitespace() || c == '"' || c == '(' || c == ')') {
+            if let Some(flag) = word.strip_prefix("--") {
+                let flag = flag.split('=').next().unwrap();
+                // cargo install's own flags
+                if ["locked", "path", "root"].contains(&flag) {
+                    continue;
+                }
+                assert!(
+                    help.contains(&format!("--{flag}")),
+                    "{file} uses --{flag}, unknown to keyscan"
+                );
+            }
+        }
+    }
 }
