@@ -127,16 +127,27 @@ pub struct Locator<'a> {
     pos: usize,
     line: usize,
     line_start: usize,
+    /// Characters before `hay[0]` on its line (chunks of long lines).
+    col_offset: usize,
+    base: (usize, usize),
 }
 
 impl<'a> Locator<'a> {
     /// A locator over `hay`.
     pub fn new(hay: &'a [u8]) -> Self {
+        Locator::with_base(hay, 1, 0)
+    }
+
+    /// A locator over a chunk whose first byte is on `line`, `column`
+    /// characters after that line's start.
+    pub fn with_base(hay: &'a [u8], line: usize, column: usize) -> Self {
         Locator {
             hay,
             pos: 0,
-            line: 1,
+            line,
             line_start: 0,
+            col_offset: column,
+            base: (line, column),
         }
     }
 
@@ -145,8 +156,9 @@ impl<'a> Locator<'a> {
         let offset = offset.min(self.hay.len());
         if offset < self.pos {
             self.pos = 0;
-            self.line = 1;
+            self.line = self.base.0;
             self.line_start = 0;
+            self.col_offset = self.base.1;
         }
         for i in memchr::memchr2_iter(b'\n', b'\r', &self.hay[self.pos..offset]) {
             let i = self.pos + i;
@@ -156,12 +168,15 @@ impl<'a> Locator<'a> {
             }
             self.line += 1;
             self.line_start = i + 1;
+            self.col_offset = 0;
         }
         self.pos = offset;
-        let col = 1 + self.hay[self.line_start..offset]
-            .iter()
-            .filter(|&&b| (b & 0xC0) != 0x80)
-            .count();
+        let col = 1
+            + self.col_offset
+            + self.hay[self.line_start..offset]
+                .iter()
+                .filter(|&&b| (b & 0xC0) != 0x80)
+                .count();
         (self.line, col)
     }
 }

@@ -14,7 +14,8 @@ use crate::config::Config;
 use crate::detect::{Detector, Match, Scratch};
 use crate::filter;
 use crate::finding::{self, Finding, Locator};
-use crate::source::fs::{self, Events, WalkOptions};
+use crate::rules::Severity;
+use crate::source::fs::{self, ChunkPos, Events, WalkOptions};
 use crate::source::{Stats, StatsSnapshot};
 
 /// Options that shape a scan (beyond the rule set and configuration).
@@ -70,6 +71,12 @@ pub struct Worker<'e> {
 impl<'e> Worker<'e> {
     /// Scan one blob, appending its findings to `self.findings`.
     pub fn scan(&mut self, path: &str, bytes: &[u8]) -> usize {
+        self.scan_chunk(path, bytes, None)
+    }
+
+    /// Scan one blob, or one chunk of a large file (`chunk` says where it
+    /// sits and which of its matches are its to report).
+    pub fn scan_chunk(&mut self, path: &str, bytes: &[u8], chunk: Option<ChunkPos>) -> usize {
         self.matches.clear();
         self.engine
             .detector
@@ -79,8 +86,12 @@ impl<'e> Worker<'e> {
         }
         let before = self.findings.len();
         let rules = self.engine.detector.rules().rules();
-        let mut locator = Locator::new(bytes);
+        let chunk = chunk.unwrap_or_else(|| ChunkPos::whole(bytes.len()));
+        let mut locator = Locator::with_base(bytes, chunk.line, chunk.column);
         for m in &self.matches {
+            if m.start < chunk.report_from || m.start >= chunk.report_to {
+                continue;
+            }
             let rule = &rules[m.rule];
             if self.engine.options.inline_allow
                 && filter::inline::is_allowed(bytes, m.start, m.end, rule.id())
@@ -97,17 +108,25 @@ impl<'e> Worker<'e> {
             let (line, column) = locator.locate(m.start);
             let (end_line, end_column) = locator.locate(m.end);
             let redacted = finding::redact(&secret, m.prefix_len);
+            let mut severity = rule.spec.severity;
+            let mut notes = Vec::new();
+            if let Some(var) = client_exposed(bytes, m.start) {
+                severity = Severity::Critical;
+                notes.push(format!(
+                    "exposed to browsers: {var} variables are inlined into the client bundle, so the key reaches every visitor"
+                ));
+            }
             self.findings.push(Finding {
                 rule_id: rule.spec.id.clone(),
                 rule_name: rule.spec.name.clone(),
                 provider: rule.spec.provider.clone(),
-                severity: rule.spec.severity,
+                severity,
                 path: path.to_string(),
                 line,
                 column,
                 end_line,
                 end_column,
-                offset: m.start,
+                offset: chunk.offset as usize + m.start,
                 fingerprint: finding::fingerprint(rule.id(), path, raw),
                 secret,
                 redacted,
@@ -117,7 +136,7 @@ impl<'e> Worker<'e> {
                 } else {
                     None
                 },
-                notes: Vec::new(),
+                notes,
                 commit: None,
             });
         }
@@ -188,7 +207,10 @@ impl Engine {
             };
             move |blob: fs::FileBlob<'_>| {
                 let sink = &mut sink; // capture the whole `Flush`, so it flushes on drop
-                let n = sink.worker.scan(blob.path, blob.bytes);
+                let n = match blob.chunk {
+                    None => sink.worker.scan(blob.path, blob.bytes),
+                    Some(c) => sink.worker.scan_chunk(blob.path, blob.bytes, Some(c)),
+                };
                 if n > 0 {
                     stats.findings.fetch_add(n as u64, Ordering::Relaxed);
                 }
@@ -203,6 +225,46 @@ impl Engine {
             elapsed: start.elapsed(),
         }
     }
+}
+
+/// Variable prefixes that bundlers inline into client-side code.
+const CLIENT_PREFIXES: &[&str] = &[
+    "NEXT_PUBLIC_",
+    "VITE_",
+    "REACT_APP_",
+    "EXPO_PUBLIC_",
+    "NUXT_PUBLIC_",
+    "GATSBY_",
+    "PUBLIC_",
+];
+
+/// If the secret at `start` is assigned to a variable that bundlers ship to
+/// browsers (`NEXT_PUBLIC_OPENAI_KEY=...`), the prefix.
+pub fn client_exposed(bytes: &[u8], start: usize) -> Option<&'static str> {
+    let line = filter::inline::line_at(bytes, start);
+    let line_start = start - line_offset(bytes, start);
+    let before = &line[..(start - line_start).min(line.len())];
+    // The variable name: the last identifier before the `=` or `:` that
+    // precedes the secret.
+    let eq = before.iter().rposition(|&b| b == b'=' || b == b':')?;
+    let name_end = before[..eq]
+        .iter()
+        .rposition(|b| b.is_ascii_alphanumeric() || *b == b'_')?
+        + 1;
+    let name_start = before[..name_end]
+        .iter()
+        .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+        .map_or(0, |i| i + 1);
+    let name = &before[name_start..name_end];
+    CLIENT_PREFIXES
+        .iter()
+        .find(|p| name.len() > p.len() && name.starts_with(p.as_bytes()))
+        .copied()
+}
+
+/// Bytes between the start of the line holding `offset` and `offset`.
+fn line_offset(bytes: &[u8], offset: usize) -> usize {
+    offset - memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |i| i + 1)
 }
 
 /// Sort findings deterministically and drop repeats.

@@ -52,6 +52,8 @@ pub struct FileBlob<'a> {
     pub bytes: &'a [u8],
     /// Whether it looked binary.
     pub binary: bool,
+    /// For a large file read in chunks: where this chunk sits.
+    pub chunk: Option<ChunkPos>,
 }
 
 /// Something a visitor wants to tell the user (a warning) without printing.
@@ -158,51 +160,222 @@ pub fn walk<V, F>(
                 stats.skip(Skip::Media);
                 return WalkState::Continue;
             }
-            match read_file(path, opts.max_file_size, &mut buf) {
-                Ok(true) => {}
-                Ok(false) => {
-                    stats.skip(Skip::TooLarge);
-                    return WalkState::Continue;
-                }
+            let mut file = match File::open(path).and_then(|f| f.metadata().map(|m| (f, m.len()))) {
+                Ok(fm) => fm,
                 Err(err) => {
                     stats.unreadable.fetch_add(1, Ordering::Relaxed);
                     events.warning(format!("{}: {}", shown, one_line(&err.to_string())));
                     return WalkState::Continue;
                 }
-            }
-            if is_media_magic(&buf) {
-                stats.skip(Skip::Media);
+            };
+            if file.1 > opts.max_file_size {
+                stats.skip(Skip::TooLarge);
                 return WalkState::Continue;
             }
-            let binary = is_binary(&buf);
-            if binary && opts.skip_binary {
-                stats.skip(Skip::Binary);
-                return WalkState::Continue;
+            let result = if file.1 > CHUNK_SIZE as u64 && !is_archive_path(path) {
+                scan_chunked(&mut file.0, &shown, opts, stats, &mut buf, &mut visit)
+            } else {
+                scan_whole(&mut file.0, &shown, opts, stats, &mut buf, &mut visit)
+            };
+            if let Err(err) = result {
+                stats.unreadable.fetch_add(1, Ordering::Relaxed);
+                events.warning(format!("{}: {}", shown, one_line(&err.to_string())));
             }
-            stats.scanned(buf.len(), binary);
-            visit(FileBlob {
-                path: &shown,
-                bytes: &buf,
-                binary,
-            });
             WalkState::Continue
         })
     });
 }
 
-/// Read a whole file into `buf`; `Ok(false)` if it exceeds `max` bytes (the
-/// check is made on the open file, so a file that grows past the cap while
-/// it is read is cut off at the cap + 1 byte and reported as too large).
-fn read_file(path: &Path, max: u64, buf: &mut Vec<u8>) -> io::Result<bool> {
-    buf.clear();
-    let file = File::open(path)?;
-    let len = file.metadata()?.len();
-    if len > max {
-        return Ok(false);
+/// Files larger than this are read and scanned in chunks, so memory stays
+/// bounded whatever the file size.
+pub const CHUNK_SIZE: usize = 16 * 1024 * 1024;
+/// Bytes each chunk repeats from the end of the previous one: more than any
+/// rule's window, so a secret across a chunk boundary is seen whole.
+pub const CHUNK_OVERLAP: usize = 64 * 1024;
+
+/// Where a chunk sits in its file, and which of its matches it reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkPos {
+    /// Byte offset of the chunk in the file.
+    pub offset: u64,
+    /// 1-based line of the chunk's first byte.
+    pub line: usize,
+    /// Characters between that line's start and the chunk's first byte.
+    pub column: usize,
+    /// Report only matches starting at or after this chunk offset...
+    pub report_from: usize,
+    /// ...and before this one (the rest belongs to the next chunk).
+    pub report_to: usize,
+}
+
+impl ChunkPos {
+    /// A whole file of `len` bytes.
+    pub fn whole(len: usize) -> ChunkPos {
+        ChunkPos {
+            offset: 0,
+            line: 1,
+            column: 0,
+            report_from: 0,
+            report_to: len,
+        }
     }
-    buf.reserve(len as usize + 1);
-    file.take(max + 1).read_to_end(buf)?;
-    Ok(buf.len() as u64 <= max)
+}
+
+fn is_archive_path(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    [
+        ".zip", ".jar", ".whl", ".tar", ".tgz", ".tar.gz", ".gz", ".war", ".ear", ".apk",
+    ]
+    .iter()
+    .any(|e| name.ends_with(e))
+}
+
+/// Read into `buf[from..]` until it is full or the file ends; returns the
+/// number of bytes read. `buf` stays initialised between calls, so reads
+/// never pay for zeroing memory.
+fn read_into(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Grow `buf` (never shrink) to at least `len` initialised bytes.
+fn ensure_len(buf: &mut Vec<u8>, len: usize) {
+    if buf.len() < len {
+        buf.resize(len.next_power_of_two().max(64 * 1024), 0);
+    }
+}
+
+/// Read and scan a file that fits in memory.
+fn scan_whole<V: FnMut(FileBlob<'_>)>(
+    file: &mut File,
+    shown: &str,
+    opts: &WalkOptions,
+    stats: &Stats,
+    buf: &mut Vec<u8>,
+    visit: &mut V,
+) -> io::Result<()> {
+    let len = file.metadata()?.len() as usize;
+    // One byte more than expected, to notice a file that grew.
+    ensure_len(buf, len + 1);
+    let mut n = read_into(file, &mut buf[..len + 1])?;
+    if n == len + 1 {
+        // The file grew while we read it: read on up to the size cap.
+        loop {
+            if n as u64 > opts.max_file_size {
+                stats.skip(Skip::TooLarge);
+                return Ok(());
+            }
+            ensure_len(buf, n * 2);
+            let end = buf.len();
+            let k = read_into(file, &mut buf[n..end])?;
+            n += k;
+            if n < end {
+                break;
+            }
+        }
+    }
+    let bytes = &buf[..n];
+    if is_media_magic(bytes) {
+        stats.skip(Skip::Media);
+        return Ok(());
+    }
+    let binary = is_binary(bytes);
+    if binary && opts.skip_binary {
+        stats.skip(Skip::Binary);
+        return Ok(());
+    }
+    stats.scanned(n, binary);
+    visit(FileBlob {
+        path: shown,
+        bytes,
+        binary,
+        chunk: None,
+    });
+    Ok(())
+}
+
+/// Read and scan a large file chunk by chunk, each chunk repeating the last
+/// [`CHUNK_OVERLAP`] bytes of the one before.
+fn scan_chunked<V: FnMut(FileBlob<'_>)>(
+    file: &mut File,
+    shown: &str,
+    opts: &WalkOptions,
+    stats: &Stats,
+    buf: &mut Vec<u8>,
+    visit: &mut V,
+) -> io::Result<()> {
+    ensure_len(buf, CHUNK_SIZE + CHUNK_OVERLAP);
+    let cap = CHUNK_SIZE + CHUNK_OVERLAP;
+    let mut carried = 0usize; // bytes at the start of buf repeated from the previous chunk
+    let mut offset = 0u64; // file offset of buf[0]
+    let (mut line, mut column) = (1usize, 0usize);
+    let mut first = true;
+    let mut binary = false;
+    let mut total = 0u64;
+    loop {
+        let n = read_into(file, &mut buf[carried..cap])?;
+        let len = carried + n;
+        let eof = len < cap;
+        if first {
+            if is_media_magic(&buf[..len]) {
+                stats.skip(Skip::Media);
+                return Ok(());
+            }
+            binary = is_binary(&buf[..len]);
+            if binary && opts.skip_binary {
+                stats.skip(Skip::Binary);
+                return Ok(());
+            }
+        }
+        total += n as u64;
+        if total > opts.max_file_size {
+            stats.skip(Skip::TooLarge);
+            return Ok(());
+        }
+        let report_to = if eof { len } else { len - CHUNK_OVERLAP };
+        visit(FileBlob {
+            path: shown,
+            bytes: &buf[..len],
+            binary,
+            chunk: Some(ChunkPos {
+                offset,
+                line,
+                column,
+                report_from: if first { 0 } else { carried },
+                report_to,
+            }),
+        });
+        if eof {
+            break;
+        }
+        // Advance the line/column state over the part not carried over.
+        let keep_from = len - CHUNK_OVERLAP;
+        for &b in &buf[..keep_from] {
+            if b == b'\n' {
+                line += 1;
+                column = 0;
+            } else if (b & 0xC0) != 0x80 {
+                column += 1;
+            }
+        }
+        buf.copy_within(keep_from..len, 0);
+        carried = CHUNK_OVERLAP;
+        offset += keep_from as u64;
+        first = false;
+    }
+    stats.scanned(total as usize, binary);
+    Ok(())
 }
 
 fn one_line(s: &str) -> String {
