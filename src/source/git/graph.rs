@@ -77,6 +77,11 @@ impl Names {
         i
     }
 
+    /// Number of names.
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
     /// The bytes of name `i`.
     pub(crate) fn get(&self, i: u32) -> &[u8] {
         &self.list[i as usize]
@@ -98,6 +103,11 @@ impl Paths {
             self.nodes.push((parent, name));
             (self.nodes.len() - 1) as u32
         })
+    }
+
+    /// Number of paths.
+    pub(crate) fn len(&self) -> usize {
+        self.nodes.len()
     }
 
     /// Render path `id` with `/` separators.

@@ -307,6 +307,15 @@ pub fn scan_history(
         }
     };
 
+    let debug = std::env::var_os("KEYSCAN_DEBUG_TIMINGS").is_some();
+    let t0 = Instant::now();
+    let lap = |what: &str, t: &mut Instant| {
+        if debug {
+            events.warning(format!("timing: {what}: {:.3} s", t.elapsed().as_secs_f64()));
+        }
+        *t = Instant::now();
+    };
+    let mut t = t0;
     progress.enter(Phase::Commits, 0);
     let commits = graph::walk_commits(
         &repo,
@@ -317,6 +326,7 @@ pub fn scan_history(
         &mut missing,
     );
 
+    lap("commits", &mut t);
     // Trees: boundaries (known content), then the scanned commits, then
     // HEAD's tree for `in_head` if no scanned commit has it.
     progress.enter(Phase::Trees, 0);
@@ -358,6 +368,18 @@ pub fn scan_history(
         index.walk(&sync, &[t], Pass::Index, threads, progress, &mut missing);
     }
 
+    lap("trees", &mut t);
+    if debug {
+        events.warning(format!(
+            "index: {} commits, {} trees, {} edges, {} blobs, {} names, {} paths",
+            commits.ids.len(),
+            index.tree_ids.len(),
+            index.edges.len(),
+            index.blob_ids.len(),
+            index.names.len(),
+            index.paths.len()
+        ));
+    }
     // Blobs: those the scanned trees introduced, blobs refs point at, and
     // (for whole-history scans) loose blobs no commit reaches.
     let mut jobs: Vec<blobs::Job> = Vec::new();
@@ -390,8 +412,10 @@ pub fn scan_history(
             jobs.push(blobs::Job { blob: b, id });
         }
     }
+    lap("jobs", &mut t);
     progress.enter(Phase::Blobs, jobs.len() as u64);
     let scanned = blobs::scan(&sync, engine, jobs, threads, stats, progress);
+    lap("blobs", &mut t);
     missing.extend(scanned.missing);
 
     progress.enter(Phase::Attributing, 0);
@@ -416,6 +440,7 @@ pub fn scan_history(
         &mut suppressed,
     );
 
+    lap("attribution", &mut t);
     report_missing(&missing, stats, events);
     if index.submodules > 0 {
         events.warning(format!(

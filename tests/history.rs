@@ -1,0 +1,494 @@
+//! Git sources end to end: `--history`, `--since`, `--range` and `--staged`
+//! on repositories built with the git CLI in temp dirs.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Std;
+
+use common::{json, keyscan, AWS_ID, GITHUB, OPENAI};
+use serde_json::Value;
+
+/// A scratch repository driven through the git CLI.
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    fn new() -> Repo {
+        let r = Repo {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        r.git(&["init", "-q", "-b", "main"]);
+        r
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Run git with a fixed identity and clock; returns stdout.
+    fn git(&self, args: &[&str]) -> String {
+        git_in(self.path(), args)
+    }
+
+    fn write(&self, rel: &str, contents: &str) {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, contents).unwrap();
+    }
+
+    /// Stage everything and commit as `author`; returns the commit id.
+    fn commit_as(&self, author: &str, msg: &str) -> String {
+        self.git(&["add", "-A"]);
+        let a = format!("--author={author}");
+        self.git(&["commit", "-q", "--allow-empty", &a, "-m", msg]);
+        self.git(&["rev-parse", "HEAD"]).trim().to_string()
+    }
+
+    fn commit(&self, msg: &str) -> String {
+        self.commit_as("Test <test@example.com>", msg)
+    }
+
+    /// `keyscan --no-config --format json ARGS PATH`, parsed; also returns
+    /// the exit code and stderr.
+    fn scan(&self, args: &[&str]) -> (Value, i32, String) {
+        scan_at(self.path(), args)
+    }
+}
+
+fn git_in(dir: &Path, args: &[&str]) -> String {
+    let out = Std::new("git")
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "protocol.file.allow=always",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_DATE", "2024-05-06T07:08:09+02:00")
+        .env("GIT_COMMITTER_DATE", "2024-05-06T07:08:09+02:00")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn scan_at(path: &Path, args: &[&str]) -> (Value, i32, String) {
+    let out = keyscan()
+        .args(["--no-config", "--format", "json"])
+        .args(args)
+        .arg(path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let code = out.status.code().unwrap_or(-1);
+    assert!(
+        !out.stdout.is_empty(),
+        "no output (exit {code}); stderr: {stderr}"
+    );
+    (json(&out.stdout), code, stderr)
+}
+
+fn findings(doc: &Value) -> &Vec<Value> {
+    doc["findings"].as_array().unwrap()
+}
+
+fn paths(doc: &Value) -> Vec<String> {
+    let mut p: Vec<String> = findings(doc)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    p.sort();
+    p
+}
+
+#[test]
+fn deleted_secret_is_found_with_its_commit_and_not_in_head() {
+    let r = Repo::new();
+    r.write("README.md", "hello\n");
+    r.commit("init");
+    r.write("config.py", &format!("OPENAI_API_KEY = \"{OPENAI}\"\n"));
+    let added = r.commit_as("Alice Example <alice@example.com>", "add config\n\nbody");
+    std::fs::remove_file(r.path().join("config.py")).unwrap();
+    r.commit("remove config");
+
+    let (doc, code, _) = r.scan(&["--history"]);
+    assert_eq!(code, 1);
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{doc:#}");
+    let f = &f[0];
+    assert_eq!(f["path"], "config.py");
+    assert_eq!(f["line"], 1);
+    assert_eq!(f["commit"], added.as_str());
+    assert_eq!(f["author"], "Alice Example");
+    assert_eq!(f["email"], "alice@example.com");
+    assert_eq!(f["date"], "2024-05-06T07:08:09+02:00");
+    assert_eq!(f["summary"], "add config");
+    assert_eq!(f["in_head"], false);
+    assert_eq!(f["commits"], 1);
+
+    // The working tree scan no longer sees it.
+    let (doc, code, _) = scan_at(r.path(), &[]);
+    assert_eq!(code, 0);
+    assert!(findings(&doc).is_empty());
+}
+
+#[test]
+fn history_json_matches_the_documented_schema() {
+    let r = Repo::new();
+    r.write("a.env", &format!("GITHUB_TOKEN={GITHUB}\n"));
+    r.commit("a");
+    let (doc, _, _) = r.scan(&["--history"]);
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("docs/json-schema.json")).unwrap(),
+    )
+    .unwrap();
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(findings(&doc)[0]["in_head"], true);
+}
+
+#[test]
+fn text_output_shows_the_commit_and_head_status() {
+    let r = Repo::new();
+    r.write("k.txt", &format!("token: {GITHUB}\n"));
+    let c = r.commit_as("Bob <bob@example.com>", "leak");
+    let out = keyscan()
+        .args(["--no-config", "--history"])
+        .arg(r.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("commit {} by Bob <bob@example.com>", &c[..12])),
+        "{text}"
+    );
+    assert!(text.contains("still in HEAD; in 1 commit"), "{text}");
+}
+
+#[test]
+fn secret_on_a_side_branch_only_is_found() {
+    let r = Repo::new();
+    r.write("README.md", "hello\n");
+    r.commit("init");
+    r.git(&["checkout", "-q", "-b", "side"]);
+    r.write("deploy.sh", &format!("export AWS_ACCESS_KEY_ID={AWS_ID}\n"));
+    let side = r.commit("side work");
+    r.git(&["checkout", "-q", "main"]);
+    r.write("README.md", "hello again\n");
+    r.commit("main work");
+
+    let (doc, _, _) = r.scan(&["--history"]);
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{doc:#}");
+    assert_eq!(f[0]["commit"], side.as_str());
+    assert_eq!(f[0]["in_head"], false);
+    assert_eq!(f[0]["path"], "deploy.sh");
+}
+
+#[test]
+fn stash_and_tags_are_scanned() {
+    let r = Repo::new();
+    r.write("README.md", "hello\n");
+    r.commit("init");
+    r.write("README.md", &format!("hello {GITHUB}\n"));
+    r.git(&["stash", "-q"]);
+    let (doc, _, _) = r.scan(&["--history"]);
+    assert_eq!(paths(&doc), vec!["README.md"], "{doc:#}");
+    assert_eq!(findings(&doc)[0]["in_head"], false);
+}
+
+#[test]
+fn same_blob_at_two_paths_is_scanned_once() {
+    let r = Repo::new();
+    let content = format!("key = \"{OPENAI}\"\n");
+    r.write("a/settings.py", &content);
+    r.write("b/copy/settings.py", &content);
+    let c = r.commit("two copies");
+    let (doc, _, _) = r.scan(&["--history"]);
+    assert_eq!(doc["stats"]["files_scanned"], 1, "{doc:#}");
+    assert_eq!(paths(&doc), vec!["a/settings.py", "b/copy/settings.py"]);
+    for f in findings(&doc) {
+        assert_eq!(f["commit"], c.as_str());
+        assert_eq!(f["commits"], 1);
+        assert_eq!(f["in_head"], true);
+    }
+}
+
+#[test]
+fn blob_in_100_commits_is_scanned_once_and_counted() {
+    let r = Repo::new();
+    r.write("secrets.env", &format!("GITHUB_TOKEN={GITHUB}\n"));
+    let first = r.commit("add");
+    // 99 more commits, each changing another file.
+    for i in 0..99 {
+        r.write("counter.txt", &format!("{i}\n"));
+        r.commit(&format!("bump {i}"));
+    }
+    let (doc, _, _) = r.scan(&["--history"]);
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{doc:#}");
+    assert_eq!(f[0]["commits"], 100);
+    assert_eq!(f[0]["commit"], first.as_str());
+    assert_eq!(f[0]["in_head"], true);
+    // secrets.env once, counter.txt in 99 versions.
+    assert_eq!(doc["stats"]["files_scanned"], 100);
+}
+
+#[test]
+fn secret_kept_across_edits_is_one_finding_at_its_first_commit() {
+    let r = Repo::new();
+    r.write("app.cfg", &format!("a = 1\ntoken = {GITHUB}\n"));
+    let first = r.commit("add");
+    r.write("app.cfg", &format!("a = 2\ntoken = {GITHUB}\nb = 3\n"));
+    r.commit("edit");
+    r.write("app.cfg", "a = 2\n");
+    r.commit("remove");
+    let (doc, _, _) = r.scan(&["--history"]);
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{doc:#}");
+    assert_eq!(f[0]["commit"], first.as_str());
+    assert_eq!(f[0]["commits"], 2);
+    assert_eq!(f[0]["in_head"], false);
+    assert_eq!(f[0]["line"], 2);
+}
+
+#[test]
+fn range_reports_only_what_the_range_introduced() {
+    let r = Repo::new();
+    r.write("old.env", &format!("GITHUB_TOKEN={GITHUB}\n"));
+    r.commit("old secret on main");
+    r.git(&["checkout", "-q", "-b", "feature"]);
+    r.write("new.py", &format!("AWS = \"{AWS_ID}\"\n"));
+    let added = r.commit("new secret");
+    // Moving the old secret is not introducing it.
+    r.git(&["mv", "old.env", "moved.env"]);
+    r.commit("rename");
+
+    let (doc, code, _) = r.scan(&["--range", "main..feature"]);
+    assert_eq!(code, 1);
+    assert_eq!(paths(&doc), vec!["new.py"], "{doc:#}");
+    assert_eq!(findings(&doc)[0]["commit"], added.as_str());
+    assert_eq!(findings(&doc)[0]["in_head"], true);
+
+    let (doc, _, _) = r.scan(&["--since", "main"]);
+    assert_eq!(paths(&doc), vec!["new.py"]);
+
+    // An empty range finds nothing.
+    let (doc, code, _) = r.scan(&["--range", "feature..feature"]);
+    assert_eq!(code, 0);
+    assert!(findings(&doc).is_empty());
+
+    // The whole history has both.
+    let (doc, _, _) = r.scan(&["--history"]);
+    assert_eq!(paths(&doc), vec!["moved.env", "new.py", "old.env"]);
+}
+
+#[test]
+fn bad_range_is_an_error() {
+    let r = Repo::new();
+    r.write("a", "a\n");
+    r.commit("a");
+    let out = keyscan()
+        .args(["--no-config", "--range", "nope..HEAD"])
+        .arg(r.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope"));
+}
+
+#[test]
+fn staged_reports_only_staged_additions_with_staged_line_numbers() {
+    let r = Repo::new();
+    r.write("app.py", &format!("import os\nOLD = \"{GITHUB}\"\n"));
+    r.write("other.py", "x = 1\n");
+    r.commit("base");
+    // Staged: a new line 2 with a new secret; the old secret stays (line 3).
+    r.write(
+        "app.py",
+        &format!("import os\nNEW = \"{OPENAI}\"\nOLD = \"{GITHUB}\"\n"),
+    );
+    r.git(&["add", "app.py"]);
+    // Not staged: a secret only in the working tree.
+    r.write("other.py", &format!("x = \"{AWS_ID}\"\n"));
+    // A new staged file.
+    r.write("new/keys.env", &format!("\n\nAWS={AWS_ID}\n"));
+    r.git(&["add", "new/keys.env"]);
+
+    let (doc, code, _) = r.scan(&["--staged"]);
+    assert_eq!(code, 1);
+    let got: Vec<(String, u64)> = findings(&doc)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![("app.py".to_string(), 2), ("new/keys.env".to_string(), 3)],
+        "{doc:#}"
+    );
+    assert!(findings(&doc).iter().all(|f| f.get("commit").is_none()));
+
+    // Nothing staged: clean.
+    r.commit("commit it");
+    let (doc, code, _) = r.scan(&["--staged"]);
+    assert_eq!(code, 0, "{doc:#}");
+}
+
+#[test]
+fn staged_in_a_repository_without_commits() {
+    let r = Repo::new();
+    r.write("a.env", &format!("T={GITHUB}\n"));
+    r.git(&["add", "a.env"]);
+    let (doc, _, _) = r.scan(&["--staged"]);
+    assert_eq!(paths(&doc), vec!["a.env"]);
+}
+
+#[test]
+fn not_a_repository_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for flag in ["--history", "--staged"] {
+        let out = keyscan()
+            .args(["--no-config", flag])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("not a git repository"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+#[test]
+fn empty_repository_is_clean() {
+    let r = Repo::new();
+    let (doc, code, _) = r.scan(&["--history"]);
+    assert_eq!(code, 0);
+    assert!(findings(&doc).is_empty());
+    assert_eq!(doc["stats"]["files_scanned"], 0);
+}
+
+#[test]
+fn shallow_clone_scans_what_exists_and_says_so() {
+    let r = Repo::new();
+    r.write("old.env", &format!("T={GITHUB}\n"));
+    r.commit("old");
+    std::fs::remove_file(r.path().join("old.env")).unwrap();
+    r.write("new.env", &format!("A={AWS_ID}\n"));
+    r.commit("new");
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", r.path().display());
+    git_in(
+        clone.path(),
+        &["clone", "-q", "--depth", "1", &url, "shallow"],
+    );
+    let path: PathBuf = clone.path().join("shallow");
+    let (doc, _, stderr) = scan_at(&path, &["--history"]);
+    assert_eq!(paths(&doc), vec!["new.env"], "{doc:#}");
+    assert!(stderr.contains("shallow"), "{stderr}");
+}
+
+#[test]
+fn bare_repository_is_scanned() {
+    let r = Repo::new();
+    r.write("k.env", &format!("T={GITHUB}\n"));
+    let c = r.commit("k");
+    let clone = tempfile::tempdir().unwrap();
+    let url = r.path().display().to_string();
+    git_in(clone.path(), &["clone", "-q", "--bare", &url, "bare.git"]);
+    let (doc, _, _) = scan_at(&clone.path().join("bare.git"), &["--history"]);
+    assert_eq!(paths(&doc), vec!["k.env"]);
+    assert_eq!(findings(&doc)[0]["commit"], c.as_str());
+    assert_eq!(findings(&doc)[0]["in_head"], true);
+}
+
+#[test]
+fn submodules_are_not_descended_and_said_so() {
+    let sub = Repo::new();
+    sub.write("inner.env", &format!("T={GITHUB}\n"));
+    sub.commit("inner");
+    let r = Repo::new();
+    r.write("README.md", "x\n");
+    r.commit("init");
+    let url = sub.path().display().to_string();
+    r.git(&["submodule", "add", "-q", &url, "vendor/sub"]);
+    r.commit("add submodule");
+    let (doc, code, stderr) = r.scan(&["--history"]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert!(findings(&doc).is_empty());
+    assert!(stderr.contains("submodule"), "{stderr}");
+}
+
+#[test]
+fn missing_object_is_warned_counted_and_skipped() {
+    let r = Repo::new();
+    r.write("keys.env", &format!("T={GITHUB}\n"));
+    r.write("gone.txt", "this blob will be deleted\n");
+    r.commit("two files");
+    let id = r.git(&["rev-parse", "HEAD:gone.txt"]).trim().to_string();
+    let obj = r.path().join(".git/objects").join(&id[..2]).join(&id[2..]);
+    std::fs::remove_file(obj).unwrap();
+    let (doc, code, stderr) = r.scan(&["--history"]);
+    assert_eq!(code, 1);
+    assert_eq!(paths(&doc), vec!["keys.env"]);
+    assert_eq!(doc["stats"]["unreadable"], 1, "{doc:#}");
+    assert!(stderr.contains(&id), "{stderr}");
+}
+
+#[test]
+fn blobs_over_the_size_cap_are_skipped_and_counted() {
+    let r = Repo::new();
+    let mut big = "x".repeat(4096);
+    big.push_str(&format!("\nT={GITHUB}\n"));
+    r.write("big.txt", &big);
+    r.write("small.txt", "nothing\n");
+    r.commit("big");
+    let (doc, code, _) = r.scan(&["--history", "--max-file-size", "1K"]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["stats"]["skipped"]["too_large"], 1);
+    assert_eq!(doc["stats"]["files_scanned"], 1);
+}
+
+#[test]
+fn unreachable_loose_blob_is_scanned_without_commit() {
+    let r = Repo::new();
+    r.write("README.md", "x\n");
+    r.commit("init");
+    r.write("dropped.env", &format!("T={GITHUB}\n"));
+    let id = r
+        .git(&["hash-object", "-w", "dropped.env"])
+        .trim()
+        .to_string();
+    std::fs::remove_file(r.path().join("dropped.env")).unwrap();
+    let (doc, _, _) = r.scan(&["--history"]);
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{doc:#}");
+    assert_eq!(f[0]["path"], format!("(unreachable blob {id})"));
+    assert!(f[0].get("commit").is_none());
+}
+
+#[test]
+fn media_blobs_are_skipped() {
+    let r = Repo::new();
+    r.write("logo.png", &format!("T={GITHUB}\n"));
+    r.commit("img");
+    let (doc, code, _) = r.scan(&["--history"]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["stats"]["skipped"]["media"], 1);
+}
