@@ -311,7 +311,10 @@ pub fn scan_history(
     let t0 = Instant::now();
     let lap = |what: &str, t: &mut Instant| {
         if debug {
-            events.warning(format!("timing: {what}: {:.3} s", t.elapsed().as_secs_f64()));
+            events.warning(format!(
+                "timing: {what}: {:.3} s",
+                t.elapsed().as_secs_f64()
+            ));
         }
         *t = Instant::now();
     };
