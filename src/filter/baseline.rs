@@ -115,6 +115,11 @@ impl Baseline {
         if value.get("findings").is_some() {
             let r: Report = serde_json::from_value(value)
                 .map_err(|e| err(format!("not a keyscan JSON report: {e}")))?;
+            // Checked as for a baseline, so that `baseline --prune REPORT`
+            // never writes a file that keyscan then refuses to read.
+            if let Some(f) = r.findings.iter().find(|f| !is_fingerprint(&f.fingerprint)) {
+                return Err(err(format!("invalid fingerprint {:?}", f.fingerprint)));
+            }
             let entries = r
                 .findings
                 .into_iter()
