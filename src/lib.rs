@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod detect;
 pub mod entropy;
+pub mod expand;
 pub mod filter;
 pub mod finding;
 pub mod placeholder;

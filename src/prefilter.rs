@@ -28,7 +28,9 @@ impl Prefilter {
         let mut owners: Vec<Vec<u32>> = Vec::new();
         let mut always = Vec::new();
         for (i, rule) in rules.rules().iter().enumerate() {
-            if rule.keywords.is_empty() {
+            // An env-file rule's findings come from code; its regex never runs.
+            if rule.keywords.is_empty() && rule.spec.handler != Some(crate::rules::Handler::EnvFile)
+            {
                 always.push(i as u32);
             }
             for kw in &rule.keywords {

@@ -25,6 +25,8 @@ pub struct ScanOptions {
     pub walk: WalkOptions,
     /// Honour inline `keyscan:allow` comments.
     pub inline_allow: bool,
+    /// Archives, notebooks, encoded values, UTF-16, env files.
+    pub expand: crate::expand::ExpandOptions,
 }
 
 impl Default for ScanOptions {
@@ -32,6 +34,7 @@ impl Default for ScanOptions {
         ScanOptions {
             walk: WalkOptions::default(),
             inline_allow: true,
+            expand: Default::default(),
         }
     }
 }
@@ -60,62 +63,110 @@ pub struct Engine {
 /// Per-thread state of a scan.
 pub struct Worker<'e> {
     engine: &'e Engine,
-    scratch: Scratch,
-    matches: Vec<Match>,
+    pub(crate) scratch: Scratch,
+    pub(crate) matches: Vec<Match>,
     /// Findings of this worker.
     pub findings: Vec<Finding>,
     /// Findings this worker suppressed.
     pub suppressed: u64,
+    /// Where expansions count what they open (archives, notebooks...).
+    stats: Option<&'e Stats>,
+    /// Where expansions report problems (a zip bomb stopped, a broken notebook).
+    events: Option<&'e dyn Events>,
 }
 
 impl<'e> Worker<'e> {
-    /// Scan one blob, appending its findings to `self.findings`.
+    /// Scan one blob, appending its findings to `self.findings`. Archives,
+    /// notebooks, UTF-16 text and encoded values are expanded first (see
+    /// [`crate::expand`]); an ordinary file goes straight to the detector.
     pub fn scan(&mut self, path: &str, bytes: &[u8]) -> usize {
-        self.scan_chunk(path, bytes, None)
+        let before = self.findings.len();
+        crate::expand::scan_blob(self, path, bytes);
+        self.findings.len() - before
     }
 
     /// Scan one blob, or one chunk of a large file (`chunk` says where it
     /// sits and which of its matches are its to report).
     pub fn scan_chunk(&mut self, path: &str, bytes: &[u8], chunk: Option<ChunkPos>) -> usize {
-        self.matches.clear();
-        self.engine
-            .detector
-            .detect(bytes, &mut self.scratch, &mut self.matches);
-        if self.matches.is_empty() {
-            return 0;
-        }
+        let Some(chunk) = chunk else {
+            return self.scan(path, bytes);
+        };
         let before = self.findings.len();
+        // Matches outside the chunk's own range belong to its neighbours.
+        let skip = [(0, chunk.report_from), (chunk.report_to, usize::MAX)];
+        let mut hits = Vec::new();
+        crate::expand::collect_hits(self, bytes, 0, &mut Default::default(), &skip, &mut hits);
+        self.emit(path, bytes, hits, &[], chunk);
+        self.findings.len() - before
+    }
+
+    /// Count what this worker's expansions open in `stats`, and send their
+    /// warnings to `events` (without them, both are dropped).
+    pub fn attach(&mut self, stats: &'e Stats, events: &'e dyn Events) {
+        self.stats = Some(stats);
+        self.events = Some(events);
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &'e Engine {
+        self.engine
+    }
+
+    /// Add one to an expansion counter.
+    pub(crate) fn source_stats(
+        &self,
+        counter: impl FnOnce(&crate::expand::SourceStats) -> &std::sync::atomic::AtomicU64,
+    ) {
+        if let Some(s) = self.stats {
+            counter(&s.sources).fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Report a problem that does not stop the scan.
+    pub(crate) fn warn(&self, message: String) {
+        if let Some(e) = self.events {
+            e.warning(message);
+        }
+    }
+
+    /// Turn hits into findings: `hay` is the text their spans refer to and
+    /// that lines and columns are counted in, `chunk` where it sits in its
+    /// file; `notes` go on every finding.
+    pub(crate) fn emit(
+        &mut self,
+        path: &str,
+        hay: &[u8],
+        mut hits: Vec<crate::expand::Hit>,
+        notes: &[String],
+        chunk: ChunkPos,
+    ) {
+        if hits.is_empty() {
+            return;
+        }
+        hits.sort_by_key(|h| (h.start, h.end));
         let rules = self.engine.detector.rules().rules();
-        let chunk = chunk.unwrap_or_else(|| ChunkPos::whole(bytes.len()));
-        let mut locator = Locator::with_base(bytes, chunk.line, chunk.column);
-        for m in &self.matches {
-            if m.start < chunk.report_from || m.start >= chunk.report_to {
-                continue;
-            }
-            let rule = &rules[m.rule];
-            if self.engine.options.inline_allow
-                && filter::inline::is_allowed(bytes, m.start, m.end, rule.id())
-            {
-                self.suppressed += 1;
-                continue;
-            }
-            let raw = &bytes[m.start..m.end];
+        let mut locator = Locator::with_base(hay, chunk.line, chunk.column);
+        for h in hits {
+            let rule = &rules[h.rule];
+            let raw = h.secret.as_deref().unwrap_or(&hay[h.start..h.end]);
             let secret = String::from_utf8_lossy(raw).into_owned();
             if self.engine.config.allows(rule.id(), path, &secret) {
                 self.suppressed += 1;
                 continue;
             }
-            let (line, column) = locator.locate(m.start);
-            let (end_line, end_column) = locator.locate(m.end);
-            let redacted = finding::redact(&secret, m.prefix_len);
+            let (line, column) = locator.locate(h.start);
+            let (end_line, end_column) = locator.locate(h.end);
+            let redacted = finding::redact(&secret, h.prefix_len);
             let mut severity = rule.spec.severity;
-            let mut notes = Vec::new();
-            if let Some(var) = client_exposed(bytes, m.start) {
+            let mut all_notes = notes.to_vec();
+            all_notes.extend(h.notes);
+            if let Some(var) = client_exposed(hay, h.start) {
                 severity = Severity::Critical;
-                notes.push(format!(
+                all_notes.push(format!(
                     "exposed to browsers: {var} variables are inlined into the client bundle, so the key reaches every visitor"
                 ));
             }
+            crate::expand::path_notes(path, filter::inline::line_at(hay, h.start), &mut all_notes);
             self.findings.push(Finding {
                 rule_id: rule.spec.id.clone(),
                 rule_name: rule.spec.name.clone(),
@@ -126,21 +177,20 @@ impl<'e> Worker<'e> {
                 column,
                 end_line,
                 end_column,
-                offset: chunk.offset as usize + m.start,
+                offset: chunk.offset as usize + h.start,
                 fingerprint: finding::fingerprint(rule.id(), path, raw),
                 secret,
                 redacted,
-                entropy: m.entropy,
-                verified: if m.verified {
+                entropy: h.entropy,
+                verified: if h.verified {
                     rule.spec.check.as_ref().map(|c| c.describe())
                 } else {
                     None
                 },
-                notes,
+                notes: all_notes,
                 commit: None,
             });
         }
-        self.findings.len() - before
     }
 
     /// Regex searches this worker has run (for tests and profiling).
@@ -182,6 +232,8 @@ impl Engine {
             matches: Vec::new(),
             findings: Vec::new(),
             suppressed: 0,
+            stats: None,
+            events: None,
         }
     }
 
@@ -200,13 +252,24 @@ impl Engine {
         let start = Instant::now();
         let shared: Mutex<(Vec<Finding>, u64)> = Mutex::new((Vec::new(), 0));
         let skip_path = |p: &str| self.config.allows_path(p);
+        let env_files = self.options.expand.env_files;
+        let walked_env: Mutex<Vec<String>> = Mutex::new(Vec::new());
         fs::walk(roots, &self.options.walk, stats, events, &skip_path, || {
             let mut sink = Flush {
                 worker: self.worker(),
                 shared: &shared,
             };
+            sink.worker.attach(stats, events);
+            let walked_env = &walked_env;
             move |blob: fs::FileBlob<'_>| {
                 let sink = &mut sink; // capture the whole `Flush`, so it flushes on drop
+                if env_files
+                    && crate::expand::envfile::is_env_path(blob.path)
+                    && blob.chunk.is_none()
+                {
+                    let mut g = walked_env.lock().unwrap_or_else(|e| e.into_inner());
+                    g.push(blob.path.to_string());
+                }
                 let n = match blob.chunk {
                     None => sink.worker.scan(blob.path, blob.bytes),
                     Some(c) => sink.worker.scan_chunk(blob.path, blob.bytes, Some(c)),
@@ -216,6 +279,19 @@ impl Engine {
                 }
             }
         });
+        if env_files {
+            // Env files git tracks, from the index: reported, and scanned if
+            // the walk skipped them (ignored, yet in the repository).
+            let walked = walked_env.into_inner().unwrap_or_else(|e| e.into_inner());
+            let mut sink = Flush {
+                worker: self.worker(),
+                shared: &shared,
+            };
+            sink.worker.attach(stats, events);
+            crate::expand::envfile::scan_tracked(&mut sink.worker, roots, &walked);
+            let n = sink.worker.findings.len() as u64;
+            stats.findings.fetch_add(n, Ordering::Relaxed);
+        }
         let (mut findings, suppressed) = shared.into_inner().unwrap_or_else(|e| e.into_inner());
         finish(&mut findings);
         ScanOutcome {

@@ -40,6 +40,8 @@ pub struct Cli {
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
+// Parsed once per run: the size of the scan options does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// List the built-in rules, or show one with its examples.
     Rules(RulesArgs),
@@ -211,4 +213,40 @@ pub struct ScanArgs {
     /// added or changed lines only (for a pre-commit hook).
     #[arg(long, conflicts_with_all = ["history", "since", "range"])]
     pub staged: bool,
+
+    /// Scan archives (zip, jar, whl, tar, tar.gz, gz) as bytes instead of
+    /// reading their entries.
+    #[arg(long)]
+    pub no_archives: bool,
+
+    /// Open archives inside archives down to N levels (1: the entries of
+    /// the archive on disk only).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub archive_depth: u32,
+
+    /// Stop reading an archive (nested ones included) after SIZE of
+    /// uncompressed data: a zip bomb is stopped and reported.
+    #[arg(long, value_name = "SIZE", default_value = "256MiB")]
+    pub archive_max_size: String,
+
+    /// Stop reading an archive (nested ones included) after N entries.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub archive_max_entries: u64,
+
+    /// Scan Jupyter notebooks as JSON text instead of cell by cell.
+    #[arg(long)]
+    pub no_notebooks: bool,
+
+    /// Do not decode base64 values (HTTP Basic headers, Docker auths,
+    /// Kubernetes Secret data).
+    #[arg(long)]
+    pub no_decode: bool,
+
+    /// Scan UTF-16 files as bytes instead of transcoding them.
+    #[arg(long)]
+    pub no_utf16: bool,
+
+    /// Do not report env files (.env, .env.local...) that git tracks.
+    #[arg(long)]
+    pub no_env_files: bool,
 }

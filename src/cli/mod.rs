@@ -21,6 +21,7 @@ use args::{BaselineArgs, ColorChoice, Command, ScanArgs};
 
 use crate::config::{self, Config};
 use crate::detect::Detector;
+use crate::expand::ExpandOptions;
 use crate::filter::baseline::Baseline;
 use crate::report::sarif::SarifOptions;
 use crate::report::{self, Format, Report, Summary};
@@ -157,6 +158,17 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
         ScanOptions {
             walk,
             inline_allow: !args.no_inline_allow,
+            expand: ExpandOptions {
+                archives: !args.no_archives,
+                archive_depth: args.archive_depth as usize,
+                archive_max_bytes: config::parse_size(&args.archive_max_size)
+                    .map_err(|e| anyhow!("--archive-max-size: {e}"))?,
+                archive_max_entries: args.archive_max_entries,
+                notebooks: !args.no_notebooks,
+                decode: !args.no_decode,
+                utf16: !args.no_utf16,
+                env_files: !args.no_env_files,
+            },
         },
     ))
 }
@@ -191,6 +203,7 @@ fn scan(args: &ScanArgs) -> Result<(Engine, ScanOutcome)> {
     if let Some(b) = &baseline {
         outcome.suppressed += b.filter(&mut outcome.findings);
     }
+    outcome.stats.sources.count(&outcome.findings);
     if let Some(path) = &args.write_baseline {
         let text = Baseline::from_findings(&outcome.findings).to_json();
         let mut f =
@@ -353,6 +366,7 @@ fn collect(args: &ScanArgs, engine: &Engine, progress: &progress::Progress) -> R
             .context("reading standard input")?;
         stats.scanned(buf.len(), crate::source::is_binary(&buf));
         let mut w = engine.worker();
+        w.attach(&stats, &events);
         w.scan("<stdin>", &buf);
         outcome.findings.append(&mut w.findings);
         outcome.suppressed += w.suppressed;

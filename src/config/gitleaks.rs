@@ -316,6 +316,7 @@ pub fn convert(name: &str, text: &str) -> Result<(ConfigFile, Vec<String>), Conf
             window_after: None,
             examples: Vec::new(),
             negatives: Vec::new(),
+            handler: None,
         });
     }
     Ok((file, warnings))

@@ -162,6 +162,9 @@ pub fn write_summary(s: &Summary, color: bool, out: &mut dyn Write) -> io::Resul
     if !reasons.is_empty() {
         parts.push(format!("{} skipped ({})", k.total(), reasons.join(", ")));
     }
+    if !s.stats.sources.is_empty() {
+        parts.push(sources(&s.stats.sources));
+    }
     if s.suppressed > 0 {
         parts.push(format!("{} suppressed", s.suppressed));
     }
@@ -181,6 +184,62 @@ pub fn write_summary(s: &Summary, color: bool, out: &mut dyn Write) -> io::Resul
         )?;
     }
     Ok(())
+}
+
+/// What the expanded sources opened and found, e.g. `from notebooks 2 (3
+/// scanned), archives 1 (2 opened, 40 entries, 1 stopped at a limit)`.
+fn sources(c: &crate::expand::SourceCounts) -> String {
+    let mut out = Vec::new();
+    let mut add = |name: &str, found: u64, details: Vec<String>| {
+        let details: Vec<String> = details
+            .into_iter()
+            .filter(|d| !d.starts_with("0 "))
+            .collect();
+        if found == 0 && details.is_empty() {
+            return;
+        }
+        if details.is_empty() {
+            out.push(format!("{name} {found}"));
+        } else {
+            out.push(format!("{name} {found} ({})", details.join(", ")));
+        }
+    };
+    let n = &c.notebooks;
+    add(
+        "notebooks",
+        n.findings,
+        vec![
+            format!("{} scanned", n.scanned),
+            format!("{} malformed", n.malformed),
+        ],
+    );
+    let a = &c.archives;
+    add(
+        "archives",
+        a.findings,
+        vec![
+            format!("{} opened", a.scanned),
+            format!("{} entries", a.entries),
+            format!("{} stopped at a limit", a.stopped),
+        ],
+    );
+    add(
+        "decoded",
+        c.decoded.findings,
+        vec![format!("{} values", c.decoded.scanned)],
+    );
+    add(
+        "UTF-16",
+        c.utf16.findings,
+        vec![format!(
+            "{} file{}",
+            c.utf16.scanned,
+            plural(c.utf16.scanned)
+        )],
+    );
+    add("env files", c.env_files.findings, Vec::new());
+    add("browser bundles", c.bundles.findings, Vec::new());
+    format!("findings from {}", out.join(", "))
 }
 
 fn plural(n: u64) -> &'static str {

@@ -24,6 +24,9 @@ pub fn check_examples(det: &Detector, rule: &Rule) -> Result<(), String> {
     if rule.spec.examples.is_empty() {
         return Err("has no positive example".into());
     }
+    if rule.spec.handler == Some(crate::rules::Handler::EnvFile) {
+        return crate::expand::envfile::check_examples(rule);
+    }
     let mut scratch = Scratch::default();
     for (i, ex) in rule.spec.examples.iter().enumerate() {
         if !rule

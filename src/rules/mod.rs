@@ -149,6 +149,27 @@ pub struct RuleSpec {
     /// Negative examples: texts that must not yield a finding of this rule.
     #[serde(default)]
     pub negatives: Vec<String>,
+    /// Code that takes over from the regex (see [`Handler`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handler: Option<Handler>,
+}
+
+/// What code does with a rule's matches, for rules that are not reported
+/// as they match (`handler = "..."` in a rule file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Handler {
+    /// The secret group is base64 text (an HTTP Basic header, a Docker
+    /// registry auth): it is decoded and the decoded value scanned; the
+    /// match itself is never a finding.
+    Base64,
+    /// The match marks a Kubernetes Secret manifest: every value under its
+    /// `data:` is decoded and scanned; the match itself is never a finding.
+    KubernetesSecret,
+    /// The findings are produced by code, not by the regex: an env file
+    /// that git tracks. The rule takes no keywords, so its regex never runs
+    /// on file contents; its examples are file names.
+    EnvFile,
 }
 
 /// A rule that could not be loaded.
@@ -231,6 +252,11 @@ impl Rule {
             if value.trim().is_empty() {
                 return Err(invalid(format!("`{field}` must not be empty")));
             }
+        }
+        if spec.handler == Some(Handler::EnvFile) && !spec.keywords.is_empty() {
+            return Err(invalid(
+                "a rule with `handler = \"env-file\"` takes no keywords: its findings come from code".into(),
+            ));
         }
         if let Some(k) = spec.keywords.iter().find(|k| k.len() < 2) {
             return Err(invalid(format!(

@@ -64,7 +64,7 @@ pub trait Events: Sync {
 
 /// Compute the path shown for `path` found under `root`: relative to the root
 /// when there is a single directory root, otherwise as given.
-fn display_path(root: &Path, path: &Path, single_dir_root: bool) -> String {
+pub(crate) fn display_path(root: &Path, path: &Path, single_dir_root: bool) -> String {
     let rel = if single_dir_root {
         path.strip_prefix(root).unwrap_or(path)
     } else {

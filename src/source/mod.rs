@@ -43,6 +43,8 @@ pub struct Stats {
     skipped: [AtomicU64; 6],
     /// Files or directories that could not be read.
     pub unreadable: AtomicU64,
+    /// What archives, notebooks, decoding and UTF-16 opened.
+    pub sources: crate::expand::SourceStats,
 }
 
 impl Stats {
@@ -76,6 +78,7 @@ impl Stats {
                 allowlisted: g(&self.skipped[Skip::Allowlisted as usize]),
             },
             unreadable: g(&self.unreadable),
+            sources: self.sources.snapshot(),
         }
     }
 }
@@ -117,6 +120,9 @@ pub struct StatsSnapshot {
     pub skipped: SkipCounts,
     /// Files or directories that could not be read.
     pub unreadable: u64,
+    /// What each expanded source (notebooks, archives, decoded values,
+    /// UTF-16, env files, browser bundles) opened and contributed.
+    pub sources: crate::expand::SourceCounts,
 }
 
 /// Whether the first 8 KiB hold a NUL byte (git's and ripgrep's test).

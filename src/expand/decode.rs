@@ -1,0 +1,381 @@
+//! Encoded secrets: base64 where secrets are conventionally stored encoded.
+//!
+//! The places are found by rules that carry a `handler` (see
+//! `rules/encoded.toml`), so the keyword prefilter finds them at no extra
+//! cost in every source: HTTP Basic `Authorization` headers and Docker
+//! registry `auth` values (`handler = "base64"`), and Kubernetes Secret
+//! manifests (`handler = "kubernetes-secret"`), whose `data:` values are
+//! all decoded. The decoded bytes go through the whole detector again (so a
+//! `.dockerconfigjson` inside a Secret is decoded in turn), and a finding
+//! inside is reported at the encoded text with a note saying it was decoded.
+//!
+//! Credentials in `user:password` form are also shown to the rules as a
+//! `password = ...` assignment, so that the generic rule's entropy checks
+//! judge a password that matches no provider's format.
+//!
+//! The work is bounded per blob ([`MAX_VALUES`], [`MAX_BYTES`]) and in depth
+//! ([`MAX_LEVEL`]).
+
+use memchr::memmem;
+
+use super::{collect_hits, DecodeBudget, Hit, DECODED_BASE64};
+use crate::filter;
+use crate::rules::Handler;
+use crate::scan::Worker;
+
+/// Decodings inside decodings: a Secret's `.dockerconfigjson`, then its `auth`.
+pub const MAX_LEVEL: u32 = 3;
+/// Values decoded per blob.
+pub const MAX_VALUES: u32 = 1024;
+/// Decoded bytes per blob.
+pub const MAX_BYTES: usize = 4 * 1024 * 1024;
+/// Longest encoded value decoded.
+const MAX_ENCODED: usize = 1024 * 1024;
+
+/// Expand one match of a handler rule: `[start, end)` is the rule's secret.
+#[allow(clippy::too_many_arguments)]
+pub fn expand(
+    w: &mut Worker<'_>,
+    handler: Handler,
+    hay: &[u8],
+    start: usize,
+    end: usize,
+    level: u32,
+    budget: &mut DecodeBudget,
+    out: &mut Vec<Hit>,
+    rule_name: &str,
+) {
+    match handler {
+        Handler::Base64 => {
+            decode_one(w, hay, (start, end), rule_name, true, level, budget, out);
+        }
+        Handler::KubernetesSecret => {
+            // A manifest holding several Secrets triggers once per Secret;
+            // each value is decoded once.
+            for (name, s, e) in kube_data(hay, start) {
+                let key = hay.as_ptr() as usize + s;
+                if budget.seen.contains(&key) {
+                    continue;
+                }
+                budget.seen.push(key);
+                let label = format!("{rule_name} `{name}`");
+                decode_one(w, hay, (s, e), &label, false, level, budget, out);
+            }
+        }
+        Handler::EnvFile => {}
+    }
+}
+
+/// Decode `hay[span]`, scan the result, and report what it holds at `span`.
+#[allow(clippy::too_many_arguments)]
+fn decode_one(
+    w: &mut Worker<'_>,
+    hay: &[u8],
+    span: (usize, usize),
+    label: &str,
+    credentials: bool,
+    level: u32,
+    budget: &mut DecodeBudget,
+    out: &mut Vec<Hit>,
+) {
+    let (s, e) = span;
+    if budget.values == 0 || e - s > MAX_ENCODED {
+        return;
+    }
+    let Some(mut text) = base64(&hay[s..e]) else {
+        return;
+    };
+    if text.len() > budget.bytes {
+        return;
+    }
+    budget.values -= 1;
+    budget.bytes -= text.len();
+    w.source_stats(|st| &st.decoded);
+    if credentials {
+        add_password_line(&mut text);
+    }
+    let mut inner = Vec::new();
+    collect_hits(w, &text, level + 1, budget, &[], &mut inner);
+    let engine = w.engine();
+    let rules = engine.detector().rules().rules();
+    let mut seen: Vec<(usize, Vec<u8>)> = Vec::new();
+    for h in inner {
+        let secret = h.secret.unwrap_or_else(|| text[h.start..h.end].to_vec());
+        if seen.iter().any(|(r, x)| *r == h.rule && *x == secret) {
+            continue;
+        }
+        if engine.options().inline_allow
+            && filter::inline::is_allowed(hay, s, e, rules[h.rule].id())
+        {
+            w.suppressed += 1;
+            continue;
+        }
+        seen.push((h.rule, secret.clone()));
+        let mut notes = vec![format!("{DECODED_BASE64} ({label})")];
+        notes.extend(h.notes);
+        out.push(Hit {
+            rule: h.rule,
+            start: s,
+            end: e,
+            secret: Some(secret),
+            entropy: h.entropy,
+            verified: h.verified,
+            prefix_len: h.prefix_len,
+            notes,
+        });
+    }
+}
+
+/// `user:password` → also `password = password` on a line of its own.
+fn add_password_line(text: &mut Vec<u8>) {
+    let Some(colon) = memchr::memchr(b':', text) else {
+        return;
+    };
+    let ok = colon > 0
+        && colon + 1 < text.len()
+        && text.iter().all(|&b| (0x21..0x7f).contains(&b) || b >= 0x80);
+    if ok {
+        let pass = text[colon + 1..].to_vec();
+        text.extend_from_slice(b"\npassword = ");
+        text.extend_from_slice(&pass);
+        text.push(b'\n');
+    }
+}
+
+/// Decode standard or URL-safe base64, padded or not. `None` for anything
+/// that is not base64 (so plain text under `data:` decodes to nothing).
+pub fn base64(s: &[u8]) -> Option<Vec<u8>> {
+    let s = match s.iter().position(|&c| c == b'=') {
+        Some(p) if s[p..].iter().all(|&c| c == b'=') && s.len() - p <= 2 => &s[..p],
+        Some(_) => return None,
+        None => s,
+    };
+    if s.len() % 4 == 1 || s.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for &c in s {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// The values under the `data:` of the Kubernetes manifest whose `kind:
+/// Secret` is at `at`: (key, start, end) of each encoded value. YAML (block
+/// style) and JSON manifests are read; anything else yields nothing.
+pub fn kube_data(hay: &[u8], at: usize) -> Vec<(String, usize, usize)> {
+    let line_start = memchr::memrchr(b'\n', &hay[..at]).map_or(0, |i| i + 1);
+    if memmem::find(&hay[line_start..at], b"\"kind\"").is_some() {
+        json_data(hay)
+    } else {
+        yaml_data(hay, at, line_start)
+    }
+}
+
+/// Indentation of a YAML line, counting a list item's `- ` as indentation.
+fn indent(line: &[u8]) -> usize {
+    let mut i = 0;
+    loop {
+        match line.get(i) {
+            Some(b' ') => i += 1,
+            Some(b'-') if line.get(i + 1) == Some(&b' ') => i += 2,
+            _ => return i,
+        }
+    }
+}
+
+fn yaml_data(hay: &[u8], at: usize, trigger_line: usize) -> Vec<(String, usize, usize)> {
+    // The YAML document holding the trigger.
+    let doc_start = memmem::rfind(&hay[..at], b"\n---").map_or(0, |i| i + 1);
+    let doc_end = memmem::find(&hay[at..], b"\n---").map_or(hay.len(), |i| at + i);
+    let level = indent(&hay[trigger_line..]);
+    let mut out = Vec::new();
+    let mut pos = doc_start;
+    let mut in_data: Option<usize> = None; // child indentation, once known
+    let mut data_open = false;
+    while pos < doc_end {
+        let eol = memchr::memchr(b'\n', &hay[pos..doc_end]).map_or(doc_end, |i| pos + i);
+        let raw = &hay[pos..eol];
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let body = line.trim_ascii();
+        if !body.is_empty() && !body.starts_with(b"#") {
+            let ind = indent(line);
+            if data_open && ind > level {
+                let child = *in_data.get_or_insert(ind);
+                if ind == child {
+                    if let Some(v) = key_value(hay, pos + ind, pos + line.len()) {
+                        out.push(v);
+                    }
+                }
+            } else {
+                data_open = false;
+                in_data = None;
+                if ind == level && line[ind..].trim_ascii_end() == b"data:" {
+                    data_open = true;
+                }
+            }
+        }
+        pos = eol + 1;
+    }
+    out
+}
+
+/// `key: value` on `hay[s..e]` (a YAML mapping entry).
+fn key_value(hay: &[u8], s: usize, e: usize) -> Option<(String, usize, usize)> {
+    let line = &hay[s..e];
+    let colon = memmem::find(line, b": ")?;
+    let key = String::from_utf8_lossy(line[..colon].trim_ascii())
+        .trim_matches(['"', '\''])
+        .to_string();
+    let mut vs = s + colon + 2;
+    let mut ve = e;
+    while vs < ve && hay[vs] == b' ' {
+        vs += 1;
+    }
+    if let Some(i) = memmem::find(&hay[vs..ve], b" #") {
+        ve = vs + i;
+    }
+    while ve > vs && hay[ve - 1].is_ascii_whitespace() {
+        ve -= 1;
+    }
+    if ve - vs >= 2 && matches!(hay[vs], b'"' | b'\'') && hay[ve - 1] == hay[vs] {
+        vs += 1;
+        ve -= 1;
+    }
+    (ve > vs).then_some((key, vs, ve))
+}
+
+/// The string values of every `"data": {...}` object of a JSON manifest.
+fn json_data(hay: &[u8]) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    for i in memmem::find_iter(hay, b"\"data\"") {
+        let mut p = i + 6;
+        let skip_ws = |p: &mut usize| {
+            while *p < hay.len() && hay[*p].is_ascii_whitespace() {
+                *p += 1;
+            }
+        };
+        skip_ws(&mut p);
+        if hay.get(p) != Some(&b':') {
+            continue;
+        }
+        p += 1;
+        skip_ws(&mut p);
+        if hay.get(p) != Some(&b'{') {
+            continue;
+        }
+        p += 1;
+        // "key": "value" pairs, until the closing brace.
+        loop {
+            skip_ws(&mut p);
+            let Some(key) = json_string(hay, &mut p) else {
+                break;
+            };
+            skip_ws(&mut p);
+            if hay.get(p) != Some(&b':') {
+                break;
+            }
+            p += 1;
+            skip_ws(&mut p);
+            let vs = p + 1;
+            if json_string(hay, &mut p).is_none() {
+                break;
+            }
+            out.push((
+                String::from_utf8_lossy(&hay[key.0..key.1]).into_owned(),
+                vs,
+                p - 1,
+            ));
+            skip_ws(&mut p);
+            if hay.get(p) != Some(&b',') {
+                break;
+            }
+            p += 1;
+        }
+    }
+    out
+}
+
+/// A JSON string without escapes at `*p`; moves past it.
+fn json_string(hay: &[u8], p: &mut usize) -> Option<(usize, usize)> {
+    if hay.get(*p) != Some(&b'"') {
+        return None;
+    }
+    let s = *p + 1;
+    let len = memchr::memchr2(b'"', b'\\', &hay[s..])?;
+    if hay[s + len] != b'"' {
+        return None;
+    }
+    *p = s + len + 1;
+    Some((s, s + len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_variants() {
+        assert_eq!(base64(b"aGVsbG8=").unwrap(), b"hello");
+        assert_eq!(base64(b"aGVsbG8").unwrap(), b"hello");
+        assert_eq!(base64(b"aGVsbG8h").unwrap(), b"hello!");
+        assert_eq!(base64(b"-_-_").unwrap(), base64(b"+/+/").unwrap());
+        assert!(base64(b"not base64!").is_none());
+        assert!(base64(b"a").is_none());
+        assert!(base64(b"ab=c").is_none());
+        assert!(base64(b"").is_none());
+    }
+
+    #[test]
+    fn kubernetes_yaml_data() {
+        let y = b"apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\ndata:\n  api-key: YWJj   # note\n  \"tls.key\": 'ZGVm'\n  nested:\n    deep: eHl6\ntype: Opaque\n---\nkind: ConfigMap\ndata:\n  a: Yg==\n";
+        let at = memmem::find(y, b"Secret").unwrap();
+        let v = kube_data(y, at);
+        let got: Vec<(&str, &[u8])> = v.iter().map(|(k, s, e)| (k.as_str(), &y[*s..*e])).collect();
+        assert_eq!(got, [("api-key", &b"YWJj"[..]), ("tls.key", b"ZGVm")]);
+    }
+
+    #[test]
+    fn kubernetes_list_items() {
+        let y = b"kind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  data:\n    k: YWJj\n- kind: Other\n  spec: {}\n";
+        let at = memmem::find(y, b"Secret").unwrap();
+        let v = kube_data(y, at);
+        assert_eq!(v.len(), 1);
+        assert_eq!(&y[v[0].1..v[0].2], b"YWJj");
+    }
+
+    #[test]
+    fn kubernetes_json_data() {
+        let j = br#"{"kind": "Secret", "data": {"a": "YWJj", "b":"ZGVm"}, "type": "Opaque"}"#;
+        let at = memmem::find(j, b"Secret").unwrap();
+        let v = kube_data(j, at);
+        let keys: Vec<&str> = v.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(keys, ["a", "b"]);
+        assert_eq!(&j[v[1].1..v[1].2], b"ZGVm");
+    }
+
+    #[test]
+    fn password_line() {
+        let mut t = b"user:s3cret".to_vec();
+        add_password_line(&mut t);
+        assert_eq!(t, b"user:s3cret\npassword = s3cret\n");
+        let mut t = b"no colon here".to_vec();
+        add_password_line(&mut t);
+        assert_eq!(t, b"no colon here");
+    }
+}
