@@ -209,3 +209,39 @@ pub(crate) fn attribute(
     out.sort_by(|a, b| (a.blob, &a.path).cmp(&(b.blob, &b.path)));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topological_order_puts_parents_first_and_older_first() {
+        // 0 ← 1 ← 3, 0 ← 2 ← 3 (a merge); 2 is older than 1.
+        let commits = Commits {
+            parents: vec![vec![], vec![0], vec![0], vec![1, 2]],
+            times: vec![10, 30, 20, 40],
+            ids: vec![gix::ObjectId::null(gix::hash::Kind::Sha1); 4],
+            ..Default::default()
+        };
+        assert_eq!(topo_order(&commits), vec![0, 2, 1, 3]);
+        // A child older than its parent (clock skew) still comes after it.
+        let skewed = Commits {
+            parents: vec![vec![], vec![0]],
+            times: vec![50, 5],
+            ids: vec![gix::ObjectId::null(gix::hash::Kind::Sha1); 2],
+            ..Default::default()
+        };
+        assert_eq!(topo_order(&skewed), vec![0, 1]);
+    }
+
+    #[test]
+    fn relative_paths_render_outside_in() {
+        let mut names = Names::default();
+        let (a, b) = (names.intern(b"src"), names.intern(b"key.env"));
+        let mut rel = Rel::default();
+        let leaf = rel.intern(b, ROOT);
+        let full = rel.intern(a, leaf);
+        assert_eq!(rel.render(full, &names), "src/key.env");
+        assert_eq!(rel.intern(a, leaf), full);
+    }
+}

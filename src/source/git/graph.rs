@@ -66,7 +66,7 @@ pub(crate) struct Names {
 }
 
 impl Names {
-    fn intern(&mut self, name: &[u8]) -> u32 {
+    pub(crate) fn intern(&mut self, name: &[u8]) -> u32 {
         if let Some(&i) = self.map.get(name) {
             return i;
         }

@@ -666,3 +666,42 @@ fn commit_info(repo: &gix::Repository, id: &ObjectId) -> CommitInfo {
     info.summary = c.message_summary().to_string();
     info
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_parse_with_head_as_the_default_side() {
+        let r = |from: &str, to: &str| Selection::Range {
+            from: from.into(),
+            to: to.into(),
+        };
+        assert_eq!(
+            Selection::parse_range("origin/main..HEAD").unwrap(),
+            r("origin/main", "HEAD")
+        );
+        assert_eq!(
+            Selection::parse_range("v1.0..v2.0").unwrap(),
+            r("v1.0", "v2.0")
+        );
+        assert_eq!(Selection::parse_range("main..").unwrap(), r("main", "HEAD"));
+        assert_eq!(
+            Selection::parse_range("..topic").unwrap(),
+            r("HEAD", "topic")
+        );
+        assert!(Selection::parse_range("main").is_err());
+        assert!(Selection::parse_range("a...b").is_err());
+    }
+
+    #[test]
+    fn progress_messages_name_the_phase() {
+        let p = Progress::default();
+        assert_eq!(p.message(), "opening repository");
+        p.enter(Phase::Blobs, 10);
+        p.done.store(3, Ordering::Relaxed);
+        assert_eq!(p.message(), "scanning blobs 3/10");
+        p.enter(Phase::Trees, 0);
+        assert_eq!(p.message(), "indexing trees 0");
+    }
+}
