@@ -244,6 +244,8 @@ pub fn collect_hits(
     let rules = engine.detector().rules().rules();
     let inline = engine.options().inline_allow;
     let decoding = engine.options().expand.decode;
+    let first = out.len();
+    let mut decoded = false;
     for m in &matches {
         if !skip.is_empty() && in_spans(skip, m.start) {
             continue;
@@ -268,9 +270,32 @@ pub fn collect_hits(
             }
             Some(h) if decoding && level < decode::MAX_LEVEL => {
                 let name = &rule.spec.name;
+                let before = out.len();
                 decode::expand(w, h, hay, m.start, m.end, level, budget, out, name);
+                decoded |= out.len() > before;
             }
             Some(_) => {}
+        }
+    }
+    if decoded {
+        // A generic rule that matched the encoded text (`token: <base64>`)
+        // yields to what was found inside it.
+        let spans: Vec<(usize, usize)> = out[first..]
+            .iter()
+            .filter(|h| h.secret.is_some() && !h.notes.is_empty())
+            .map(|h| (h.start, h.end))
+            .collect();
+        let mut i = first;
+        while i < out.len() {
+            let h = &out[i];
+            if h.secret.is_none()
+                && rules[h.rule].spec.generic
+                && spans.iter().any(|&(s, e)| h.start < e && s < h.end)
+            {
+                out.remove(i);
+            } else {
+                i += 1;
+            }
         }
     }
     matches.clear();

@@ -126,8 +126,10 @@ pub struct StatsSnapshot {
 }
 
 /// Whether the first 8 KiB hold a NUL byte (git's and ripgrep's test).
+/// UTF-16 text with a byte-order mark is text, NUL bytes and all.
 pub fn is_binary(bytes: &[u8]) -> bool {
-    memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+    !crate::expand::utf16::has_bom(bytes)
+        && memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
 }
 
 /// Media and font formats recognised by their magic bytes.
