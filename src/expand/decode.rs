@@ -47,7 +47,7 @@ pub fn expand(
 ) {
     match handler {
         Handler::Base64 => {
-            decode_one(w, hay, (start, end), rule_name, true, level, budget, out);
+            decode_one(w, hay, (start, end), rule_name, None, level, budget, out);
         }
         Handler::KubernetesSecret => {
             // A manifest holding several Secrets triggers once per Secret;
@@ -59,7 +59,7 @@ pub fn expand(
                 }
                 budget.seen.push(key);
                 let label = format!("{rule_name} `{name}`");
-                decode_one(w, hay, (s, e), &label, false, level, budget, out);
+                decode_one(w, hay, (s, e), &label, Some(&name), level, budget, out);
             }
         }
         Handler::EnvFile => {}
@@ -67,13 +67,16 @@ pub fn expand(
 }
 
 /// Decode `hay[span]`, scan the result, and report what it holds at `span`.
+/// A value stored under a name (a Secret's `OPENAI_API_KEY: <base64>`) is
+/// scanned as `name: value`, so that rules which need the provider's name
+/// next to a key see it; a value without one is read as `user:password`.
 #[allow(clippy::too_many_arguments)]
 fn decode_one(
     w: &mut Worker<'_>,
     hay: &[u8],
     span: (usize, usize),
     label: &str,
-    credentials: bool,
+    name: Option<&str>,
     level: u32,
     budget: &mut DecodeBudget,
     out: &mut Vec<Hit>,
@@ -82,18 +85,23 @@ fn decode_one(
     if budget.values == 0 || e - s > MAX_ENCODED {
         return;
     }
-    let Some(mut text) = base64(&hay[s..e]) else {
+    let Some(decoded) = base64(&hay[s..e]) else {
         return;
     };
-    if text.len() > budget.bytes {
+    if decoded.len() > budget.bytes {
         return;
     }
     budget.values -= 1;
-    budget.bytes -= text.len();
+    budget.bytes -= decoded.len();
     w.source_stats(|st| &st.decoded);
-    if credentials {
-        add_password_line(&mut text);
-    }
+    let text = match name {
+        Some(name) => [name.as_bytes(), b": ", &decoded].concat(),
+        None => {
+            let mut t = decoded;
+            add_password_line(&mut t);
+            t
+        }
+    };
     let mut inner = Vec::new();
     collect_hits(w, &text, level + 1, budget, &[], &mut inner);
     let engine = w.engine();
