@@ -545,3 +545,59 @@ fn stdin_archives_are_expanded() {
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(s.contains("\"path\":\"<stdin>!k.txt\""), "{s}");
 }
+
+#[test]
+fn damaged_inputs_never_panic() {
+    use keyscan::config::Config;
+    use keyscan::detect::Detector;
+    use keyscan::rules::RuleSet;
+    use keyscan::scan::{Engine, ScanOptions};
+    let engine = Engine::new(
+        Detector::new(RuleSet::builtin().unwrap()).unwrap(),
+        Config::default(),
+        ScanOptions::default(),
+    );
+    let key = format!("T={GITHUB}\n");
+    let nested = zip_of(&[("a.zip", &zip_of(&[("k.txt", key.as_bytes())]))]);
+    let tgz = tar_gz_of(&[("k.txt", key.as_bytes())]);
+    let nb = format!(
+        "{{\"cells\": [{{\"source\": [\"x = \\\"{GITHUB}\\\"\\n\"], \"outputs\": [{{\"text\": \"\\u00e9\\ud83d\\ude00\"}}]}}], \"nbformat\": 4}}"
+    );
+    let k8s = format!(
+        "kind: Secret\ndata:\n  a: {}\n- b: 'x'\n  c: \"\n",
+        b64(&key)
+    );
+    let mut utf16 = vec![0xFF, 0xFE];
+    for u in key.encode_utf16() {
+        utf16.extend_from_slice(&u.to_le_bytes());
+    }
+    let inputs: [(&str, &[u8]); 5] = [
+        ("x.zip", &nested),
+        ("x.tgz", &tgz),
+        ("x.ipynb", nb.as_bytes()),
+        ("s.yaml", k8s.as_bytes()),
+        ("w.ps1", &utf16),
+    ];
+    for (path, good) in inputs {
+        assert!(!engine.scan_bytes(path, good).is_empty(), "{path}");
+        // Deterministic damage: truncations and flipped bytes.
+        let mut seed = 0x2545F4914F6CDD1Du64;
+        for i in 0..300 {
+            let mut bad = good.to_vec();
+            if i % 3 == 0 {
+                bad.truncate(i * 7 % (good.len() + 1));
+            }
+            for _ in 0..(1 + i % 4) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                if !bad.is_empty() {
+                    let at = (seed % bad.len() as u64) as usize;
+                    bad[at] = (seed >> 32) as u8;
+                }
+            }
+            engine.scan_bytes(path, &bad);
+            engine.scan_bytes("", &bad);
+        }
+    }
+}
