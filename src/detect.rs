@@ -117,13 +117,14 @@ impl Detector {
         for ti in 0..scratch.touched.len() {
             let r = scratch.touched[ti] as usize;
             let rule = &rules[r];
-            let locs = scratch.locs[r].get_or_insert_with(|| rule.regex.capture_locations());
+            let compiled = rule.compiled();
+            let locs = scratch.locs[r].get_or_insert_with(|| compiled.regex.capture_locations());
             for &(lo, hi) in &scratch.windows[r] {
                 let sub = &hay[..hi];
                 let mut pos = lo;
                 while pos <= hi {
                     scratch.regex_runs += 1;
-                    let Some(m) = rule.regex.captures_read_at(locs, sub, pos) else {
+                    let Some(m) = compiled.regex.captures_read_at(locs, sub, pos) else {
                         break;
                     };
                     pos = if m.end() > m.start() {
@@ -131,9 +132,9 @@ impl Detector {
                     } else {
                         m.end() + 1
                     };
-                    let (s, e) = match rule.secret_group.and_then(|g| locs.get(g)) {
+                    let (s, e) = match compiled.secret_group.and_then(|g| locs.get(g)) {
                         Some(span) => span,
-                        None if rule.secret_group.is_some() => continue,
+                        None if compiled.secret_group.is_some() => continue,
                         None => (m.start(), m.end()),
                     };
                     match self.accept(r, hay, s, e, locs) {
@@ -146,18 +147,25 @@ impl Detector {
             scratch.windows[r].clear();
         }
         if !scratch.rejected.is_empty() {
-            let rejected = &scratch.rejected;
-            let mut i = first;
-            while i < out.len() {
-                let m = &out[i];
-                if rules[m.rule].spec.generic
-                    && rejected.iter().any(|&(s, e)| s < m.end && m.start < e)
-                {
-                    out.remove(i);
-                } else {
-                    i += 1;
-                }
+            // Sorted by start, each end replaced by the largest end so far:
+            // "does any rejected span overlap [s, e)?" is then one binary
+            // search, so a file of many rejected spans stays linear.
+            let rejected = &mut scratch.rejected;
+            rejected.sort_unstable();
+            let mut reach = 0;
+            for r in rejected.iter_mut() {
+                reach = reach.max(r.1);
+                r.1 = reach;
             }
+            let overlaps = |m: &Match| {
+                let before_end = rejected.partition_point(|&(s, _)| s < m.end);
+                before_end > 0 && rejected[before_end - 1].1 > m.start
+            };
+            let mut i = 0;
+            out.retain(|m| {
+                i += 1;
+                i <= first || !(rules[m.rule].spec.generic && overlaps(m))
+            });
         }
         if out.len() - first > 1 {
             let mut new = out.split_off(first);
@@ -199,6 +207,7 @@ impl Detector {
         let mut verified = false;
         if let Some(check) = &rule.spec.check {
             let name = rule
+                .compiled()
                 .name_group
                 .and_then(|g| locs.get(g))
                 .map(|(a, b)| &hay[a..b]);

@@ -43,3 +43,14 @@ fn rule_ids_are_unique_across_files() {
         );
     }
 }
+
+#[test]
+fn every_builtin_regex_compiles_within_the_size_cap() {
+    // Built-in rules compile lazily at scan time; make sure each one can.
+    let rules = RuleSet::builtin().unwrap();
+    for rule in rules.rules() {
+        if let Err(e) = keyscan::rules::Rule::compile(rule.spec.clone(), &rule.source) {
+            panic!("{e}");
+        }
+    }
+}

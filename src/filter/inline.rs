@@ -20,6 +20,9 @@ pub fn line_at(hay: &[u8], offset: usize) -> &[u8] {
 
 /// Whether `line` carries an allow marker that covers `rule_id`.
 pub fn line_allows(line: &[u8], rule_id: &str) -> bool {
+    if memmem::find(line, b":allow").is_none() {
+        return false;
+    }
     for marker in MARKERS {
         let mut from = 0;
         while let Some(i) = memmem::find(&line[from..], marker) {
@@ -55,11 +58,16 @@ pub fn line_allows(line: &[u8], rule_id: &str) -> bool {
 /// Whether a finding spanning `[start, end)` of `hay` is allowed inline: the
 /// marker may sit on the first or the last line of the secret.
 pub fn is_allowed(hay: &[u8], start: usize, end: usize, rule_id: &str) -> bool {
-    if memmem::find(hay, b":allow").is_none() {
-        return false;
+    // Only the finding's own lines are looked at: never the whole blob, which
+    // would make a file with many findings quadratic.
+    let first = line_at(hay, start);
+    if line_allows(first, rule_id) {
+        return true;
     }
-    line_allows(line_at(hay, start), rule_id)
-        || (end > start && line_allows(line_at(hay, end - 1), rule_id))
+    end > start && {
+        let last = line_at(hay, end - 1);
+        !std::ptr::eq(last, first) && line_allows(last, rule_id)
+    }
 }
 
 #[cfg(test)]

@@ -202,12 +202,11 @@ pub struct Rule {
     pub spec: RuleSpec,
     /// The file it came from.
     pub source: String,
-    /// Compiled pattern.
-    pub regex: Regex,
-    /// Index of the `secret` group, if the regex has one.
-    pub secret_group: Option<usize>,
-    /// Index of the `name` group (the variable a value is assigned to), if any.
-    pub name_group: Option<usize>,
+    /// The compiled pattern and its group indices, built on first use:
+    /// a scan compiles only the rules whose keywords occur, which keeps
+    /// start-up fast (the built-in rules are validated by the test suite;
+    /// rules from configuration are compiled eagerly when they load).
+    compiled: std::sync::OnceLock<Compiled>,
     /// Keywords, lower-cased.
     pub keywords: Vec<String>,
     /// Effective window before a keyword hit.
@@ -216,7 +215,73 @@ pub struct Rule {
     pub window_after: usize,
 }
 
+/// A rule's compiled regex and the indices of its groups.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// Compiled pattern.
+    pub regex: Regex,
+    /// Index of the group holding the secret (0: the whole match).
+    pub secret_group: Option<usize>,
+    /// Index of the `name` group (the variable a value is assigned to), if any.
+    pub name_group: Option<usize>,
+}
+
+/// A regex that matches nothing (`\b\B` cannot hold at one position).
+fn never_matches() -> Regex {
+    // A constant, valid pattern: building it cannot fail.
+    Regex::new(r"\b\B").unwrap_or_else(|_| never_matches())
+}
+
+/// Compile a rule's regex and find its groups.
+fn compile_regex(spec: &RuleSpec) -> Result<Compiled, String> {
+    let regex = RegexBuilder::new(&spec.regex)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| format!("invalid regex: {}", one_line(&e.to_string())))?;
+    let secret_group = match spec.secret_group {
+        _ if regex.capture_names().any(|n| n == Some("secret")) => {
+            regex.capture_names().position(|n| n == Some("secret"))
+        }
+        Some(g) if g < regex.captures_len() => Some(g),
+        Some(g) => {
+            return Err(format!(
+                "secret_group {g} does not exist (the regex has {} groups)",
+                regex.captures_len() - 1
+            ))
+        }
+        None => None,
+    };
+    let name_group = regex.capture_names().position(|n| n == Some("name"));
+    if secret_group.is_none() {
+        return Err("regex needs a named group `secret` (or set `secret_group`)".into());
+    }
+    Ok(Compiled {
+        regex,
+        secret_group,
+        name_group,
+    })
+}
+
 impl Rule {
+    /// The compiled regex, built on first use. A built-in rule that fails to
+    /// compile (the tests make sure none does) matches nothing.
+    pub fn compiled(&self) -> &Compiled {
+        self.compiled.get_or_init(|| {
+            compile_regex(&self.spec).unwrap_or_else(|_| Compiled {
+                // An empty class never matches.
+                regex: never_matches(),
+                secret_group: Some(0),
+                name_group: None,
+            })
+        })
+    }
+
+    /// The compiled regex.
+    pub fn regex(&self) -> &Regex {
+        &self.compiled().regex
+    }
+
     /// The rule id.
     pub fn id(&self) -> &str {
         &self.spec.id
@@ -232,8 +297,18 @@ impl Rule {
         })
     }
 
-    /// Compile a rule spec, validating its fields.
+    /// Compile a rule spec, validating its fields and its regex.
     pub fn compile(spec: RuleSpec, source: &str) -> Result<Rule, RuleError> {
+        Rule::build(spec, source, true)
+    }
+
+    /// Validate a trusted (built-in) rule spec; its regex is compiled on
+    /// first use.
+    pub fn compile_lazy(spec: RuleSpec, source: &str) -> Result<Rule, RuleError> {
+        Rule::build(spec, source, false)
+    }
+
+    fn build(spec: RuleSpec, source: &str, eager: bool) -> Result<Rule, RuleError> {
         let invalid = |message: String| RuleError::Invalid {
             file: source.to_string(),
             id: spec.id.clone(),
@@ -268,41 +343,24 @@ impl Rule {
                 return Err(invalid(format!("min_entropy {e} is outside 0..8")));
             }
         }
-        let regex = RegexBuilder::new(&spec.regex)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .dfa_size_limit(REGEX_SIZE_LIMIT)
-            .build()
-            .map_err(|e| invalid(format!("invalid regex: {}", one_line(&e.to_string()))))?;
-        let secret_group = match spec.secret_group {
-            _ if regex.capture_names().any(|n| n == Some("secret")) => {
-                regex.capture_names().position(|n| n == Some("secret"))
-            }
-            Some(g) if g < regex.captures_len() => Some(g),
-            Some(g) => {
-                return Err(invalid(format!(
-                    "secret_group {g} does not exist (the regex has {} groups)",
-                    regex.captures_len() - 1
-                )))
-            }
-            None => None,
+        let compiled = if eager {
+            Some(compile_regex(&spec).map_err(invalid)?)
+        } else {
+            None
         };
-        let name_group = regex.capture_names().position(|n| n == Some("name"));
-        if secret_group.is_none() {
-            return Err(invalid(
-                "regex needs a named group `secret` (or set `secret_group`)".into(),
-            ));
-        }
         if let Some(check) = &spec.check {
             check.validate().map_err(invalid)?;
         }
         let keywords = spec.keywords.iter().map(|k| k.to_lowercase()).collect();
+        let cell = std::sync::OnceLock::new();
+        if let Some(c) = compiled {
+            let _ = cell.set(c);
+        }
         Ok(Rule {
             window_before: spec.window_before.unwrap_or(DEFAULT_WINDOW_BEFORE),
             window_after: spec.window_after.unwrap_or(DEFAULT_WINDOW_AFTER),
             keywords,
-            secret_group,
-            name_group,
-            regex,
+            compiled: cell,
             source: source.to_string(),
             spec,
         })
@@ -344,7 +402,7 @@ impl RuleSet {
         let mut set = RuleSet::default();
         for (name, text) in embedded::RULE_FILES {
             for spec in parse_rule_file(name, text)? {
-                set.push(Rule::compile(spec, name)?)?;
+                set.push(Rule::compile_lazy(spec, name)?)?;
             }
         }
         Ok(set)
