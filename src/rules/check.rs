@@ -187,15 +187,48 @@ pub fn generic_secret_ok(secret: &[u8], name: Option<&[u8]>) -> bool {
     {
         return false;
     }
-    if !secret.iter().any(u8::is_ascii_digit) || !secret.iter().any(u8::is_ascii_alphabetic) {
+    let e = shannon(secret);
+    if !secret.iter().any(u8::is_ascii_alphabetic)
+        || (!secret.iter().any(u8::is_ascii_digit) && !random_letters(secret, e))
+    {
         return false;
     }
-    let e = shannon(secret);
     match charset(secret) {
         Charset::Hex => secret.len() >= 20 && e >= 3.0,
         Charset::Alphanumeric => mixed_classes(secret) >= 2 && e >= 3.5,
         Charset::Base64 | Charset::Other => e >= 3.7,
     }
+}
+
+/// A long value of letters (and a few base64 symbols) with no digit that
+/// still looks random rather than like a camelCase or ALL-CAPS identifier:
+/// upper and lower case each make up at least 30% of its letters, the case
+/// flips between neighbouring letters at least 40% of the time (words flip
+/// about once in four letters, random text once in two), and its entropy is
+/// high. A random 32-character alphanumeric key has no digit about once in
+/// 300; this keeps most of those.
+fn random_letters(s: &[u8], entropy: f64) -> bool {
+    let upper = s.iter().filter(|b| b.is_ascii_uppercase()).count();
+    let lower = s.iter().filter(|b| b.is_ascii_lowercase()).count();
+    let letters = upper + lower;
+    let symbols_ok = s
+        .iter()
+        .all(|&b| b.is_ascii_alphabetic() || matches!(b, b'+' | b'/' | b'_' | b'-' | b'='));
+    let pairs = s
+        .windows(2)
+        .filter(|w| w[0].is_ascii_alphabetic() && w[1].is_ascii_alphabetic());
+    let (mut n, mut flips) = (0, 0);
+    for w in pairs {
+        n += 1;
+        flips += usize::from(w[0].is_ascii_uppercase() != w[1].is_ascii_uppercase());
+    }
+    s.len() >= 20
+        && symbols_ok
+        && letters * 5 >= s.len() * 4
+        && upper * 10 >= letters * 3
+        && lower * 10 >= letters * 3
+        && flips * 10 >= n * 4
+        && entropy >= 4.2
 }
 
 /// The last word of a snake, kebab, dotted or camelCase name, lower-cased:
@@ -505,7 +538,7 @@ fn url_password_ok(secret: &[u8]) -> bool {
     // A short dictionary word (`hunter`, `letmein`) is a demo password;
     // keep it only if it mixes kinds of characters.
     let letters_only = pass.bytes().all(|b| b.is_ascii_lowercase());
-    !(letters_only && pass.len() < 12) && !pass.bytes().all(|b| b.is_ascii_digit())
+    !(pass.bytes().all(|b| b.is_ascii_digit()) || letters_only && pass.len() < 12)
 }
 
 /// See [`Check::BedrockKey`].
@@ -684,6 +717,22 @@ mod tests {
         assert!(!Check::EndsWith("AA".into()).verify(b"sk-ant-xyzAB"));
         assert!(Check::MixedCase.verify(b"aB3"));
         assert!(!Check::MixedCase.verify(b"deadbeef0123"));
+    }
+
+    #[test]
+    fn generic_values_without_digits() {
+        assert!(generic_secret_ok(
+            b"kBCJmPZLJHOZASgRrpRDwHMMloZmyFbo",
+            Some(b"INTERNAL_TOKEN")
+        ));
+        assert!(!generic_secret_ok(
+            b"ThisIsAVeryLongCamelCaseIdentifierName",
+            Some(b"token")
+        ));
+        assert!(!generic_secret_ok(
+            b"HTTPRequestHandlerFactoryXML",
+            Some(b"token")
+        ));
     }
 
     #[test]
