@@ -7,7 +7,6 @@
 
 /// Substrings (compared case-insensitively) that mark a value as a stand-in.
 const MARKERS: &[&[u8]] = &[
-    b"xxxx",
     b"example",
     b"placeholder",
     b"your_",
@@ -19,9 +18,6 @@ const MARKERS: &[&[u8]] = &[
     b"redacted",
     b"changeme",
     b"change_me",
-    b"dummy",
-    b"sample",
-    b"insert",
     b"replace",
     b"...",
     b"***",
@@ -40,12 +36,6 @@ const MARKERS: &[&[u8]] = &[
     b"not_a_real",
     b"abcdefgh",
     b"12345678",
-    b"abc123",
-    b"fake",
-    b"mock",
-    b"lorem",
-    b"foobar",
-    b"qwerty",
     b"testkey",
     b"test-key",
     b"test_key",
@@ -65,8 +55,38 @@ pub fn is_placeholder(secret: &[u8], body: &[u8]) -> bool {
     has_marker(secret) || (body.len() <= 256 && (has_run(body) || low_diversity(body)))
 }
 
+/// Short words that mark a stand-in only as a word of their own (`sk-fake-…`,
+/// `mock_token`, `sk-xxxx-xxxx`, `your_sample_key`): found inside a run of
+/// random characters (`…gamOCKco…`, `…ICxLOreMB…`) they are chance, and a
+/// long random key or key block contains one often enough that matching
+/// them anywhere would hide real keys. Longer markers are matched anywhere.
+const WORD_MARKERS: &[&[u8]] = &[
+    b"xxxx", b"fake", b"mock", b"dummy", b"lorem", b"sample", b"insert", b"abc123", b"foobar",
+    b"qwerty",
+];
+
 fn has_marker(secret: &[u8]) -> bool {
     MARKERS.iter().any(|m| contains_ignore_case(secret, m))
+        || WORD_MARKERS
+            .iter()
+            .any(|m| contains_word_ignore_case(secret, m))
+}
+
+/// `needle` occurs with a separator (not alphanumeric, not a base64 symbol)
+/// or the edge of `hay` on at least one side.
+fn contains_word_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
+    if needle.len() > hay.len() {
+        return false;
+    }
+    // `+`, `/` and `=` are base64 characters: next to them a marker is
+    // still inside a random run.
+    let edge = |i: Option<usize>| {
+        i.and_then(|i| hay.get(i))
+            .is_none_or(|b| !b.is_ascii_alphanumeric() && !matches!(b, b'+' | b'/' | b'='))
+    };
+    hay.windows(needle.len()).enumerate().any(|(i, w)| {
+        w.eq_ignore_ascii_case(needle) && (edge(i.checked_sub(1)) || edge(Some(i + needle.len())))
+    })
 }
 
 fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
@@ -158,6 +178,22 @@ mod tests {
         ));
         // Indentation inside a multi-part secret is not a run.
         assert!(!is_placeholder(b"k", b"Qm3r8ZkT\n        0vLw2XcN5b"));
+    }
+
+    #[test]
+    fn short_words_count_only_as_words() {
+        assert!(is_placeholder(b"sk-xxxx-xxxx", b"xxxx-xxxx"));
+        assert!(is_placeholder(b"fakeToken9Q", b"fakeToken9Q"));
+        let random = b"pypi-AgEIcHlwaS5vcmcala1K1KYHsIdi_cvzuSteyJK_BTDa_ZuQnGDKsERyYo7je2ITiyKL7NALQL1bRKGgamOCKcoyKnUu";
+        assert!(!is_placeholder(random, &random[5..]));
+        assert!(!is_placeholder(
+            b"G0uIWGsuICxLOreMBJa8vS",
+            b"G0uIWGsuICxLOreMBJa8vS"
+        ));
+        assert!(is_placeholder(
+            b"your_sample_key_0001",
+            b"your_sample_key_0001"
+        ));
     }
 
     #[test]
