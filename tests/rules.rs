@@ -54,3 +54,192 @@ fn every_builtin_regex_compiles_within_the_size_cap() {
         }
     }
 }
+
+#[test]
+fn every_rule_has_three_positive_and_three_negative_examples() {
+    let rules = RuleSet::builtin().unwrap();
+    let thin: Vec<String> = rules
+        .rules()
+        .iter()
+        .filter(|r| r.spec.examples.len() < 3 || r.spec.negatives.len() < 3)
+        .map(|r| {
+            format!(
+                "{}: {} positive, {} negative",
+                r.id(),
+                r.spec.examples.len(),
+                r.spec.negatives.len()
+            )
+        })
+        .collect();
+    assert!(thin.is_empty(), "\n{}", thin.join("\n"));
+}
+
+/// Words so common in code that a keyword equal to one of them would open a
+/// regex window on most lines.
+const TOO_COMMON: &[&str] = &[
+    "key", "keys", "token", "secret", "password", "pass", "api", "auth", "bearer", "http", "https",
+    "client", "config", "value", "data", "user", "true", "false", "null", "the",
+];
+
+#[test]
+fn keywords_are_selective() {
+    let rules = RuleSet::builtin().unwrap();
+    // Generic rules look for secret-like names by design.
+    for rule in rules.rules().iter().filter(|r| !r.spec.generic) {
+        for k in &rule.spec.keywords {
+            assert_eq!(
+                k,
+                &k.to_lowercase(),
+                "{}: keyword {k:?} must be lower case",
+                rule.id()
+            );
+            assert!(k.len() >= 3, "{}: keyword {k:?} is too short", rule.id());
+            assert!(
+                !TOO_COMMON.contains(&k.as_str()),
+                "{}: keyword {k:?} is too common to be selective",
+                rule.id()
+            );
+        }
+    }
+}
+
+/// The AI and ML providers the pack covers (issue 3 asks for at least 50).
+const AI_PROVIDERS: &[&str] = &[
+    "OpenAI",
+    "Anthropic",
+    "Google",
+    "Azure OpenAI",
+    "AWS Bedrock",
+    "Vercel AI Gateway",
+    "Moonshot AI",
+    "MiniMax",
+    "Z.ai",
+    "Cursor",
+    "RunPod",
+    "fal.ai",
+    "Mistral AI",
+    "Cohere",
+    "Groq",
+    "xAI",
+    "Perplexity",
+    "DeepSeek",
+    "OpenRouter",
+    "Together AI",
+    "Fireworks AI",
+    "Replicate",
+    "Hugging Face",
+    "Cerebras",
+    "NVIDIA",
+    "Voyage AI",
+    "Jina AI",
+    "AI21 Labs",
+    "DeepInfra",
+    "Anyscale",
+    "LangSmith",
+    "Langfuse",
+    "Helicone",
+    "Weights & Biases",
+    "Pinecone",
+    "Qdrant",
+    "Weaviate",
+    "ElevenLabs",
+    "AssemblyAI",
+    "Deepgram",
+    "Stability AI",
+    "Runway",
+    "Clarifai",
+    "Modal",
+    "Tavily",
+    "Firecrawl",
+    "Exa",
+    "E2B",
+    "LlamaIndex",
+    "Braintrust",
+    "Devin",
+    "Upstage",
+    "Alibaba DashScope",
+    "SiliconFlow",
+    "Cartesia",
+    "Ollama",
+    "Greptile",
+];
+
+/// The common keys that ship beside them (at least 25).
+const COMMON_PROVIDERS: &[&str] = &[
+    "AWS",
+    "GitHub",
+    "GitLab",
+    "Slack",
+    "Stripe",
+    "Twilio",
+    "SendGrid",
+    "npm",
+    "PyPI",
+    "Docker Hub",
+    "Discord",
+    "Telegram",
+    "Shopify",
+    "Databricks",
+    "Supabase",
+    "DigitalOcean",
+    "Cloudflare",
+    "Heroku",
+    "Mailgun",
+    "Google Cloud",
+    "Azure Storage",
+    "Microsoft Entra ID",
+    "Database",
+    "Cryptographic key",
+    "Postman",
+    "Linear",
+    "Sentry",
+    "Notion",
+    "Doppler",
+    "HashiCorp Vault",
+    "HashiCorp Terraform",
+    "Grafana",
+    "New Relic",
+    "age",
+    "PlanetScale",
+    "Atlassian",
+    "1Password",
+];
+
+#[test]
+fn provider_coverage() {
+    let rules = RuleSet::builtin().unwrap();
+    let providers: std::collections::BTreeSet<&str> = rules
+        .rules()
+        .iter()
+        .map(|r| r.spec.provider.as_str())
+        .collect();
+    for p in AI_PROVIDERS.iter().chain(COMMON_PROVIDERS) {
+        assert!(providers.contains(p), "no rule for provider {p:?}");
+    }
+    assert!(
+        AI_PROVIDERS.len() >= 50,
+        "{} AI providers",
+        AI_PROVIDERS.len()
+    );
+    assert!(
+        COMMON_PROVIDERS.len() >= 25,
+        "{} common providers",
+        COMMON_PROVIDERS.len()
+    );
+    let listed: std::collections::BTreeSet<&str> = AI_PROVIDERS
+        .iter()
+        .chain(COMMON_PROVIDERS)
+        .copied()
+        .collect();
+    // Generic values, and the rules that only decode (Docker auths,
+    // Kubernetes Secret data) for the other rules to scan.
+    let others = ["Generic", "Docker", "Kubernetes"];
+    let unlisted: Vec<&&str> = providers
+        .iter()
+        .filter(|p| !listed.contains(*p) && !others.contains(*p))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "providers missing from the lists: {unlisted:?}"
+    );
+}
