@@ -52,7 +52,28 @@ const MARKERS: &[&[u8]] = &[
 /// Runs are not held against long secrets (over 256 bytes, e.g. a private
 /// key block): encoded binary structures legitimately contain them.
 pub fn is_placeholder(secret: &[u8], body: &[u8]) -> bool {
-    has_marker(secret) || (body.len() <= 256 && (has_run(body) || low_diversity(body)))
+    has_marker(secret)
+        || (body.len() <= 256 && (has_run(body) || low_diversity(body) || encoded_words(body)))
+}
+
+/// Base64 of plain words (`QUNDRVNTX0tFWQ0K` is `ACCESS_KEY\r\n`): a
+/// stand-in someone encoded because the field must be base64. Random key
+/// material never decodes to letters only.
+fn encoded_words(body: &[u8]) -> bool {
+    if body.len() < 12
+        || !body
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    {
+        return false;
+    }
+    let Some(decoded) = crate::rules::check::base64url_decode(body) else {
+        return false;
+    };
+    decoded.len() >= 8
+        && decoded
+            .iter()
+            .all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-' | b' ' | b'\r' | b'\n'))
 }
 
 /// Short words that mark a stand-in only as a word of their own (`sk-fake-…`,
@@ -193,6 +214,15 @@ mod tests {
         assert!(is_placeholder(
             b"your_sample_key_0001",
             b"your_sample_key_0001"
+        ));
+    }
+
+    #[test]
+    fn base64_of_words() {
+        assert!(is_placeholder(b"QUNDRVNTX0tFWQ0K", b"QUNDRVNTX0tFWQ0K"));
+        assert!(!is_placeholder(
+            b"NfiglJ5m7yyPhcothuTUjVBIPrDKjawz4MOuXM+Y",
+            b"NfiglJ5m7yyPhcothuTUjVBIPrDKjawz4MOuXM+Y"
         ));
     }
 

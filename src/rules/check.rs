@@ -159,6 +159,10 @@ const NAME_DENY: &[&str] = &[
     "fingerprint",
     "public",
     "pubkey",
+    // WebRTC session descriptions: per-session ICE credentials.
+    "ice-pwd",
+    "ice_pwd",
+    "ice-ufrag",
 ];
 
 /// Endings of variable names that say the value is not the secret itself.
@@ -183,7 +187,9 @@ pub fn generic_secret_ok(secret: &[u8], name: Option<&[u8]>) -> bool {
     if secret.len() < 16
         || is_uuid(secret)
         || looks_like_identifier(secret)
+        || looks_like_words(secret)
         || looks_like_file(secret)
+        || inner_equals(secret)
     {
         return false;
     }
@@ -231,6 +237,77 @@ fn random_letters(s: &[u8], entropy: f64) -> bool {
         && entropy >= 4.2
 }
 
+/// An `=` anywhere but in trailing base64 padding: `cast_to=httpx.Response`
+/// is code, not a key.
+fn inner_equals(s: &[u8]) -> bool {
+    let body = s
+        .strip_suffix(b"==")
+        .or_else(|| s.strip_suffix(b"="))
+        .unwrap_or(s);
+    body.contains(&b'=')
+}
+
+/// Split `s` into the humps a person writes names with: runs of digits,
+/// capitalised or lower-case words, and acronyms of up to 4 capitals
+/// (`v4Internal.AmzSecurityTokenKey` → v 4 Internal Amz Security Token Key).
+/// Returns (letters in humps that read like words, letters). A hump reads
+/// like a word when it has 3 to 14 letters and vowels (at least one, and a
+/// quarter of a hump of 6 or more); an acronym when it has a vowel.
+fn word_letters(s: &[u8]) -> (usize, usize) {
+    let vowels = |h: &[u8]| h.iter().filter(|b| b"aeiouyAEIOUY".contains(b)).count();
+    let (mut wordy, mut letters) = (0, 0);
+    let mut i = 0;
+    while i < s.len() {
+        if !s[i].is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        if s[i].is_ascii_uppercase() {
+            let mut j = i;
+            while j < s.len() && s[j].is_ascii_uppercase() {
+                j += 1;
+            }
+            if j - i > 1 {
+                // An acronym; its last capital starts the next word when a
+                // lower-case letter follows (`TTLHeader` → TTL Header).
+                let end = if j < s.len() && s[j].is_ascii_lowercase() {
+                    j - 1
+                } else {
+                    j
+                };
+                let hump = &s[start..end];
+                letters += hump.len();
+                if (2..=4).contains(&hump.len()) && vowels(hump) > 0 {
+                    wordy += hump.len();
+                }
+                i = end;
+                continue;
+            }
+            i += 1;
+        }
+        while i < s.len() && s[i].is_ascii_lowercase() {
+            i += 1;
+        }
+        let hump = &s[start..i];
+        letters += hump.len();
+        let v = vowels(hump);
+        if (3..=14).contains(&hump.len()) && v > 0 && (hump.len() < 6 || v * 4 >= hump.len()) {
+            wordy += hump.len();
+        }
+    }
+    (wordy, letters)
+}
+
+/// A value made of words (`SecretName-6RandomCharacters`,
+/// `v4Internal.AmzCredentialKey`): nine letters in ten sit in word-like
+/// humps. Random keys break into short humps without vowels; one random
+/// 24-character alphanumeric key in about 1,500 reads as words.
+fn looks_like_words(s: &[u8]) -> bool {
+    let (wordy, letters) = word_letters(s);
+    letters >= 8 && wordy * 10 >= letters * 9
+}
+
 /// The last word of a snake, kebab, dotted or camelCase name, lower-cased:
 /// `OPENAI_API_KEY` → `key`, `tokenUrl` → `url`.
 fn last_word(name: &[u8]) -> String {
@@ -241,7 +318,13 @@ fn last_word(name: &[u8]) -> String {
     let mut start = 0;
     for i in 1..name.len() {
         let (a, b) = (name[i - 1], name[i]);
-        if !a.is_ascii_alphanumeric() || (a.is_ascii_lowercase() && b.is_ascii_uppercase()) {
+        let acronym_end = a.is_ascii_uppercase()
+            && b.is_ascii_uppercase()
+            && name.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+        if !a.is_ascii_alphanumeric()
+            || (a.is_ascii_lowercase() && b.is_ascii_uppercase())
+            || acronym_end
+        {
             start = i;
         }
     }
@@ -717,6 +800,34 @@ mod tests {
         assert!(!Check::EndsWith("AA".into()).verify(b"sk-ant-xyzAB"));
         assert!(Check::MixedCase.verify(b"aB3"));
         assert!(!Check::MixedCase.verify(b"deadbeef0123"));
+    }
+
+    #[test]
+    fn generic_values_that_are_code_or_words() {
+        for v in [
+            &b"cast_to=httpx2.Response"[..],
+            b"v4Internal.AmzSecurityTokenKey",
+            b"SecretName-6RandomCharacters",
+        ] {
+            assert!(
+                !generic_secret_ok(v, Some(b"token")),
+                "{}",
+                String::from_utf8_lossy(v)
+            );
+        }
+        for v in [
+            &b"QSr6rz24LpOqJ3OpuLIEi2NvSBbI1rmA"[..],
+            b"NfiglJ5m7yyPhcothuTUjVBIPrDKjawz4MOuXM+Y",
+            b"oUpHW0mzoQscjnvIcruciLSMLhWQXdQm",
+            b"whsec_RdvaYFYUXuIFuEbvZHwMfYFhUf7aMYjYcmM24+Aj40c=",
+        ] {
+            assert!(
+                generic_secret_ok(v, Some(b"token")),
+                "{}",
+                String::from_utf8_lossy(v)
+            );
+        }
+        assert_eq!(last_word(b"tokenTTLHeader"), "header");
     }
 
     #[test]
