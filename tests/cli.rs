@@ -27,14 +27,14 @@ fn fixture_scan_exact_findings() {
             loc(".env", 2, 10, "huggingface-token"),
             loc("app/config.py", 7, 26, "openai-project-key"),
             loc("deploy/ci.yml", 2, 17, "github-classic-token"),
-            loc("deploy/ci.yml", 5, 22, "aws-access-key-id"),
+            loc("deploy/ci.yml", 5, 22, "aws-access-key"),
         ]
     );
     let stats = &doc["stats"];
     assert_eq!(stats["findings"], 5);
     assert_eq!(stats["files_scanned"], 4);
-    assert_eq!(stats["by_severity"]["critical"], 3);
-    assert_eq!(stats["by_severity"]["high"], 2);
+    assert_eq!(stats["by_severity"]["critical"], 4);
+    assert_eq!(stats["by_severity"]["high"], 1);
     assert_eq!(stats["files_with_findings"], 3);
 }
 
@@ -332,7 +332,7 @@ fn text_output_groups_by_file_with_summary() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     let expected_start = "\
 .env
-1:19       critical  anthropic-api-key  Anthropic  sk-ant-api03-************AA
+1:19       critical  anthropic-api-key  Anthropic  sk-ant-api03-************AA  [format marker `AA` present]
            Anthropic API key: revoke and rotate it at https://console.anthropic.com/settings/keys
 ";
     assert!(stdout.starts_with(expected_start), "{stdout}");
@@ -341,7 +341,7 @@ fn text_output_groups_by_file_with_summary() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
         stderr.starts_with(
-            "keyscan: 5 findings (3 critical, 2 high) in 3 files; 4 files scanned (788 B); "
+            "keyscan: 5 findings (4 critical, 1 high) in 3 files; 4 files scanned (788 B); "
         ),
         "{stderr}"
     );

@@ -214,7 +214,7 @@ fn sarif_keeps_the_most_severe_results_within_limits() {
         .iter()
         .map(|r| r["ruleId"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, vec!["github-classic-token", "aws-access-key-id"]);
+    assert_eq!(ids, vec!["github-classic-token", "aws-access-key"]);
     assert!(notice.unwrap().starts_with("2 of 4 findings kept"));
     assert_eq!(doc["runs"][0]["properties"]["findingsTotal"], 4);
     assert!(doc["runs"][0]["properties"]["truncated"].is_string());
