@@ -143,6 +143,24 @@ fn has_run(body: &[u8]) -> bool {
             return true;
         }
     }
+    interleaved_run(body)
+}
+
+/// Two ascending sequences woven together, `A1B2C3D4E5`: five or more
+/// steps in both the even and the odd positions.
+fn interleaved_run(body: &[u8]) -> bool {
+    let mut steps = 0;
+    for w in body.windows(3) {
+        let (a, c) = (w[0].to_ascii_lowercase(), w[2].to_ascii_lowercase());
+        if a.is_ascii_alphanumeric() && c == a.wrapping_add(1) {
+            steps += 1;
+            if steps >= 10 {
+                return true;
+            }
+        } else {
+            steps = 0;
+        }
+    }
     false
 }
 
@@ -192,6 +210,7 @@ mod tests {
         assert!(is_placeholder(b"k", b"abababababababababab"));
         assert!(!is_placeholder(b"k", b"Qm3r8ZkT0vLw2XcN5bHy7PaJ4sEd6F"));
         assert!(is_placeholder(b"k", b"aBcDeFgHiJ9k2L"));
+        assert!(is_placeholder(b"k", b"A1B2C3D4E5F6G7H8I9J0"));
         // Random hex that happens to miss a few digits is still a key.
         assert!(!is_placeholder(
             b"k",

@@ -50,6 +50,10 @@ pub enum Check {
     /// The secret mixes upper-case and lower-case letters (random
     /// alphanumeric keys do; hex digests and identifiers in one case don't).
     MixedCase,
+    /// An armoured key block whose body holds key material: a run of at
+    /// least 40 base64 characters (code that merely mentions the BEGIN and
+    /// END lines has none).
+    PemBody,
 }
 
 impl Check {
@@ -84,6 +88,7 @@ impl Check {
                 secret.iter().any(u8::is_ascii_uppercase)
                     && secret.iter().any(u8::is_ascii_lowercase)
             }
+            Check::PemBody => pem_body_ok(secret),
         }
     }
 
@@ -97,6 +102,7 @@ impl Check {
                 | Check::AwsKey
                 | Check::UrlPassword
                 | Check::MixedCase
+                | Check::PemBody
         )
     }
 
@@ -114,7 +120,8 @@ impl Check {
             | Check::EnvKey
             | Check::AwsKey
             | Check::UrlPassword
-            | Check::MixedCase => "high-entropy value".into(),
+            | Check::MixedCase
+            | Check::PemBody => "high-entropy value".into(),
         }
     }
 }
@@ -624,6 +631,24 @@ fn url_password_ok(secret: &[u8]) -> bool {
     !(pass.bytes().all(|b| b.is_ascii_digit()) || letters_only && pass.len() < 12)
 }
 
+/// See [`Check::PemBody`].
+fn pem_body_ok(secret: &[u8]) -> bool {
+    let b64 = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
+    // Skip the BEGIN line itself (`-----BEGIN ... PRIVATE KEY-----`).
+    let body = match memchr::memmem::find(&secret[5..], b"-----") {
+        Some(i) => &secret[5 + i + 5..],
+        None => return false,
+    };
+    let mut run = 0;
+    for b in body {
+        run = if b64(b) { run + 1 } else { 0 };
+        if run >= 40 {
+            return true;
+        }
+    }
+    false
+}
+
 /// See [`Check::BedrockKey`].
 fn bedrock_key_ok(secret: &[u8]) -> bool {
     let Some(body) = secret.strip_prefix(b"ABSK") else {
@@ -792,6 +817,14 @@ mod tests {
             b64url(b"SomethingElse-abcd-at-123456789012:Zx8PqL2mN4vB7cR1")
         );
         assert!(!Check::BedrockKey.verify(bad.as_bytes()));
+    }
+
+    #[test]
+    fn pem_bodies() {
+        let block = b"-----BEGIN RSA PRIVATE KEY-----\" +\n\"MIIEpAIBAAKCAQEA19lGVsTqIT5iiNYRgnoY1CwkbETW5cq+Rzk5\" +\n\"-----END RSA PRIVATE KEY-----";
+        assert!(Check::PemBody.verify(block));
+        let code = b"-----BEGIN PRIVATE KEY-----\"):\n        in_key = True\n    elif line.startswith(\"-----END PRIVATE KEY-----";
+        assert!(!Check::PemBody.verify(code));
     }
 
     #[test]
