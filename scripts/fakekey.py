@@ -194,6 +194,7 @@ PROVIDER_KINDS = {
     "twilio-api-key": lambda r: "SK" + rnd("hex", 32, r),
     "sendgrid": lambda r: "SG." + rnd("b64url", 22, r) + "." + rnd("b64url", 43, r),
     "pypi": lambda r: "pypi-AgEIcHlwaS5vcmc" + rnd("b64url", 160, r),
+    "docker-swarm": lambda r: "SWMTKN-1-" + rnd("lower", 50, r) + "-" + rnd("lower", 25, r),
     "dockerhub": lambda r: "dckr_pat_" + rnd("b64url", 27, r),
     "discord-bot": discord_bot,
     "discord-webhook": lambda r: "https://discord.com/api/webhooks/%d/%s" % (r.randrange(10**17, 2 * 10**18), rnd("b64url", 68, r)),

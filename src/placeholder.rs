@@ -86,8 +86,27 @@ const WORD_MARKERS: &[&[u8]] = &[
     b"qwerty",
 ];
 
+/// Sample credentials that providers and specifications publish in their
+/// documentation, the way AWS publishes `AKIAIOSFODNN7EXAMPLE`: they appear
+/// in thousands of repositories and grant nothing.
+const PUBLISHED_EXAMPLES: &[&[u8]] = &[
+    // Docker Engine API reference: the swarm join token in every version.
+    b"3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl",
+    // jwt.io: the signature of the example HS256 token.
+    b"SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    // Stripe API reference: the sample test-mode secret key.
+    b"4eC39HqLyjWDarjtT1zdp7dc",
+    // Svix / Standard Webhooks documentation: the sample signing secret.
+    b"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    // Fernet specification test vectors: the sample key.
+    b"cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4",
+];
+
 fn has_marker(secret: &[u8]) -> bool {
-    MARKERS.iter().any(|m| contains_ignore_case(secret, m))
+    PUBLISHED_EXAMPLES
+        .iter()
+        .any(|m| memchr::memmem::find(secret, m).is_some())
+        || MARKERS.iter().any(|m| contains_ignore_case(secret, m))
         || WORD_MARKERS
             .iter()
             .any(|m| contains_word_ignore_case(secret, m))
@@ -234,6 +253,12 @@ mod tests {
             b"your_sample_key_0001",
             b"your_sample_key_0001"
         ));
+    }
+
+    #[test]
+    fn published_examples() {
+        let t = b"SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-7p73s1dx5in4tatdymyhg9hu2";
+        assert!(is_placeholder(t, t));
     }
 
     #[test]
