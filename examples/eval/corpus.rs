@@ -443,6 +443,8 @@ pub fn specs() -> Vec<Spec> {
             |r| format!("pypi-AgEIcHlwaS5vcmc{}", r.b64url(160))),
         spec!("Docker Hub", "DOCKERHUB_TOKEN", "dockerhub", "client.login(username=\"ci\", password=\"{k}\")",
             "const dockerToken = \"{k}\";", None, false, Prefixed, |r| format!("dckr_pat_{}", r.b64url(27))),
+        spec!("Docker", "SWARM_WORKER_TOKEN", "swarm", "swarm_token = \"{k}\"", "const swarmToken = \"{k}\";", None, false,
+            Prefixed, |r| format!("SWMTKN-1-{}-{}", r.lower(50), r.lower(25))),
         spec!("Discord", "DISCORD_TOKEN", "discord", "bot.run(\"{k}\")", "client.login(\"{k}\");", None, false, Named,
             |r| {
                 let id = r.digits(18);
