@@ -492,3 +492,80 @@ fn media_blobs_are_skipped() {
     assert_eq!(code, 0);
     assert_eq!(doc["stats"]["skipped"]["media"], 1);
 }
+
+/// `keyscan --no-config --format json --history PATH` with `env` set.
+fn history_with_env(path: &Path, env: &[(&str, &str)]) -> (Value, String) {
+    let mut cmd = keyscan();
+    cmd.args(["--no-config", "--format", "json", "--history"])
+        .arg(path);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.stdout.is_empty(), "no output; stderr: {stderr}");
+    (json(&out.stdout), stderr)
+}
+
+#[test]
+fn packed_deltas_are_scanned_where_they_change_with_exact_findings() {
+    let r = Repo::new();
+    let mut lines: Vec<String> = (0..300)
+        .map(|i| format!("value_{i:03} = compute({i}, \"ordinary text on line {i}\")"))
+        .collect();
+    let save = |r: &Repo, lines: &[String], msg: &str| {
+        r.write("app/settings.py", &(lines.join("\n") + "\n"));
+        r.commit(msg)
+    };
+    save(&r, &lines, "v0");
+    for i in 1..8 {
+        lines[i * 30] = format!("value_{i} = changed({i})");
+        save(&r, &lines, &format!("edit {i}"));
+    }
+    // A secret in the middle, kept across later edits, then removed.
+    lines[150] = format!("OPENAI_API_KEY = \"{OPENAI}\"");
+    let added = save(&r, &lines, "add key");
+    for i in 0..6 {
+        lines[10 + i * 40] = format!("value_x{i} = edited({i})");
+        save(&r, &lines, &format!("later edit {i}"));
+    }
+    lines[150] = "OPENAI_API_KEY = os.environ[\"OPENAI_API_KEY\"]".to_string();
+    save(&r, &lines, "remove key");
+    // One that stays in HEAD, near the end.
+    lines[290] = format!("GITHUB_TOKEN = \"{GITHUB}\"");
+    let kept = save(&r, &lines, "add token");
+    for i in 0..4 {
+        lines[20 + i * 50] = format!("value_y{i} = tweaked({i})");
+        save(&r, &lines, &format!("tweak {i}"));
+    }
+    r.git(&["gc", "-q", "--aggressive", "--prune=now"]);
+
+    let (doc, stderr) = history_with_env(r.path(), &[("KEYSCAN_DEBUG_TIMINGS", "1")]);
+    let (whole, _) = history_with_env(r.path(), &[("KEYSCAN_GIT_WHOLE_BLOBS", "1")]);
+    // The delta path was taken...
+    let partial = stderr
+        .lines()
+        .find_map(|l| l.split("rebuilt from their delta base, ").nth(1))
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no delta statistics in: {stderr}"));
+    assert!(partial > 0, "{stderr}");
+    // ...and changed nothing: same findings, lines, commits and counts.
+    assert_eq!(findings(&doc), findings(&whole), "{doc:#}");
+    let f = findings(&doc);
+    assert_eq!(f.len(), 2, "{doc:#}");
+    let by = |rule: &str| {
+        f.iter()
+            .find(|f| f["rule_id"].as_str().unwrap().contains(rule))
+    };
+    let openai = by("openai").unwrap_or_else(|| panic!("{doc:#}"));
+    assert_eq!(openai["line"], 151);
+    assert_eq!(openai["commit"], added.as_str());
+    assert_eq!(openai["in_head"], false);
+    assert_eq!(openai["commits"], 7);
+    let github = by("github").unwrap_or_else(|| panic!("{doc:#}"));
+    assert_eq!(github["line"], 291);
+    assert_eq!(github["commit"], kept.as_str());
+    assert_eq!(github["in_head"], true);
+    assert_eq!(github["commits"], 5);
+}

@@ -1,22 +1,40 @@
 //! Scanning blobs: each distinct blob once, in parallel.
 //!
-//! Blobs are read in pack order (sorted by pack and offset), so that a
-//! worker's delta-base cache serves the chains it walks; each worker owns a
-//! thread-local repository handle and a scan [`Worker`](crate::scan::Worker).
+//! Blobs are decoded along the pack's delta trees: a blob stored as a delta
+//! against another blob of the scan is rebuilt from that blob's bytes (kept
+//! while its dependents are decoded), so each delta is inflated and applied
+//! once, instead of every lookup re-inflating its chain. Each worker takes
+//! whole trees (largest first), with its own repository handle and scan
+//! [`Worker`](crate::scan::Worker). Blobs whose base is not part of the scan
+//! (and loose objects) are read through gix.
+//!
+//! A delta blob whose base was scanned and is clean is scanned only where
+//! it differs from its base (see [`super::delta`]), with exact positions.
+//! Bytes copied from the base were scanned as part of the base (or of its
+//! own base, down to a blob scanned whole). So that every version of a file
+//! that holds a secret reports it (for attribution: `in_head`, `commits`),
+//! a blob is scanned whole when its changed regions hold a finding, when
+//! its base has a finding or was not scanned, or when its base was
+//! scanned whole for one of these reasons and has a finding.
+//!
 //! Blobs are scanned without a path: the findings are placed at each path
 //! the blob has in history later, when they are attributed.
 
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use gix::objs::Find;
+use gix::odb::pack::data::entry::{Header, Location};
 use gix::odb::pack::Find as _;
 use gix::ObjectId;
 
+use super::delta;
 use super::graph::Missing;
 use super::Progress;
 use crate::finding::Finding;
-use crate::scan::Engine;
+use crate::scan::{Engine, Worker};
+use crate::source::fs::ChunkPos;
 use crate::source::{is_binary, is_media_magic, Skip, Stats};
 
 /// One blob to scan.
@@ -36,6 +54,41 @@ pub(crate) struct Scanned {
     pub suppressed: u64,
     /// Blobs that could not be read.
     pub missing: Vec<Missing>,
+    /// Blobs rebuilt from their base's bytes, and those scanned partially.
+    pub rebuilt: u64,
+    pub partial: u64,
+    /// Bytes the detector ran over in partial scans, and in whole scans.
+    pub partial_bytes: u64,
+    pub whole_bytes: u64,
+}
+
+/// Blobs larger than this are not kept for their dependents (which are then
+/// read through gix).
+const KEEP_MAX: usize = 16 << 20;
+/// No parent (a delta tree root).
+const NONE: u32 = u32::MAX;
+
+/// The jobs in pack order with their delta trees.
+struct Plan<'a> {
+    sync: &'a gix::ThreadSafeRepository,
+    engine: &'a Engine,
+    stats: &'a Stats,
+    progress: &'a Progress,
+    jobs: Vec<Job>,
+    /// Pack location of each job (None: loose).
+    locs: Vec<Option<Location>>,
+    /// Children of job `i`: `kids[kid_start[i]..kid_start[i + 1]]`.
+    kid_start: Vec<u32>,
+    kids: Vec<u32>,
+    /// Roots, largest tree first.
+    roots: Vec<u32>,
+    /// Whether delta-aware scanning is on (`KEYSCAN_GIT_WHOLE_BLOBS` turns
+    /// it off: every blob is scanned whole).
+    partial: bool,
+}
+
+fn key(loc: &Location) -> u64 {
+    ((loc.pack_id as u64) << 40) | loc.pack_offset
 }
 
 /// Scan `jobs` with `threads` workers.
@@ -47,109 +100,403 @@ pub(crate) fn scan(
     stats: &Stats,
     progress: &Progress,
 ) -> Scanned {
-    let jobs = sort_by_location(sync, jobs);
-    let max = engine.options().walk.max_file_size;
-    let skip_binary = engine.options().walk.skip_binary;
-    let next = AtomicUsize::new(0);
-    let out = Mutex::new(Scanned::default());
-    const CHUNK: usize = 16;
-    std::thread::scope(|s| {
-        for _ in 0..threads.max(1) {
-            s.spawn(|| {
-                let mut repo = sync.to_thread_local();
-                // Delta bases of the chains this worker walks; larger caches
-                // measured no faster (bases precede their deltas in pack order).
-                repo.objects.set_pack_cache(|| {
-                    Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
-                        64 * 1024 * 1024,
-                    ))
-                });
-                let mut worker = engine.worker();
-                let mut blob_of: Vec<u32> = Vec::new();
-                let mut missing = Vec::new();
-                let mut buf = Vec::new();
-                loop {
-                    let start = next.fetch_add(CHUNK, Ordering::Relaxed);
-                    if start >= jobs.len() {
-                        break;
-                    }
-                    for job in &jobs[start..(start + CHUNK).min(jobs.len())] {
-                        progress.done.fetch_add(1, Ordering::Relaxed);
-                        let data = match repo.objects.try_find(&job.id, &mut buf) {
-                            Ok(Some(d)) if d.kind == gix::objs::Kind::Blob => d.data,
-                            Ok(Some(d)) => {
-                                missing.push(Missing {
-                                    id: job.id,
-                                    what: "blob",
-                                    message: format!("is a {}, not a blob", d.kind),
-                                });
-                                continue;
-                            }
-                            Ok(None) => {
-                                missing.push(Missing {
-                                    id: job.id,
-                                    what: "blob",
-                                    message: "missing".into(),
-                                });
-                                continue;
-                            }
-                            Err(e) => {
-                                missing.push(Missing {
-                                    id: job.id,
-                                    what: "blob",
-                                    message: e.to_string(),
-                                });
-                                continue;
-                            }
-                        };
-                        if data.len() as u64 > max {
-                            stats.skip(Skip::TooLarge);
-                            continue;
-                        }
-                        if is_media_magic(data) {
-                            stats.skip(Skip::Media);
-                            continue;
-                        }
-                        let binary = is_binary(data);
-                        if binary && skip_binary {
-                            stats.skip(Skip::Binary);
-                            continue;
-                        }
-                        stats.scanned(data.len(), binary);
-                        let n = worker.scan("", data);
-                        if n > 0 {
-                            stats.findings.fetch_add(n as u64, Ordering::Relaxed);
-                            blob_of.resize(worker.findings.len(), job.blob);
-                        }
-                    }
-                }
-                let mut o = out.lock().unwrap_or_else(|e| e.into_inner());
-                o.findings
-                    .extend(blob_of.into_iter().zip(worker.findings.drain(..)));
-                o.suppressed += worker.suppressed;
-                o.missing.append(&mut missing);
-            });
+    let (keys, locs, jobs) = sort_by_location(sync, jobs);
+    let parents = delta_parents(sync, &keys, &locs);
+    let n = jobs.len();
+    // Children lists (CSR) and tree sizes; a parent always sorts before
+    // its children, so one backward pass sums the trees.
+    let mut kid_start = vec![0u32; n + 1];
+    for &p in &parents {
+        if p != NONE {
+            kid_start[p as usize + 1] += 1;
         }
-    });
-    out.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+    for i in 0..n {
+        kid_start[i + 1] += kid_start[i];
+    }
+    let mut fill = kid_start.clone();
+    let mut kids = vec![0u32; kid_start[n] as usize];
+    for (i, &p) in parents.iter().enumerate() {
+        if p != NONE {
+            kids[fill[p as usize] as usize] = i as u32;
+            fill[p as usize] += 1;
+        }
+    }
+    let mut size: Vec<u64> = locs
+        .iter()
+        .map(|l| l.as_ref().map_or(1, |l| l.entry_size as u64))
+        .collect();
+    for i in (0..n).rev() {
+        if parents[i] != NONE {
+            size[parents[i] as usize] += size[i];
+        }
+    }
+    let mut roots: Vec<u32> = (0..n as u32)
+        .filter(|&i| parents[i as usize] == NONE)
+        .collect();
+    roots.sort_by_key(|&r| std::cmp::Reverse(size[r as usize]));
+    let plan = Plan {
+        sync,
+        engine,
+        stats,
+        progress,
+        jobs,
+        locs,
+        kid_start,
+        kids,
+        roots,
+        partial: std::env::var_os("KEYSCAN_GIT_WHOLE_BLOBS").is_none(),
+    };
+    plan.run(threads)
 }
 
-/// Sort jobs by where their objects sit in the packs (loose objects last).
-fn sort_by_location(sync: &gix::ThreadSafeRepository, jobs: Vec<Job>) -> Vec<Job> {
+/// For each job, the job its pack entry is a delta against (`NONE` if it is
+/// not a delta, or its base is not a job). Only bases that sort before the
+/// job are taken, so the trees have no cycles.
+fn delta_parents(
+    sync: &gix::ThreadSafeRepository,
+    keys: &[u64],
+    locs: &[Option<Location>],
+) -> Vec<u32> {
+    let mut repo = sync.to_thread_local();
+    repo.objects.prevent_pack_unload();
+    let hash = repo.object_hash();
+    let mut buf = Vec::new();
+    locs.iter()
+        .enumerate()
+        .map(|(i, loc)| {
+            let Some(loc) = loc else { return NONE };
+            // The header is at most a few dozen bytes.
+            let head = Location {
+                pack_id: loc.pack_id,
+                pack_offset: loc.pack_offset,
+                entry_size: loc.entry_size.min(64),
+            };
+            let Some(entry) = repo.objects.entry_by_location(&head) else {
+                return NONE;
+            };
+            let Ok(e) = gix::odb::pack::data::Entry::from_bytes(&entry.data, loc.pack_offset, hash)
+            else {
+                return NONE;
+            };
+            let base = match e.header {
+                Header::OfsDelta { base_distance } => {
+                    match loc.pack_offset.checked_sub(base_distance) {
+                        Some(off) if base_distance > 0 => ((loc.pack_id as u64) << 40) | off,
+                        _ => return NONE,
+                    }
+                }
+                Header::RefDelta { base_id } => {
+                    match repo.objects.location_by_oid(&base_id, &mut buf) {
+                        Some(l) => key(&l),
+                        None => return NONE,
+                    }
+                }
+                _ => return NONE,
+            };
+            match keys[..i].binary_search(&base) {
+                Ok(j) => j as u32,
+                Err(_) => NONE,
+            }
+        })
+        .collect()
+}
+
+/// A blob on the way down a delta tree.
+struct Visit {
+    job: u32,
+    /// The parent's bytes and whether the parent is clean: scanned (whole,
+    /// or partially with a clean base) without findings.
+    parent: Option<(Rc<Vec<u8>>, bool)>,
+}
+
+/// Per-worker buffers.
+struct Scratch {
+    buf: Vec<u8>,
+    delta: Vec<u8>,
+    changes: Vec<(usize, usize)>,
+    inflate: gix::zlib::Inflate,
+    rebuilt: u64,
+    partial: u64,
+    partial_bytes: u64,
+    whole_bytes: u64,
+}
+
+impl Plan<'_> {
+    fn run(&self, threads: usize) -> Scanned {
+        let next = AtomicUsize::new(0);
+        let out = Mutex::new(Scanned::default());
+        std::thread::scope(|s| {
+            for _ in 0..threads.max(1) {
+                s.spawn(|| {
+                    let mut repo = self.sync.to_thread_local();
+                    // Locations are only stable while packs stay mapped.
+                    repo.objects.prevent_pack_unload();
+                    // For blobs read through gix: bases of the chains they need.
+                    repo.objects.set_pack_cache(|| {
+                        Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
+                            32 * 1024 * 1024,
+                        ))
+                    });
+                    let mut worker = self.engine.worker();
+                    let mut blob_of: Vec<u32> = Vec::new();
+                    let mut missing = Vec::new();
+                    let mut scratch = Scratch {
+                        buf: Vec::new(),
+                        delta: Vec::new(),
+                        changes: Vec::new(),
+                        inflate: gix::zlib::Inflate::default(),
+                        rebuilt: 0,
+                        partial: 0,
+                        partial_bytes: 0,
+                        whole_bytes: 0,
+                    };
+                    let mut stack: Vec<Visit> = Vec::new();
+                    loop {
+                        let r = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&root) = self.roots.get(r) else {
+                            break;
+                        };
+                        stack.push(Visit {
+                            job: root,
+                            parent: None,
+                        });
+                        while let Some(v) = stack.pop() {
+                            self.progress.done.fetch_add(1, Ordering::Relaxed);
+                            let i = v.job as usize;
+                            let kids = &self.kids
+                                [self.kid_start[i] as usize..self.kid_start[i + 1] as usize];
+                            let (bytes, clean) = self.one(
+                                &repo,
+                                i,
+                                v.parent,
+                                &mut worker,
+                                &mut scratch,
+                                &mut missing,
+                                !kids.is_empty(),
+                            );
+                            blob_of.resize(worker.findings.len(), self.jobs[i].blob);
+                            let bytes = bytes.map(Rc::new);
+                            for &k in kids.iter().rev() {
+                                stack.push(Visit {
+                                    job: k,
+                                    parent: bytes.as_ref().map(|b| (Rc::clone(b), clean)),
+                                });
+                            }
+                        }
+                    }
+                    let mut o = out.lock().unwrap_or_else(|e| e.into_inner());
+                    o.findings
+                        .extend(blob_of.into_iter().zip(worker.findings.drain(..)));
+                    o.suppressed += worker.suppressed;
+                    o.missing.append(&mut missing);
+                    o.rebuilt += scratch.rebuilt;
+                    o.partial += scratch.partial;
+                    o.partial_bytes += scratch.partial_bytes;
+                    o.whole_bytes += scratch.whole_bytes;
+                });
+            }
+        });
+        out.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Rebuild job `i` from its parent's bytes, or read it through gix.
+    /// Sets `scratch.changes` and returns true when rebuilt from the parent.
+    fn read(
+        &self,
+        repo: &gix::Repository,
+        i: usize,
+        parent: Option<&[u8]>,
+        scratch: &mut Scratch,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, String> {
+        if let (Some(base), Some(loc)) = (parent, self.locs[i].as_ref()) {
+            if self.rebuild(repo, loc, base, scratch, out).is_some() {
+                scratch.rebuilt += 1;
+                return Ok(true);
+            }
+        }
+        match repo.objects.try_find(&self.jobs[i].id, &mut scratch.buf) {
+            Ok(Some(d)) if d.kind == gix::objs::Kind::Blob => {
+                out.clear();
+                out.extend_from_slice(d.data);
+                Ok(false)
+            }
+            Ok(Some(d)) => Err(format!("is a {}, not a blob", d.kind)),
+            Ok(None) => Err("missing".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Inflate the delta at `loc` and apply it to `base`.
+    fn rebuild(
+        &self,
+        repo: &gix::Repository,
+        loc: &Location,
+        base: &[u8],
+        scratch: &mut Scratch,
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
+        let entry = repo.objects.entry_by_location(loc)?;
+        let e = gix::odb::pack::data::Entry::from_bytes(
+            &entry.data,
+            loc.pack_offset,
+            repo.object_hash(),
+        )
+        .ok()?;
+        if !e.header.is_delta() {
+            return None;
+        }
+        let size = usize::try_from(e.decompressed_size).ok()?;
+        // A delta is at most about as large as its base plus its result.
+        if size > base.len().saturating_mul(4).max(1 << 20) {
+            return None;
+        }
+        let compressed = entry
+            .data
+            .get((e.data_offset - loc.pack_offset) as usize..)?;
+        scratch.delta.clear();
+        scratch.delta.resize(size, 0);
+        scratch.inflate.reset();
+        let (_, _, produced) = scratch.inflate.once(compressed, &mut scratch.delta).ok()?;
+        if produced != size {
+            return None;
+        }
+        delta::apply(base, &scratch.delta, out, &mut scratch.changes)
+    }
+
+    /// Read and scan job `i`: its bytes (if its dependents need them) and
+    /// whether it is clean.
+    #[allow(clippy::too_many_arguments)]
+    fn one(
+        &self,
+        repo: &gix::Repository,
+        i: usize,
+        parent: Option<(Rc<Vec<u8>>, bool)>,
+        worker: &mut Worker<'_>,
+        scratch: &mut Scratch,
+        missing: &mut Vec<Missing>,
+        keep: bool,
+    ) -> (Option<Vec<u8>>, bool) {
+        let mut data = Vec::new();
+        let rebuilt = match self.read(
+            repo,
+            i,
+            parent.as_ref().map(|(b, _)| b.as_slice()),
+            scratch,
+            &mut data,
+        ) {
+            Ok(r) => r,
+            Err(message) => {
+                missing.push(Missing {
+                    id: self.jobs[i].id,
+                    what: "blob",
+                    message,
+                });
+                return (None, false);
+            }
+        };
+        let base_clean = parent.as_ref().is_some_and(|(_, c)| *c);
+        drop(parent);
+        let keep = keep && data.len() <= KEEP_MAX;
+        let done = |data: Vec<u8>, clean: bool| (keep.then_some(data), clean);
+        let opts = self.engine.options();
+        if data.len() as u64 > opts.walk.max_file_size {
+            self.stats.skip(Skip::TooLarge);
+            return done(data, false);
+        }
+        if is_media_magic(&data) {
+            self.stats.skip(Skip::Media);
+            return done(data, false);
+        }
+        let binary = is_binary(&data);
+        if binary && opts.walk.skip_binary {
+            self.stats.skip(Skip::Binary);
+            return done(data, false);
+        }
+        self.stats.scanned(data.len(), binary);
+        let before = worker.findings.len();
+        if rebuilt && base_clean && self.partial {
+            if let Some(regions) = self.regions(&data, &scratch.changes) {
+                let suppressed = worker.suppressed;
+                let mut line = 1;
+                let mut counted = 0;
+                for &(lo, hi) in &regions {
+                    line += memchr::memchr_iter(b'\n', &data[counted..lo]).count();
+                    counted = lo;
+                    scratch.partial_bytes += (hi - lo) as u64;
+                    worker.scan_chunk(
+                        "",
+                        &data[lo..hi],
+                        Some(ChunkPos {
+                            offset: lo as u64,
+                            line,
+                            column: 0,
+                            report_from: 0,
+                            report_to: usize::MAX,
+                        }),
+                    );
+                }
+                if worker.findings.len() == before {
+                    scratch.partial += 1;
+                    return done(data, true);
+                }
+                // A finding: scan it whole, as every version holding it is.
+                worker.findings.truncate(before);
+                worker.suppressed = suppressed;
+            }
+        }
+        scratch.whole_bytes += data.len() as u64;
+        let n = worker.scan("", &data);
+        if n > 0 {
+            self.stats.findings.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        done(data, n == 0)
+    }
+
+    /// The regions of `data` to scan for `changes`, if it is plain text and
+    /// they cover at most half of it (None: scan it whole).
+    fn regions(&self, data: &[u8], changes: &[(usize, usize)]) -> Option<Vec<(usize, usize)>> {
+        // Small blobs gain nothing.
+        if data.len() < 2 * delta::CONTEXT_BYTES {
+            return None;
+        }
+        if crate::expand::sniff("", data, &self.engine.options().expand)
+            != crate::expand::Kind::Plain
+        {
+            return None;
+        }
+        let regions = delta::regions(data, changes);
+        let covered: usize = regions.iter().map(|(lo, hi)| hi - lo).sum();
+        (covered * 2 <= data.len()).then_some(regions)
+    }
+}
+
+/// Sort jobs by where their objects sit in the packs (loose objects last):
+/// the sort keys, the locations and the jobs.
+fn sort_by_location(
+    sync: &gix::ThreadSafeRepository,
+    jobs: Vec<Job>,
+) -> (Vec<u64>, Vec<Option<Location>>, Vec<Job>) {
     let mut repo = sync.to_thread_local();
     // Locations are only stable while packs stay mapped.
     repo.objects.prevent_pack_unload();
     let mut buf = Vec::new();
-    let mut keyed: Vec<(u64, Job)> = jobs
+    let mut keyed: Vec<(u64, Option<Location>, Job)> = jobs
         .into_iter()
         .map(|j| {
-            let key = match repo.objects.location_by_oid(&j.id, &mut buf) {
-                Some(loc) => ((loc.pack_id as u64) << 40) | loc.pack_offset,
-                None => u64::MAX,
-            };
-            (key, j)
+            let loc = repo.objects.location_by_oid(&j.id, &mut buf);
+            (loc.as_ref().map_or(u64::MAX, key), loc, j)
         })
         .collect();
-    keyed.sort_unstable_by_key(|(k, _)| *k);
-    keyed.into_iter().map(|(_, j)| j).collect()
+    keyed.sort_unstable_by_key(|(k, _, _)| *k);
+    let mut keys = Vec::with_capacity(keyed.len());
+    let mut locs = Vec::with_capacity(keyed.len());
+    let mut jobs = Vec::with_capacity(keyed.len());
+    for (k, l, j) in keyed {
+        keys.push(k);
+        locs.push(l);
+        jobs.push(j);
+    }
+    (keys, locs, jobs)
 }

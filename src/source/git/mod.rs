@@ -16,6 +16,7 @@
 
 mod attribute;
 mod blobs;
+mod delta;
 mod graph;
 
 use std::collections::HashMap;
@@ -419,6 +420,12 @@ pub fn scan_history(
     progress.enter(Phase::Blobs, jobs.len() as u64);
     let scanned = blobs::scan(&sync, engine, jobs, threads, stats, progress);
     lap("blobs", &mut t);
+    if debug {
+        events.warning(format!(
+            "blobs: {} rebuilt from their delta base, {} scanned where they differ from it; detector ran over {} MiB of partial and {} MiB of whole blobs",
+            scanned.rebuilt, scanned.partial, scanned.partial_bytes >> 20, scanned.whole_bytes >> 20
+        ));
+    }
     missing.extend(scanned.missing);
 
     progress.enter(Phase::Attributing, 0);
