@@ -511,7 +511,9 @@ fn aws_key_ok(secret: &[u8]) -> bool {
     if id.is_none() && key.is_none() {
         return false;
     }
-    let id_ok = id.is_none_or(|id| shannon(&id[4..]) >= 2.8);
+    // 16 random base32 characters fall below 2.6 bits once in 100,000;
+    // `AKIADEADBEEFDEADBEEF` has 2.2.
+    let id_ok = id.is_none_or(|id| shannon(&id[4..]) >= 2.5);
     let key_ok = key.is_none_or(|k| {
         k.iter().any(u8::is_ascii_uppercase)
             && k.iter().any(u8::is_ascii_lowercase)
@@ -775,7 +777,7 @@ mod tests {
 
     #[test]
     fn aws_pairs_and_parts() {
-        let id = "AKIAQ3EGUTR5LKXMNB7Z";
+        let id = "AKIAQ3EGUTR5LKXMNB7Z"; // keyscan:allow (fake test value)
         let key = "k9Jd2Lq8Vz0Xw7Tn4Rb1Yc6Pm3Hs5Fg2Ea8Ud0Ow";
         assert!(Check::AwsKey.verify(id.as_bytes()));
         assert!(Check::AwsKey.verify(key.as_bytes()));
@@ -789,7 +791,7 @@ mod tests {
 
     #[test]
     fn url_passwords() {
-        assert!(Check::UrlPassword.verify(b"postgres://app:Xk29fj2LqP0z@db.internal:5432"));
+        assert!(Check::UrlPassword.verify(b"postgres://app:Xk29fj2LqP0z@db.internal:5432")); // keyscan:allow (fake test value)
         for bad in [
             &b"postgres://postgres:postgres@localhost"[..],
             b"mysql://root:password@127.0.0.1",
@@ -809,7 +811,7 @@ mod tests {
     fn bedrock_long_lived() {
         let key = format!(
             "ABSK{}",
-            b64url(b"BedrockAPIKey-abcd-at-123456789012:Zx8PqL2mN4vB7cR1tY6uW3eS9dF0gH5j")
+            b64url(b"BedrockAPIKey-abcd-at-123456789012:Zx8PqL2mN4vB7cR1tY6uW3eS9dF0gH5j") // keyscan:allow (fake test value)
         );
         assert!(Check::BedrockKey.verify(key.as_bytes()));
         let bad = format!(
@@ -821,7 +823,7 @@ mod tests {
 
     #[test]
     fn pem_bodies() {
-        let block = b"-----BEGIN RSA PRIVATE KEY-----\" +\n\"MIIEpAIBAAKCAQEA19lGVsTqIT5iiNYRgnoY1CwkbETW5cq+Rzk5\" +\n\"-----END RSA PRIVATE KEY-----";
+        let block = b"-----BEGIN RSA PRIVATE KEY-----\" +\n\"MIIEpAIBAAKCAQEA19lGVsTqIT5iiNYRgnoY1CwkbETW5cq+Rzk5\" +\n\"-----END RSA PRIVATE KEY-----"; // keyscan:allow (fake test value)
         assert!(Check::PemBody.verify(block));
         let code = b"-----BEGIN PRIVATE KEY-----\"):\n        in_key = True\n    elif line.startswith(\"-----END PRIVATE KEY-----";
         assert!(!Check::PemBody.verify(code));
