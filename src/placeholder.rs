@@ -243,7 +243,7 @@ mod tests {
     fn short_words_count_only_as_words() {
         assert!(is_placeholder(b"sk-xxxx-xxxx", b"xxxx-xxxx"));
         assert!(is_placeholder(b"fakeToken9Q", b"fakeToken9Q"));
-        let random = b"pypi-AgEIcHlwaS5vcmcala1K1KYHsIdi_cvzuSteyJK_BTDa_ZuQnGDKsERyYo7je2ITiyKL7NALQL1bRKGgamOCKcoyKnUu";
+        let random = b"pypi-AgEIcHlwaS5vcmcala1K1KYHsIdi_cvzuSteyJK_BTDa_ZuQnGDKsERyYo7je2ITiyKL7NALQL1bRKGgamOCKcoyKnUu"; // keyscan:allow (fake test value)
         assert!(!is_placeholder(random, &random[5..]));
         assert!(!is_placeholder(
             b"G0uIWGsuICxLOreMBJa8vS",
