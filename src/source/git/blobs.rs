@@ -60,6 +60,8 @@ pub(crate) struct Scanned {
     /// Bytes the detector ran over in partial scans, and in whole scans.
     pub partial_bytes: u64,
     pub whole_bytes: u64,
+    /// Of the whole bytes, those of blobs not rebuilt from a base.
+    pub root_bytes: u64,
 }
 
 /// Blobs larger than this are not kept for their dependents (which are then
@@ -220,6 +222,7 @@ struct Scratch {
     partial: u64,
     partial_bytes: u64,
     whole_bytes: u64,
+    root_bytes: u64,
 }
 
 impl Plan<'_> {
@@ -250,6 +253,7 @@ impl Plan<'_> {
                         partial: 0,
                         partial_bytes: 0,
                         whole_bytes: 0,
+                        root_bytes: 0,
                     };
                     let mut stack: Vec<Visit> = Vec::new();
                     loop {
@@ -294,6 +298,7 @@ impl Plan<'_> {
                     o.partial += scratch.partial;
                     o.partial_bytes += scratch.partial_bytes;
                     o.whole_bytes += scratch.whole_bytes;
+                    o.root_bytes += scratch.root_bytes;
                 });
             }
         });
@@ -422,7 +427,8 @@ impl Plan<'_> {
                 let mut line = 1;
                 let mut counted = 0;
                 for &(lo, hi) in &regions {
-                    line += memchr::memchr_iter(b'\n', &data[counted..lo]).count();
+                    // (a plain count vectorises; memchr_iter stops at every line)
+                    line += data[counted..lo].iter().filter(|&&b| b == b'\n').count();
                     counted = lo;
                     scratch.partial_bytes += (hi - lo) as u64;
                     worker.scan_chunk(
@@ -447,6 +453,9 @@ impl Plan<'_> {
             }
         }
         scratch.whole_bytes += data.len() as u64;
+        if !rebuilt {
+            scratch.root_bytes += data.len() as u64;
+        }
         let n = worker.scan("", &data);
         if n > 0 {
             self.stats.findings.fetch_add(n as u64, Ordering::Relaxed);

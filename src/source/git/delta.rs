@@ -149,16 +149,26 @@ fn line_end_forward(b: &[u8], pos: usize, n: usize) -> usize {
 pub(crate) fn regions(blob: &[u8], changes: &[(usize, usize)]) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
     for &(s, e) in changes {
+        let lines_end = line_end_forward(blob, e, CONTEXT_LINES);
+        // A change that starts inside the current region only extends it:
+        // its start needs no search, nor its byte context when that ends
+        // inside the region (whose end is a line end).
+        if let Some(last) = out.last_mut() {
+            if s < last.1 {
+                let mut hi = lines_end;
+                if e.saturating_add(CONTEXT_BYTES) >= last.1 {
+                    hi = hi.max(line_end_forward(blob, e.saturating_add(CONTEXT_BYTES), 0));
+                }
+                last.1 = last.1.max(hi);
+                continue;
+            }
+        }
         let lo = line_start_back(blob, s, CONTEXT_LINES).min(line_start_back(
             blob,
             s.saturating_sub(CONTEXT_BYTES),
             0,
         ));
-        let hi = line_end_forward(blob, e, CONTEXT_LINES).max(line_end_forward(
-            blob,
-            e.saturating_add(CONTEXT_BYTES),
-            0,
-        ));
+        let hi = lines_end.max(line_end_forward(blob, e.saturating_add(CONTEXT_BYTES), 0));
         match out.last_mut() {
             Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
             _ => out.push((lo, hi)),

@@ -422,8 +422,12 @@ pub fn scan_history(
     lap("blobs", &mut t);
     if debug {
         events.warning(format!(
-            "blobs: {} rebuilt from their delta base, {} scanned where they differ from it; detector ran over {} MiB of partial and {} MiB of whole blobs",
-            scanned.rebuilt, scanned.partial, scanned.partial_bytes >> 20, scanned.whole_bytes >> 20
+            "blobs: {} rebuilt from their delta base, {} scanned where they differ from it; detector ran over {} MiB of partial and {} MiB of whole blobs ({} MiB not rebuilt from a base)",
+            scanned.rebuilt,
+            scanned.partial,
+            scanned.partial_bytes >> 20,
+            scanned.whole_bytes >> 20,
+            scanned.root_bytes >> 20
         ));
     }
     missing.extend(scanned.missing);
