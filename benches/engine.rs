@@ -27,7 +27,8 @@ fn inputs() -> Vec<(&'static str, Vec<u8>)> {
     let plain = "fn compute(items: &[Item], index: usize) -> Result<Value, Error> {\n    \
                  let total = items.iter().map(|x| x.weight * 3).sum::<u64>();\n    \
                  // normalise the input before hashing it\n    Ok(Value::new(total, index))\n}\n";
-    let dense = "task-sk- token=abc api_key=xyz secret: ok; tokenizer.tokens sk-proj- ghp_ AIza hf_ \
+    let dense =
+        "task-sk- token=abc api_key=xyz secret: ok; tokenizer.tokens sk-proj- ghp_ AIza hf_ \
                  password= test_case dev_mode prod_env PRIVATE KEY----- credential auth_key\n";
     // A fake, format-valid GitHub token (random body, valid CRC32).
     let secret_line = "GITHUB_TOKEN=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\n";

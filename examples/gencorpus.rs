@@ -240,16 +240,15 @@ fn rust(r: &mut Rng, out: &mut String) {
 
 fn json(r: &mut Rng, out: &mut String) {
     out.push_str("{\n");
-    for i in 0..r.below(12) + 3 {
+    for _ in 0..r.below(12) + 3 {
         let _ = writeln!(
             out,
-            "  \"{}\": {{\"id\": \"{}\", \"count\": {}, \"enabled\": {}, \"hash\": \"{}\"}}{}",
+            "  \"{}\": {{\"id\": \"{}\", \"count\": {}, \"enabled\": {}, \"hash\": \"{}\"}},",
             ident(r),
             r.chars(HEX, 24),
             r.below(100_000),
             r.below(2) == 1,
             r.chars(HEX, 40),
-            if i < 2 { "," } else { "," }
         );
     }
     out.push_str("  \"end\": true\n}\n");

@@ -267,7 +267,7 @@ fn fail_on_sets_the_threshold() {
     let t = Tree::new();
     t.file(
         "a.env",
-        format!("PAYMENTS_API_KEY = \"QSr6rz24LpOqJ3OpuLIEi2NvSBbI1rmA\"\n"),
+        "PAYMENTS_API_KEY = \"QSr6rz24LpOqJ3OpuLIEi2NvSBbI1rmA\"\n",
     );
     // A medium finding fails by default, not with --fail-on high.
     t.keyscan().arg(".").assert().code(1);
