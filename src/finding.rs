@@ -93,10 +93,22 @@ pub fn fingerprint(rule_id: &str, path: &str, secret: &[u8]) -> String {
 pub fn redact(secret: &str, prefix_len: usize) -> String {
     // An armoured block (`-----BEGIN EC PRIVATE KEY-----`) keeps its header,
     // which names the kind of key and is not secret.
-    if let Some(rest) = secret.strip_prefix("-----BEGIN") {
+    // Only a real header counts (`BEGIN`, a space, capitals, digits and
+    // spaces): anything looser could make a matched secret its own "header".
+    if let Some(rest) = secret.strip_prefix("-----BEGIN ") {
         if let Some(end) = rest.find("-----") {
-            let header = &secret[..10 + end + 5];
-            return format!("{header}************{}", &secret[secret.len() - 2..]);
+            let label = &rest[..end];
+            let header = &secret[..11 + end + 5];
+            if (1..=40).contains(&label.len())
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
+                && secret.len() >= header.len() + 16
+            {
+                let tail: String = secret.chars().rev().take(2).collect();
+                let tail: String = tail.chars().rev().collect();
+                return format!("{header}************{tail}");
+            }
         }
     }
     let chars: Vec<char> = secret.chars().filter(|c| !c.is_control()).collect();
@@ -126,11 +138,17 @@ pub struct Locator<'a> {
     /// for the fast path; going backwards restarts from 0).
     pos: usize,
     line: usize,
-    line_start: usize,
-    /// Characters before `hay[0]` on its line (chunks of long lines).
-    col_offset: usize,
+    /// Line and column of `hay[0]` (chunks of long lines start mid-line).
     base: (usize, usize),
+    /// Columns are counted incrementally: `col_count` characters lie between
+    /// the start of the current line and `col_pos`, so many findings on one
+    /// long line cost one pass over it, not one pass each.
+    col_pos: usize,
+    col_count: usize,
 }
+
+/// The UTF-8 byte order mark, which editors do not show as a column.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 impl<'a> Locator<'a> {
     /// A locator over `hay`.
@@ -141,13 +159,27 @@ impl<'a> Locator<'a> {
     /// A locator over a chunk whose first byte is on `line`, `column`
     /// characters after that line's start.
     pub fn with_base(hay: &'a [u8], line: usize, column: usize) -> Self {
-        Locator {
+        let mut l = Locator {
             hay,
             pos: 0,
             line,
-            line_start: 0,
-            col_offset: column,
             base: (line, column),
+            col_pos: 0,
+            col_count: 0,
+        };
+        l.reset();
+        l
+    }
+
+    /// Go back to the start of `hay`.
+    fn reset(&mut self) {
+        self.pos = 0;
+        self.line = self.base.0;
+        self.col_pos = 0;
+        self.col_count = self.base.1;
+        // A BOM at the very start of a file takes no column.
+        if self.base == (1, 0) && self.hay.starts_with(BOM) {
+            self.col_pos = BOM.len();
         }
     }
 
@@ -155,10 +187,7 @@ impl<'a> Locator<'a> {
     pub fn locate(&mut self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.hay.len());
         if offset < self.pos {
-            self.pos = 0;
-            self.line = self.base.0;
-            self.line_start = 0;
-            self.col_offset = self.base.1;
+            self.reset();
         }
         for i in memchr::memchr2_iter(b'\n', b'\r', &self.hay[self.pos..offset]) {
             let i = self.pos + i;
@@ -167,17 +196,18 @@ impl<'a> Locator<'a> {
                 continue;
             }
             self.line += 1;
-            self.line_start = i + 1;
-            self.col_offset = 0;
+            self.col_pos = i + 1;
+            self.col_count = 0;
         }
         self.pos = offset;
-        let col = 1
-            + self.col_offset
-            + self.hay[self.line_start..offset]
+        if self.col_pos < offset {
+            self.col_count += self.hay[self.col_pos..offset]
                 .iter()
                 .filter(|&&b| (b & 0xC0) != 0x80)
                 .count();
-        (self.line, col)
+            self.col_pos = offset;
+        }
+        (self.line, 1 + self.col_count)
     }
 }
 

@@ -23,10 +23,15 @@ fn engine() -> &'static Engine {
 }
 
 /// Line and column of `offset` the slow way: lines end at `\n`, `\r\n` or
-/// a lone `\r`; columns count UTF-8 lead bytes.
+/// a lone `\r`; columns count UTF-8 lead bytes; a UTF-8 BOM at the start
+/// takes no column.
 fn naive_location(bytes: &[u8], offset: usize) -> (usize, usize) {
     let mut line = 1;
-    let mut start = 0;
+    let mut start = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let mut i = 0;
     while i < offset {
         match bytes[i] {
@@ -44,7 +49,7 @@ fn naive_location(bytes: &[u8], offset: usize) -> (usize, usize) {
         }
         i += 1;
     }
-    let col = 1 + bytes[start..offset]
+    let col = 1 + bytes[start.min(offset)..offset]
         .iter()
         .filter(|&&b| (b & 0xC0) != 0x80)
         .count();

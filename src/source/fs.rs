@@ -13,6 +13,7 @@ use std::sync::atomic::Ordering;
 use ignore::{WalkBuilder, WalkState};
 
 use super::{is_binary, is_media_magic, is_media_path, Skip, Stats};
+use crate::finding::Locator;
 
 /// How to walk.
 #[derive(Debug, Clone)]
@@ -126,8 +127,15 @@ pub fn walk<V, F>(
             let entry = match entry {
                 Ok(e) => e,
                 Err(err) => {
-                    stats.unreadable.fetch_add(1, Ordering::Relaxed);
-                    events.warning(one_line(&err.to_string()));
+                    // Under --follow, a link loop or a dangling link is a
+                    // link not followed, not content we failed to read.
+                    if let Some(why) = unfollowable_link(&err) {
+                        stats.skip(Skip::Symlink);
+                        events.warning(why);
+                    } else {
+                        stats.unreadable.fetch_add(1, Ordering::Relaxed);
+                        events.warning(one_line(&err.to_string()));
+                    }
                     return WalkState::Continue;
                 }
             };
@@ -359,16 +367,11 @@ fn scan_chunked<V: FnMut(FileBlob<'_>)>(
         if eof {
             break;
         }
-        // Advance the line/column state over the part not carried over.
+        // Advance the line/column state over the part not carried over,
+        // counting exactly as findings are located (`\r\n`, lone `\r`, BOM).
         let keep_from = len - CHUNK_OVERLAP;
-        for &b in &buf[..keep_from] {
-            if b == b'\n' {
-                line += 1;
-                column = 0;
-            } else if (b & 0xC0) != 0x80 {
-                column += 1;
-            }
-        }
+        let (l, c) = Locator::with_base(&buf[..len], line, column).locate(keep_from);
+        (line, column) = (l, c - 1);
         buf.copy_within(keep_from..len, 0);
         carried = CHUNK_OVERLAP;
         offset += keep_from as u64;
@@ -376,6 +379,38 @@ fn scan_chunked<V: FnMut(FileBlob<'_>)>(
     }
     stats.scanned(total as usize, binary);
     Ok(())
+}
+
+/// Why a walk error is a symbolic link that cannot be followed (a loop
+/// back to an ancestor, or a link to nothing), if it is one.
+fn unfollowable_link(err: &ignore::Error) -> Option<String> {
+    match err {
+        ignore::Error::Loop { ancestor, child } => Some(format!(
+            "{}: symbolic link loop (back to {}); not followed",
+            child.display(),
+            ancestor.display()
+        )),
+        ignore::Error::WithPath { path, err } => {
+            let dangling = err
+                .io_error()
+                .is_some_and(|e| e.kind() == io::ErrorKind::NotFound)
+                && path
+                    .symlink_metadata()
+                    .is_ok_and(|m| m.file_type().is_symlink());
+            if dangling {
+                Some(format!(
+                    "{}: broken symbolic link; not followed",
+                    path.display()
+                ))
+            } else {
+                unfollowable_link(err)
+            }
+        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            unfollowable_link(err)
+        }
+        _ => None,
+    }
 }
 
 fn one_line(s: &str) -> String {
