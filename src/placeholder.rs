@@ -90,8 +90,11 @@ const WORD_MARKERS: &[&[u8]] = &[
 /// documentation, the way AWS publishes `AKIAIOSFODNN7EXAMPLE`: they appear
 /// in thousands of repositories and grant nothing.
 const PUBLISHED_EXAMPLES: &[&[u8]] = &[
-    // Docker Engine API reference: the swarm join token in every version.
+    // Docker Engine API reference: the sample swarm join tokens and unlock
+    // key, repeated in every API version's document.
     b"3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl",
+    b"1h8aps2yszaiqmz2l3oc5392pgk8e49qhx2aj3nyv0ui0hez2a",
+    b"7c37Cc8654o6p38HnroywCi19pllOnGtbdZEgtKxZu8",
     // jwt.io: the signature of the example HS256 token.
     b"SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
     // Stripe API reference: the sample test-mode secret key.
