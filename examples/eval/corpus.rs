@@ -1338,7 +1338,7 @@ fn minified_noise(r: &mut Rng) -> (String, usize) {
             r.from(LETTERS, 6),
             match i % 4 {
                 0 => format!("chunk-{}", r.hex(8)),
-                1 => format!("{}", r.uuid()),
+                1 => r.uuid(),
                 2 => format!("sha384-{}", r.b64(64)),
                 _ => r.hex(20),
             }
