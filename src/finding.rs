@@ -73,6 +73,41 @@ impl Finding {
     }
 }
 
+/// Mask, in the commit metadata of every finding (summary, author, email),
+/// each secret that any of the findings holds: a commit message such as
+/// "add token ghp_…" would otherwise carry a found secret into a report.
+pub fn redact_commit_metadata(findings: &mut [Finding]) {
+    let mut pairs: Vec<(&str, &str)> = findings
+        .iter()
+        .filter(|f| f.secret.chars().count() >= 8)
+        .map(|f| (f.secret.as_str(), f.redacted.as_str()))
+        .collect();
+    if pairs.is_empty() || findings.iter().all(|f| f.commit.is_none()) {
+        return;
+    }
+    pairs.sort_unstable();
+    pairs.dedup_by(|a, b| a.0 == b.0);
+    let (secrets, masks): (Vec<String>, Vec<String>) = pairs
+        .into_iter()
+        .map(|(s, r)| (s.to_string(), r.to_string()))
+        .unzip();
+    let Ok(ac) = aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(&secrets)
+    else {
+        return;
+    };
+    for f in findings.iter_mut() {
+        if let Some(c) = &mut f.commit {
+            for field in [&mut c.summary, &mut c.author, &mut c.email] {
+                if ac.is_match(field.as_str()) {
+                    *field = ac.replace_all(field, &masks);
+                }
+            }
+        }
+    }
+}
+
 /// Compute the stable fingerprint of a finding: it depends only on the rule,
 /// the path and the secret, so it survives lines moving within the file.
 pub fn fingerprint(rule_id: &str, path: &str, secret: &[u8]) -> String {

@@ -159,6 +159,10 @@ pub struct ScanArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Also print each file skipped and why (to stderr; paths only, never contents).
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
+
     /// Exit code when there are findings.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=255))]
     pub exit_code: u8,

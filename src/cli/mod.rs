@@ -228,7 +228,10 @@ fn root_uri(args: &ScanArgs) -> Option<String> {
 }
 
 fn run_scan(args: &ScanArgs) -> Result<u8> {
-    let (engine, outcome) = scan(args)?;
+    let (engine, mut outcome) = scan(args)?;
+    if !args.show_secrets {
+        crate::finding::redact_commit_metadata(&mut outcome.findings);
+    }
     let format = output_format(args, engine.config())?;
     let summary = Summary::new(
         &outcome.findings,
@@ -345,7 +348,7 @@ fn run_baseline(args: &BaselineArgs) -> Result<u8> {
 /// (sorted, de-duplicated, with per-blob filters applied).
 fn collect(args: &ScanArgs, engine: &Engine, progress: &progress::Progress) -> Result<ScanOutcome> {
     let stats = std::sync::Arc::new(Stats::default());
-    let events = progress.events(args.quiet);
+    let events = progress.events(args.quiet).verbose(args.verbose);
     let (stdin_args, fs_args): (Vec<&PathBuf>, Vec<&PathBuf>) =
         args.paths.iter().partition(|p| p.as_os_str() == "-");
     if args.history || args.since.is_some() || args.range.is_some() || args.staged {

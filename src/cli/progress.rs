@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::report::human_bytes;
 use crate::source::fs::Events;
 use crate::source::git::{Phase as GitPhase, Progress as GitProgress};
-use crate::source::Stats;
+use crate::source::{Skip, Stats};
 
 /// Show the bar only for scans longer than this.
 const DELAY: Duration = Duration::from_millis(300);
@@ -22,10 +22,19 @@ pub struct Progress {
     enabled: bool,
 }
 
-/// Prints warnings above the bar.
+/// Prints warnings above the bar (and, with `--verbose`, skipped files).
 pub struct Warnings {
     bar: ProgressBar,
     quiet: bool,
+    verbose: bool,
+}
+
+impl Warnings {
+    /// Also print each skipped file and why.
+    pub fn verbose(mut self, on: bool) -> Warnings {
+        self.verbose = on;
+        self
+    }
 }
 
 impl Events for Warnings {
@@ -33,6 +42,21 @@ impl Events for Warnings {
         if !self.quiet {
             self.bar
                 .suspend(|| eprintln!("keyscan: warning: {message}"));
+        }
+    }
+
+    fn skipped(&self, path: &str, why: Skip) {
+        if self.verbose && !self.quiet {
+            let why = match why {
+                Skip::TooLarge => "larger than the size cap (--max-file-size)",
+                Skip::Media => "media or font file",
+                Skip::Binary => "binary file (--no-binary)",
+                Skip::Special => "not a regular file (FIFO, socket or device); not opened",
+                Skip::Symlink => "symbolic link; not followed (--follow follows links)",
+                Skip::Allowlisted => "excluded by a path allowlist",
+            };
+            self.bar
+                .suspend(|| eprintln!("keyscan: skipped {path}: {why}"));
         }
     }
 }
@@ -68,6 +92,7 @@ impl Progress {
         Warnings {
             bar: self.bar.clone(),
             quiet,
+            verbose: false,
         }
     }
 

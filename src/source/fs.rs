@@ -61,6 +61,15 @@ pub struct FileBlob<'a> {
 pub trait Events: Sync {
     /// A file or directory could not be read; the scan goes on.
     fn warning(&self, message: String);
+
+    /// A file was skipped (already counted in [`Stats`]); for `--verbose`.
+    fn skipped(&self, _path: &str, _why: Skip) {}
+}
+
+/// Count a skipped file and tell `events` about it.
+fn skip(stats: &Stats, events: &dyn Events, path: &str, why: Skip) {
+    stats.skip(why);
+    events.skipped(path, why);
 }
 
 /// Compute the path shown for `path` found under `root`: relative to the root
@@ -145,14 +154,6 @@ pub fn walk<V, F>(
             if ft.is_dir() {
                 return WalkState::Continue;
             }
-            if ft.is_symlink() {
-                stats.skip(Skip::Symlink);
-                return WalkState::Continue;
-            }
-            if !ft.is_file() {
-                stats.skip(Skip::Special);
-                return WalkState::Continue;
-            }
             let path = entry.path();
             let root = roots
                 .iter()
@@ -160,12 +161,20 @@ pub fn walk<V, F>(
                 .map(PathBuf::as_path)
                 .unwrap_or(first);
             let shown = display_path(root, path, single_dir_root);
+            if ft.is_symlink() {
+                skip(stats, events, &shown, Skip::Symlink);
+                return WalkState::Continue;
+            }
+            if !ft.is_file() {
+                skip(stats, events, &shown, Skip::Special);
+                return WalkState::Continue;
+            }
             if skip_path(&shown) {
-                stats.skip(Skip::Allowlisted);
+                skip(stats, events, &shown, Skip::Allowlisted);
                 return WalkState::Continue;
             }
             if is_media_path(path) {
-                stats.skip(Skip::Media);
+                skip(stats, events, &shown, Skip::Media);
                 return WalkState::Continue;
             }
             let mut file = match File::open(path).and_then(|f| f.metadata().map(|m| (f, m.len()))) {
@@ -177,13 +186,29 @@ pub fn walk<V, F>(
                 }
             };
             if file.1 > opts.max_file_size {
-                stats.skip(Skip::TooLarge);
+                skip(stats, events, &shown, Skip::TooLarge);
                 return WalkState::Continue;
             }
             let result = if file.1 > CHUNK_SIZE as u64 && !is_archive_path(path) {
-                scan_chunked(&mut file.0, &shown, opts, stats, &mut buf, &mut visit)
+                scan_chunked(
+                    &mut file.0,
+                    &shown,
+                    opts,
+                    stats,
+                    events,
+                    &mut buf,
+                    &mut visit,
+                )
             } else {
-                scan_whole(&mut file.0, &shown, opts, stats, &mut buf, &mut visit)
+                scan_whole(
+                    &mut file.0,
+                    &shown,
+                    opts,
+                    stats,
+                    events,
+                    &mut buf,
+                    &mut visit,
+                )
             };
             if let Err(err) = result {
                 stats.unreadable.fetch_add(1, Ordering::Relaxed);
@@ -270,6 +295,7 @@ fn scan_whole<V: FnMut(FileBlob<'_>)>(
     shown: &str,
     opts: &WalkOptions,
     stats: &Stats,
+    events: &dyn Events,
     buf: &mut Vec<u8>,
     visit: &mut V,
 ) -> io::Result<()> {
@@ -281,7 +307,7 @@ fn scan_whole<V: FnMut(FileBlob<'_>)>(
         // The file grew while we read it: read on up to the size cap.
         loop {
             if n as u64 > opts.max_file_size {
-                stats.skip(Skip::TooLarge);
+                skip(stats, events, shown, Skip::TooLarge);
                 return Ok(());
             }
             ensure_len(buf, n * 2);
@@ -295,12 +321,12 @@ fn scan_whole<V: FnMut(FileBlob<'_>)>(
     }
     let bytes = &buf[..n];
     if is_media_magic(bytes) {
-        stats.skip(Skip::Media);
+        skip(stats, events, shown, Skip::Media);
         return Ok(());
     }
     let binary = is_binary(bytes);
     if binary && opts.skip_binary {
-        stats.skip(Skip::Binary);
+        skip(stats, events, shown, Skip::Binary);
         return Ok(());
     }
     stats.scanned(n, binary);
@@ -320,6 +346,7 @@ fn scan_chunked<V: FnMut(FileBlob<'_>)>(
     shown: &str,
     opts: &WalkOptions,
     stats: &Stats,
+    events: &dyn Events,
     buf: &mut Vec<u8>,
     visit: &mut V,
 ) -> io::Result<()> {
@@ -337,18 +364,18 @@ fn scan_chunked<V: FnMut(FileBlob<'_>)>(
         let eof = len < cap;
         if first {
             if is_media_magic(&buf[..len]) {
-                stats.skip(Skip::Media);
+                skip(stats, events, shown, Skip::Media);
                 return Ok(());
             }
             binary = is_binary(&buf[..len]);
             if binary && opts.skip_binary {
-                stats.skip(Skip::Binary);
+                skip(stats, events, shown, Skip::Binary);
                 return Ok(());
             }
         }
         total += n as u64;
         if total > opts.max_file_size {
-            stats.skip(Skip::TooLarge);
+            skip(stats, events, shown, Skip::TooLarge);
             return Ok(());
         }
         let report_to = if eof { len } else { len - CHUNK_OVERLAP };
