@@ -121,6 +121,12 @@ impl Detector {
             let locs = scratch.locs[r].get_or_insert_with(|| compiled.regex.capture_locations());
             for &(lo, hi) in &scratch.windows[r] {
                 let sub = &hay[..hi];
+                if let Some(gate) = &compiled.gate {
+                    let input = regex_automata::Input::new(sub).range(lo..hi);
+                    if !gate.is_match(input) {
+                        continue;
+                    }
+                }
                 let mut pos = lo;
                 while pos <= hi {
                     scratch.regex_runs += 1;

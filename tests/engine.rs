@@ -73,3 +73,49 @@ aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
         f.iter().map(|f| &f.rule_id).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn secret_group_gates_context_rules_but_not_generic_ones() {
+    let rules = RuleSet::builtin().unwrap();
+    let gated = |id: &str| rules.get(id).unwrap().compiled().gate.is_some();
+    // A context rule (provider name, assignment, then a 32-hex token).
+    assert!(gated("azure-openai-key"));
+    // A value pattern that matches ordinary identifiers gates nothing.
+    assert!(!gated("generic-secret"));
+    // Wherever a rule's full pattern matches, its gate matches too.
+    for rule in rules.rules() {
+        let Some(gate) = &rule.compiled().gate else {
+            continue;
+        };
+        for ex in &rule.spec.examples {
+            assert!(
+                gate.is_match(ex.text.as_bytes()),
+                "{}: gate misses {:?}",
+                rule.id(),
+                ex.text
+            );
+        }
+    }
+}
+
+#[test]
+fn gated_rule_skips_windows_without_a_token() {
+    let det = detector();
+    let mut scratch = Scratch::default();
+    let mut out = Vec::new();
+    // `azure` opens a window for the Azure OpenAI rule, but no 32-hex
+    // token is near: the full pattern never runs.
+    let text = "let azure_endpoint_name = client.resource_group().name();\n";
+    det.detect(text.as_bytes(), &mut scratch, &mut out);
+    assert!(out.is_empty());
+    assert_eq!(scratch.regex_runs, 0);
+    // With a token, it runs and finds it.
+    let text = "AZURE_OPENAI_API_KEY = \"8f3a1c9e2b7d4f6a0c5e9b1d3f7a2c4e\"\n";
+    det.detect(text.as_bytes(), &mut scratch, &mut out);
+    assert!(scratch.regex_runs >= 1);
+    assert!(
+        out.iter()
+            .any(|m| det.rules().rules()[m.rule].id() == "azure-openai-key"),
+        "{out:?}"
+    );
+}
