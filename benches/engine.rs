@@ -61,6 +61,21 @@ fn benches(c: &mut Criterion) {
     }
     g.finish();
 
+    // The reference searcher the gram filter replaced, for comparison.
+    let mut g = c.benchmark_group("prefilter_automaton");
+    for (name, data) in &inputs {
+        g.throughput(Throughput::Bytes(data.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(name), data, |b, data| {
+            b.iter(|| {
+                let mut n = 0usize;
+                det.prefilter()
+                    .for_each_hit_automaton(data, |_, _, _| n += 1);
+                n
+            })
+        });
+    }
+    g.finish();
+
     let mut g = c.benchmark_group("detect");
     for (name, data) in &inputs {
         g.throughput(Throughput::Bytes(data.len() as u64));

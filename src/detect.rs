@@ -89,8 +89,12 @@ impl Detector {
             let windows = &mut scratch.windows;
             let touched = &mut scratch.touched;
             self.prefilter.for_each_hit(hay, |r, s, e| {
+                // Raw windows here (a few comparisons per hit, which matters
+                // in text dense with keywords); they snap to line ends once
+                // merged, below.
                 let rule = &rules[r as usize];
-                let (lo, hi) = window(hay, s, e, rule.window_before, rule.window_after);
+                let lo = s.saturating_sub(rule.window_before);
+                let hi = e.saturating_add(rule.window_after).min(hay.len());
                 let w = &mut windows[r as usize];
                 match w.last_mut() {
                     Some(last) if lo <= last.1 => {
@@ -119,6 +123,7 @@ impl Detector {
             let rule = &rules[r];
             let compiled = rule.compiled();
             let locs = scratch.locs[r].get_or_insert_with(|| compiled.regex.capture_locations());
+            snap_and_merge(hay, &mut scratch.windows[r]);
             for &(lo, hi) in &scratch.windows[r] {
                 let sub = &hay[..hi];
                 if let Some(gate) = &compiled.gate {
@@ -233,11 +238,10 @@ impl Detector {
     }
 }
 
-/// The window a rule's regex may search around a keyword hit `[s, e)`:
-/// `before`/`after` bytes, stretched to whole lines when a line boundary is
-/// close, so that a regex sees the whole assignment it belongs to.
-fn window(hay: &[u8], s: usize, e: usize, before: usize, after: usize) -> (usize, usize) {
-    let mut lo = s.saturating_sub(before);
+/// A window a rule's regex may search (`before`/`after` bytes around its
+/// keyword hits), stretched to whole lines when a line boundary is close, so
+/// that a regex sees the whole assignment it belongs to.
+fn snap(hay: &[u8], mut lo: usize, mut hi: usize) -> (usize, usize) {
     if lo > 0 {
         let from = lo.saturating_sub(LINE_SNAP);
         lo = match memrchr(b'\n', &hay[from..lo]) {
@@ -246,7 +250,6 @@ fn window(hay: &[u8], s: usize, e: usize, before: usize, after: usize) -> (usize
             None => lo,
         };
     }
-    let mut hi = e.saturating_add(after).min(hay.len());
     if hi < hay.len() {
         let to = hi.saturating_add(LINE_SNAP).min(hay.len());
         hi = match memchr(b'\n', &hay[hi..to]) {
@@ -256,6 +259,27 @@ fn window(hay: &[u8], s: usize, e: usize, before: usize, after: usize) -> (usize
         };
     }
     (lo, hi)
+}
+
+/// Snap each merged window to line ends, and merge those that then overlap.
+/// (Snapping is monotone, so snapping merged windows covers the same bytes
+/// as merging snapped ones.)
+fn snap_and_merge(hay: &[u8], windows: &mut Vec<(usize, usize)>) {
+    let mut n: usize = 0;
+    for i in 0..windows.len() {
+        let (lo, hi) = snap(hay, windows[i].0, windows[i].1);
+        match n.checked_sub(1).map(|p| &mut windows[p]) {
+            Some(last) if lo <= last.1 => {
+                last.0 = last.0.min(lo);
+                last.1 = last.1.max(hi);
+            }
+            _ => {
+                windows[n] = (lo, hi);
+                n += 1;
+            }
+        }
+    }
+    windows.truncate(n);
 }
 
 /// Sort the matches appended since `first` and drop duplicates: the same
@@ -334,11 +358,24 @@ mod tests {
     #[test]
     fn windows_snap_to_lines() {
         let hay = b"aaaa\nkey = value\nbbbb";
-        let (lo, hi) = window(hay, 5, 8, 0, 2);
+        let (lo, hi) = snap(hay, 5, 10);
         assert_eq!(&hay[lo..hi], b"key = value");
-        let (lo, hi) = window(hay, 5, 8, 2, 2);
+        let (lo, hi) = snap(hay, 3, 10);
         assert_eq!(&hay[lo..hi], b"aaaa\nkey = value");
         let hay = b"x".repeat(1000);
-        assert_eq!(window(&hay, 500, 503, 10, 10), (490, 513));
+        assert_eq!(snap(&hay, 490, 513), (490, 513));
+    }
+
+    #[test]
+    fn windows_that_meet_once_snapped_are_merged() {
+        let hay = b"aaaa key1\nbbbb key2\ncccc";
+        // Disjoint as raw windows; both snap to the same line.
+        let mut w = vec![(1, 3), (6, 8), (15, 17)];
+        snap_and_merge(hay, &mut w);
+        assert_eq!(w, vec![(0, 9), (10, 19)]);
+        // Out of order (a hit a few bytes before the last one) still merges.
+        let mut w = vec![(15, 17), (12, 16)];
+        snap_and_merge(hay, &mut w);
+        assert_eq!(w, vec![(10, 19)]);
     }
 }
