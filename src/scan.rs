@@ -166,7 +166,11 @@ impl<'e> Worker<'e> {
                     "exposed to browsers: {var} variables are inlined into the client bundle, so the key reaches every visitor"
                 ));
             }
-            crate::expand::path_notes(path, filter::inline::line_at(hay, h.start), &mut all_notes);
+            crate::expand::path_notes(
+                path,
+                filter::inline::line_at(hay, h.start).1,
+                &mut all_notes,
+            );
             self.findings.push(Finding {
                 rule_id: rule.spec.id.clone(),
                 rule_name: rule.spec.name.clone(),
@@ -317,9 +321,8 @@ const CLIENT_PREFIXES: &[&str] = &[
 /// If the secret at `start` is assigned to a variable that bundlers ship to
 /// browsers (`NEXT_PUBLIC_OPENAI_KEY=...`), the prefix.
 pub fn client_exposed(bytes: &[u8], start: usize) -> Option<&'static str> {
-    let line = filter::inline::line_at(bytes, start);
-    let line_start = start - line_offset(bytes, start);
-    let before = &line[..(start - line_start).min(line.len())];
+    let (line_start, line) = filter::inline::line_at(bytes, start);
+    let before = &line[..start.saturating_sub(line_start).min(line.len())];
     // The variable name: the last identifier before the `=` or `:` that
     // precedes the secret.
     let eq = before.iter().rposition(|&b| b == b'=' || b == b':')?;
@@ -336,11 +339,6 @@ pub fn client_exposed(bytes: &[u8], start: usize) -> Option<&'static str> {
         .iter()
         .find(|p| name.len() > p.len() && name.starts_with(p.as_bytes()))
         .copied()
-}
-
-/// Bytes between the start of the line holding `offset` and `offset`.
-fn line_offset(bytes: &[u8], offset: usize) -> usize {
-    offset - memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |i| i + 1)
 }
 
 /// Sort findings deterministically and drop repeats.

@@ -8,7 +8,6 @@
 //! has a variant that runs anywhere (a walk that fails on an over-long
 //! path, a read that fails in /proc, /dev/zero named on the command line).
 //!
-//! Two known issues are `#[ignore]`d tests naming the module to fix.
 
 mod common;
 
@@ -75,7 +74,6 @@ fn invalid_utf8_does_not_hide_a_key() {
 /// Bytes FF FE open a UTF-16 LE file, which is decoded before scanning; a
 /// file that only starts with them and is not UTF-16 must not hide its keys.
 #[test]
-#[ignore = "known issue: src/expand scans only the UTF-16 decoding of a file with a UTF-16 BOM"]
 fn utf16_bom_on_a_file_that_is_not_utf16_does_not_hide_keys() {
     let t = Tree::new();
     t.file(
@@ -665,7 +663,6 @@ fn escape_sequences_in_file_names_do_not_reach_the_terminal() {
 /// The text report prints the path of a finding as it is.
 #[cfg(unix)]
 #[test]
-#[ignore = "known issue: src/report/text.rs prints control characters of paths raw"]
 fn escape_sequences_in_file_names_are_escaped_in_the_text_report() {
     use std::os::unix::ffi::OsStrExt;
     let t = Tree::new();
@@ -674,6 +671,11 @@ fn escape_sequences_in_file_names_are_escaped_in_the_text_report() {
     let out = t.keyscan().args(["--no-config", "."]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(!out.stdout.contains(&0x1b));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("evil\\u{1b}[2J.env"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]

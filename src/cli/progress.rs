@@ -37,28 +37,10 @@ impl Warnings {
     }
 }
 
-/// `s` with control characters escaped (`\u{1b}`), so that a file name
-/// in a hostile tree cannot send escape sequences to the terminal.
-fn printable(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(char::is_control) {
-        s.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_debug().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect()
-    } else {
-        s.into()
-    }
-}
-
 impl Events for Warnings {
     fn warning(&self, message: String) {
         if !self.quiet {
-            let message = printable(&message);
+            let message = crate::report::printable(&message);
             self.bar
                 .suspend(|| eprintln!("keyscan: warning: {message}"));
         }
@@ -74,7 +56,7 @@ impl Events for Warnings {
                 Skip::Symlink => "symbolic link; not followed (--follow follows links)",
                 Skip::Allowlisted => "excluded by a path allowlist",
             };
-            let path = printable(path);
+            let path = crate::report::printable(path);
             self.bar
                 .suspend(|| eprintln!("keyscan: skipped {path}: {why}"));
         }

@@ -200,6 +200,11 @@ pub fn scan_leaf(w: &mut Worker<'_>, path: &str, bytes: &[u8], kind: Kind, notes
                 if big_endian { "BE" } else { "LE" }
             ));
             scan_text(w, path, &text, &all);
+            // The bytes as they are, too: FF FE or FE FF may open a file that
+            // is not UTF-16 at all, and must not hide its keys. (The raw bytes
+            // of real UTF-16 text interleave NULs with ASCII, so no rule
+            // matches them twice.)
+            scan_text(w, path, bytes, notes);
         }
         Kind::Notebook => {
             if let Err(e) = notebook::scan(w, path, bytes, notes) {

@@ -9,13 +9,21 @@ use memchr::{memchr, memmem, memrchr};
 
 const MARKERS: &[&[u8]] = &[b"keyscan:allow", b"gitleaks:allow", b"betterleaks:allow"];
 
-/// The bytes of the line holding `offset` (without its line terminator).
-pub fn line_at(hay: &[u8], offset: usize) -> &[u8] {
+/// How far [`line_at`] looks either side of an offset: a finding in a
+/// minified bundle or a 100 MB single-line file costs this much, not the
+/// whole line.
+pub const LINE_CONTEXT: usize = 4096;
+
+/// The bytes of the line holding `offset` (without its line terminator),
+/// cut to [`LINE_CONTEXT`] bytes either side of `offset`, and where they start.
+pub fn line_at(hay: &[u8], offset: usize) -> (usize, &[u8]) {
     let offset = offset.min(hay.len());
-    let start = memrchr(b'\n', &hay[..offset]).map_or(0, |i| i + 1);
-    let end = memchr(b'\n', &hay[offset..]).map_or(hay.len(), |i| offset + i);
+    let from = offset.saturating_sub(LINE_CONTEXT);
+    let to = offset.saturating_add(LINE_CONTEXT).min(hay.len());
+    let start = memrchr(b'\n', &hay[from..offset]).map_or(from, |i| from + i + 1);
+    let end = memchr(b'\n', &hay[offset..to]).map_or(to, |i| offset + i);
     let line = &hay[start..end];
-    line.strip_suffix(b"\r").unwrap_or(line)
+    (start, line.strip_suffix(b"\r").unwrap_or(line))
 }
 
 /// Whether `line` carries an allow marker that covers `rule_id`.
@@ -56,17 +64,19 @@ pub fn line_allows(line: &[u8], rule_id: &str) -> bool {
 }
 
 /// Whether a finding spanning `[start, end)` of `hay` is allowed inline: the
-/// marker may sit on the first or the last line of the secret.
+/// marker may sit on the first or the last line of the secret, within
+/// [`LINE_CONTEXT`] bytes of it.
 pub fn is_allowed(hay: &[u8], start: usize, end: usize, rule_id: &str) -> bool {
-    // Only the finding's own lines are looked at: never the whole blob, which
-    // would make a file with many findings quadratic.
-    let first = line_at(hay, start);
+    // Only the finding's own lines are looked at, and only near it: never the
+    // whole blob or a whole minified line, which would make a file with many
+    // findings quadratic.
+    let (first_at, first) = line_at(hay, start);
     if line_allows(first, rule_id) {
         return true;
     }
     end > start && {
-        let last = line_at(hay, end - 1);
-        !std::ptr::eq(last, first) && line_allows(last, rule_id)
+        let (last_at, last) = line_at(hay, end - 1);
+        last_at != first_at && line_allows(last, rule_id)
     }
 }
 
@@ -100,9 +110,23 @@ mod tests {
     #[test]
     fn line_extraction() {
         let hay = b"one\r\ntwo keyscan:allow\nthree";
-        assert_eq!(line_at(hay, 6), b"two keyscan:allow");
-        assert_eq!(line_at(hay, 0), b"one");
+        assert_eq!(line_at(hay, 6), (5, &b"two keyscan:allow"[..]));
+        assert_eq!(line_at(hay, 0), (0, &b"one"[..]));
+        assert_eq!(line_at(hay, hay.len()), (23, &b"three"[..]));
         assert!(is_allowed(hay, 5, 8, "r"));
         assert!(!is_allowed(hay, 0, 2, "r"));
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_offset() {
+        let mut hay = vec![b'x'; 3 * LINE_CONTEXT];
+        hay.extend_from_slice(b" keyscan:allow\nnext");
+        let at = 2 * LINE_CONTEXT;
+        let (start, line) = line_at(&hay, at);
+        assert_eq!(start, at - LINE_CONTEXT);
+        assert_eq!(line.len(), 2 * LINE_CONTEXT);
+        // A marker beyond the context does not count; one within does.
+        assert!(!is_allowed(&hay, 10, 20, "r"));
+        assert!(is_allowed(&hay, at + 100, at + 120, "r"));
     }
 }

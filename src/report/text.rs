@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use colored::Colorize;
 
-use super::{human_bytes, Report, Summary};
+use super::{human_bytes, printable, Report, Summary};
 use crate::rules::Severity;
 
 fn sev(s: Severity, color: bool) -> String {
@@ -30,10 +30,11 @@ pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
             if last_path.is_some() {
                 writeln!(out)?;
             }
+            let p = printable(&f.path);
             let p = if color {
-                f.path.magenta().bold().to_string()
+                p.magenta().bold().to_string()
             } else {
-                f.path.clone()
+                p.into_owned()
             };
             writeln!(out, "{p}")?;
             last_path = Some(&f.path);
@@ -50,12 +51,8 @@ pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
             f.rule_id.clone()
         };
         let secret = report.shown_secret(f);
-        let secret = if report.show_secrets {
-            // A multi-line secret (a private key block) is shown on one line.
-            secret.replace('\n', "\\n").replace('\r', "\\r")
-        } else {
-            secret.to_string()
-        };
+        // A multi-line secret (a private key block) is shown on one line.
+        let secret = printable(secret).into_owned();
         write!(
             out,
             "{pos_c}{pad}  {}  {id}  {}  {}",
@@ -72,15 +69,20 @@ pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
             write!(out, "  [{v}]")?;
         }
         for n in &f.notes {
-            write!(out, "  [{n}]")?;
+            write!(out, "  [{}]", printable(n))?;
         }
         writeln!(out)?;
         if let Some(c) = &f.commit {
             let short = &c.commit[..c.commit.len().min(12)];
             writeln!(
                 out,
-                "{:11}commit {short} by {} <{}> on {}: {}",
-                "", c.author, c.email, c.date, c.summary
+                "{:11}commit {} by {} <{}> on {}: {}",
+                "",
+                printable(short),
+                printable(&c.author),
+                printable(&c.email),
+                printable(&c.date),
+                printable(&c.summary)
             )?;
             writeln!(
                 out,

@@ -359,9 +359,20 @@ fn scan_chunked<V: FnMut(FileBlob<'_>)>(
     let mut binary = false;
     let mut total = 0u64;
     loop {
-        let n = read_into(file, &mut buf[carried..cap])?;
+        let mut n = read_into(file, &mut buf[carried..cap])?;
+        let mut eof = carried + n < cap;
+        // The size was checked before reading: a file past the cap now grew
+        // while being read (a log being written). Earlier chunks are already
+        // scanned, so scan up to the cap and say so.
+        if total + n as u64 > opts.max_file_size {
+            n = (opts.max_file_size - total.min(opts.max_file_size)) as usize;
+            eof = true;
+            events.warning(format!(
+                "{shown}: grew past the size cap while being read; scanned its first {} bytes",
+                total + n as u64
+            ));
+        }
         let len = carried + n;
-        let eof = len < cap;
         if first {
             if is_media_magic(&buf[..len]) {
                 skip(stats, events, shown, Skip::Media);
@@ -374,10 +385,6 @@ fn scan_chunked<V: FnMut(FileBlob<'_>)>(
             }
         }
         total += n as u64;
-        if total > opts.max_file_size {
-            skip(stats, events, shown, Skip::TooLarge);
-            return Ok(());
-        }
         let report_to = if eof { len } else { len - CHUNK_OVERLAP };
         visit(FileBlob {
             path: shown,
