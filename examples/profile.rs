@@ -8,6 +8,7 @@
 //! Usage: cargo run --release --example profile -- TREE [TOP]
 //! Env:   PROFILE_AC=1       compare Aho-Corasick configurations instead
 //!        PROFILE_PF_ONLY=1  stop after timing the prefilter
+//!        PROFILE_FIND=1     time regex matches without capture groups
 //!        PROFILE_RULE=id    time one rule; PROFILE_REGEX=pattern runs that
 //!                           rule's windows with another pattern
 
@@ -166,6 +167,8 @@ fn main() {
     // PROFILE_RULE=id [PROFILE_REGEX=pattern]: time one rule, optionally
     // with another pattern (to try a rewrite without rebuilding).
     let only = std::env::var("PROFILE_RULE").ok();
+    // PROFILE_FIND=1: find matches without capture groups.
+    let find_only = std::env::var_os("PROFILE_FIND").is_some();
     let over = std::env::var("PROFILE_REGEX").ok().map(|p| {
         regex::bytes::RegexBuilder::new(&p)
             .unicode(false)
@@ -205,7 +208,12 @@ fn main() {
                 let mut pos = lo;
                 while pos <= hi {
                     runs += 1;
-                    let Some(m) = regex.captures_read_at(&mut locs, &b[..hi], pos) else {
+                    let m = if find_only {
+                        regex.find_at(&b[..hi], pos)
+                    } else {
+                        regex.captures_read_at(&mut locs, &b[..hi], pos)
+                    };
+                    let Some(m) = m else {
                         break;
                     };
                     found += 1;
