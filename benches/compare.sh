@@ -8,6 +8,8 @@
 #
 # Usage: benches/compare.sh TREE [RUNS]
 # Env:   KEYSCAN (default target/release/keyscan), BETTERLEAKS, KINGFISHER, RG
+#        KEYSCAN_ARGS extra keyscan options (e.g. "--max-file-size 1G" for
+#        the single 500 MB file; "--threads 1" for scaling)
 set -euo pipefail
 
 tree=${1:?usage: benches/compare.sh TREE [RUNS]}
@@ -48,7 +50,8 @@ PY
     printf '%-12s wall %7.3f s   cpu %7.3f s   peak RSS %7.1f MiB\n' "$name" "${WALL[$name]}" "${CPU[$name]}" "${RSS[$name]}"
 }
 
-run keyscan "$keyscan" --no-config --quiet "$tree"
+# shellcheck disable=SC2086 # KEYSCAN_ARGS is a list of options
+run keyscan "$keyscan" --no-config --quiet ${KEYSCAN_ARGS:-} "$tree"
 run rg "$rg" -c -i -F --hidden -f "$tmp/keywords" "$tree"
 run cat sh -c "find '$tree' -type f -print0 | xargs -0 cat"
 if [ -n "${BETTERLEAKS:-}" ] && [ -x "$BETTERLEAKS" ]; then
