@@ -295,6 +295,40 @@ fn range_reports_only_what_the_range_introduced() {
 }
 
 #[test]
+fn symmetric_range_reports_what_either_side_introduced_since_the_merge_base() {
+    let r = Repo::new();
+    r.write("base.env", &format!("GITHUB_TOKEN={GITHUB}\n"));
+    r.commit("secret before the fork");
+    r.git(&["checkout", "-q", "-b", "feature"]);
+    r.write("feature.py", &format!("AWS = \"{AWS_ID}\"\n"));
+    let on_feature = r.commit("secret on the branch");
+    r.git(&["checkout", "-q", "main"]);
+    r.write("main.txt", &format!("key = \"{OPENAI}\"\n"));
+    let on_main = r.commit("secret on main after the fork");
+
+    // A...B: both sides since the merge base, not what came before it.
+    let (doc, code, _) = r.scan(&["--range", "main...feature"]);
+    assert_eq!(code, 1);
+    assert_eq!(paths(&doc), vec!["feature.py", "main.txt"], "{doc:#}");
+    let commit_of = |path: &str| {
+        findings(&doc)
+            .iter()
+            .find(|f| f["path"] == path)
+            .map(|f| f["commit"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(commit_of("feature.py"), on_feature);
+    assert_eq!(commit_of("main.txt"), on_main);
+    // A..B: the branch side only.
+    let (doc, _, _) = r.scan(&["--range", "main..feature"]);
+    assert_eq!(paths(&doc), vec!["feature.py"]);
+    // The same side twice: nothing.
+    let (doc, code, _) = r.scan(&["--range", "main...main"]);
+    assert_eq!(code, 0);
+    assert!(findings(&doc).is_empty());
+}
+
+#[test]
 fn bad_range_is_an_error() {
     let r = Repo::new();
     r.write("a", "a\n");

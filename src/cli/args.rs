@@ -209,7 +209,8 @@ pub struct ScanArgs {
     pub since: Option<String>,
 
     /// Scan only what the commits in A..B introduced (CI on a pull request:
-    /// --range origin/main..HEAD).
+    /// --range origin/main..HEAD); A...B scans what either side introduced
+    /// since their merge base.
     #[arg(long, value_name = "A..B")]
     pub range: Option<String>,
 

@@ -404,6 +404,7 @@ fn collect_git(
         (Some(r), _) => Selection::Range {
             from: r.clone(),
             to: "HEAD".into(),
+            symmetric: false,
         },
         (None, Some(r)) => Selection::parse_range(r)?,
         (None, None) => Selection::All,

@@ -39,28 +39,34 @@ pub enum Selection {
     /// Every commit reachable from any ref, plus unreachable loose blobs.
     All,
     /// Commits reachable from `to` and not from `from` (`from..to`): only
-    /// the blobs they introduced.
+    /// the blobs they introduced. With `symmetric` (`from...to`), commits
+    /// reachable from either side and not from both: each side's commits
+    /// since their merge base.
     Range {
-        /// Excluded side (a revision).
+        /// Excluded side (a revision); with `symmetric`, one of the two sides.
         from: String,
         /// Included side (a revision).
         to: String,
+        /// `A...B` rather than `A..B`.
+        symmetric: bool,
     },
 }
 
 impl Selection {
-    /// Parse `A..B` (either side may be empty, meaning HEAD).
+    /// Parse `A..B` or `A...B` (either side may be empty, meaning HEAD).
     pub fn parse_range(spec: &str) -> Result<Selection, Error> {
-        if spec.contains("...") {
+        let symmetric = spec.contains("...");
+        let split = if symmetric {
+            spec.split_once("...")
+        } else {
+            spec.split_once("..")
+        };
+        let Some((a, b)) = split.filter(|(a, b)| {
+            !a.contains("..") && !b.contains("..") && !a.ends_with('.') && !b.starts_with('.')
+        }) else {
             return Err(Error::Revision {
                 spec: spec.to_string(),
-                reason: "symmetric differences (A...B) are not supported; use A..B".into(),
-            });
-        }
-        let Some((a, b)) = spec.split_once("..") else {
-            return Err(Error::Revision {
-                spec: spec.to_string(),
-                reason: "expected a range A..B".into(),
+                reason: "expected a range A..B or A...B".into(),
             });
         };
         let side = |s: &str| {
@@ -73,6 +79,7 @@ impl Selection {
         Ok(Selection::Range {
             from: side(a),
             to: side(b),
+            symmetric,
         })
     }
 }
@@ -294,13 +301,26 @@ pub fn scan_history(
     let mut missing: Vec<Missing> = Vec::new();
     let (tips, stop) = match selection {
         Selection::All => (ref_tips(&repo, events)?, Default::default()),
-        Selection::Range { from, to } => {
+        Selection::Range {
+            from,
+            to,
+            symmetric,
+        } => {
             let a = resolve(&repo, from)?;
             let b = resolve(&repo, to)?;
-            let stop = graph::reachable_commits(&repo, &[a], &shallow);
+            let (commits, stop) = if *symmetric {
+                // What both sides reach (their merge bases and everything
+                // before) is left out; each side's own commits are scanned.
+                let from_a = graph::reachable_commits(&repo, &[a], &shallow);
+                let from_b = graph::reachable_commits(&repo, &[b], &shallow);
+                let both = from_a.intersection(&from_b).copied().collect();
+                (vec![a, b], both)
+            } else {
+                (vec![b], graph::reachable_commits(&repo, &[a], &shallow))
+            };
             (
                 Tips {
-                    commits: vec![b],
+                    commits,
                     ..Default::default()
                 },
                 stop,
@@ -687,6 +707,7 @@ mod tests {
         let r = |from: &str, to: &str| Selection::Range {
             from: from.into(),
             to: to.into(),
+            symmetric: false,
         };
         assert_eq!(
             Selection::parse_range("origin/main..HEAD").unwrap(),
@@ -702,7 +723,24 @@ mod tests {
             r("HEAD", "topic")
         );
         assert!(Selection::parse_range("main").is_err());
-        assert!(Selection::parse_range("a...b").is_err());
+        assert_eq!(
+            Selection::parse_range("origin/main...topic").unwrap(),
+            Selection::Range {
+                from: "origin/main".into(),
+                to: "topic".into(),
+                symmetric: true,
+            }
+        );
+        assert_eq!(
+            Selection::parse_range("main...").unwrap(),
+            Selection::Range {
+                from: "main".into(),
+                to: "HEAD".into(),
+                symmetric: true,
+            }
+        );
+        assert!(Selection::parse_range("a..b..c").is_err());
+        assert!(Selection::parse_range("a....b").is_err());
     }
 
     #[test]
