@@ -100,7 +100,7 @@ impl Prefilter {
             return self.for_each_hit_automaton(hay, f);
         };
         if hay.len() <= BLOCK {
-            return g.for_each(hay, |k, s, e| {
+            return g.for_each(&self.keywords, hay, |k, s, e| {
                 for &r in &self.owners[k] {
                     f(r, s, e);
                 }
@@ -129,7 +129,7 @@ impl Prefilter {
                     emit(m.pattern().as_usize(), m.start(), m.end());
                 }
             } else {
-                g.for_each(&hay[b0..end], &mut emit);
+                g.for_each(&self.keywords, &hay[b0..end], &mut emit);
             }
             dense = hits > (b1 - b0) / DENSE;
             b0 = b1;
@@ -156,11 +156,6 @@ impl Prefilter {
     pub fn always(&self) -> &[u32] {
         &self.always
     }
-
-    /// Whether any keyword occurs in `hay`.
-    pub fn is_match(&self, hay: &[u8]) -> bool {
-        self.ac.as_ref().is_some_and(|ac| ac.is_match(hay))
-    }
 }
 
 /// Bytes per block of [`Prefilter::for_each_hit`].
@@ -183,8 +178,6 @@ struct GramFilter {
     /// `entries[starts[w]..starts[w + 1]]` are those whose hash falls in
     /// word `w` of the bitmap.
     starts: Box<[u32]>,
-    /// Keywords, lower-cased.
-    keywords: Vec<Vec<u8>>,
     /// Bytes in the longest keyword.
     longest: usize,
 }
@@ -223,19 +216,17 @@ fn trigram_table() -> std::collections::HashMap<u32, u32> {
 }
 
 impl GramFilter {
-    /// Build the filter, or `None` if a keyword is shorter than 3 bytes.
+    /// Build the filter for `keywords` (lower-cased; the same slice is
+    /// passed to [`GramFilter::for_each`]), or `None` if one is shorter than
+    /// 3 bytes.
     fn new(keywords: &[String]) -> Option<GramFilter> {
         if keywords.is_empty() || keywords.iter().any(|k| k.len() < 3) {
             return None;
         }
-        let keywords: Vec<Vec<u8>> = keywords
-            .iter()
-            .map(|k| k.as_bytes().to_ascii_lowercase())
-            .collect();
         let table = trigram_table();
         let mut bits = Box::new([0u64; 1 << (GRAM_BITS - 6)]);
         let mut entries = Vec::with_capacity(keywords.len());
-        for (k, kw) in keywords.iter().enumerate() {
+        for (k, kw) in keywords.iter().map(|k| k.as_bytes()).enumerate() {
             let weight = |o: usize| {
                 let g = fold([kw[o], kw[o + 1], kw[o + 2]]);
                 table.get(&g).copied().unwrap_or(0)
@@ -251,12 +242,11 @@ impl GramFilter {
         let starts = (0..=words)
             .map(|w| entries.partition_point(|e| ((e.0 >> 6) as usize) < w) as u32)
             .collect();
-        let longest = keywords.iter().map(Vec::len).max().unwrap_or(0);
+        let longest = keywords.iter().map(String::len).max().unwrap_or(0);
         Some(GramFilter {
             bits,
             entries,
             starts,
-            keywords,
             longest,
         })
     }
@@ -265,7 +255,7 @@ impl GramFilter {
     /// in order of the gram's position (so a hit may start a few bytes before
     /// the previous one: the detector merges windows either way).
     #[inline]
-    fn for_each(&self, hay: &[u8], mut f: impl FnMut(usize, usize, usize)) {
+    fn for_each(&self, keywords: &[String], hay: &[u8], mut f: impl FnMut(usize, usize, usize)) {
         if hay.len() < 3 {
             return;
         }
@@ -280,7 +270,7 @@ impl GramFilter {
                 if eh != h {
                     continue;
                 }
-                let kw = &self.keywords[k as usize];
+                let kw = keywords[k as usize].as_bytes();
                 let Some(s) = i.checked_sub(off as usize) else {
                     continue;
                 };

@@ -7,7 +7,7 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 
-use common::{json, keyscan, Tree, ANTHROPIC, GITHUB, HF, OPENAI};
+use common::{b64, json, keyscan, Tree, ANTHROPIC, GITHUB, HF, OPENAI};
 
 /// `keyscan --no-config --format json ARGS...` in `t`; the report and stderr.
 fn scan(t: &Tree, args: &[&str]) -> (serde_json::Value, String) {
@@ -85,25 +85,6 @@ fn tar_gz_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
         b.append_data(&mut h, name, *data).unwrap();
     }
     b.into_inner().unwrap().finish().unwrap()
-}
-
-fn b64(s: &str) -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let b = s.as_bytes();
-    let mut out = String::new();
-    for c in b.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 #[test]
@@ -284,14 +265,14 @@ fn kubernetes_secret_docker_config_and_basic_auth_are_decoded() {
         "docker/config.json",
         format!(
             "{{\n  \"auths\": {{\n    \"ghcr.io\": {{\n      \"auth\": \"{}\"\n    }}\n  }}\n}}\n",
-            b64(&format!("bot:{GITHUB}"))
+            b64(format!("bot:{GITHUB}"))
         ),
     );
     t.file(
         "scripts/call.sh",
         format!(
             "#!/bin/sh\ncurl -H 'Authorization: Basic {}' https://api.example.com\n",
-            b64(&format!("me:{HF}"))
+            b64(format!("me:{HF}"))
         ),
     );
     let (doc, _) = scan(&t, &["."]);
@@ -332,7 +313,7 @@ fn dockerconfigjson_inside_a_secret_is_decoded_twice() {
     let t = Tree::new();
     let cfg = format!(
         "{{\"auths\":{{\"ghcr.io\":{{\"auth\":\"{}\"}}}}}}",
-        b64(&format!("ci:{GITHUB}"))
+        b64(format!("ci:{GITHUB}"))
     );
     t.file(
         "pull-secret.yaml",

@@ -161,26 +161,7 @@ pub fn base64(s: &[u8]) -> Option<Vec<u8>> {
     if s.len() % 4 == 1 || s.is_empty() {
         return None;
     }
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for &c in s {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    Some(out)
+    crate::rules::check::base64url_decode(s)
 }
 
 /// The values under the `data:` of the Kubernetes manifest whose `kind:

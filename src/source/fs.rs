@@ -189,27 +189,20 @@ pub fn walk<V, F>(
                 skip(stats, events, &shown, Skip::TooLarge);
                 return WalkState::Continue;
             }
-            let result = if file.1 > CHUNK_SIZE as u64 && !is_archive_path(path) {
-                scan_chunked(
-                    &mut file.0,
-                    &shown,
-                    opts,
-                    stats,
-                    events,
-                    &mut buf,
-                    &mut visit,
-                )
+            let read = if file.1 > CHUNK_SIZE as u64 && !is_archive_path(path) {
+                scan_chunked
             } else {
-                scan_whole(
-                    &mut file.0,
-                    &shown,
-                    opts,
-                    stats,
-                    events,
-                    &mut buf,
-                    &mut visit,
-                )
+                scan_whole
             };
+            let result = read(
+                &mut file.0,
+                &shown,
+                opts,
+                stats,
+                events,
+                &mut buf,
+                &mut visit,
+            );
             if let Err(err) = result {
                 stats.unreadable.fetch_add(1, Ordering::Relaxed);
                 events.warning(format!("{}: {}", shown, one_line(&err.to_string())));
@@ -289,6 +282,28 @@ fn ensure_len(buf: &mut Vec<u8>, len: usize) {
     }
 }
 
+/// Whether a file whose first bytes are `head` is scanned: `Some(binary)`,
+/// or `None` after counting it as skipped (media, or binary with
+/// `--no-binary`).
+fn admit(
+    head: &[u8],
+    shown: &str,
+    opts: &WalkOptions,
+    stats: &Stats,
+    events: &dyn Events,
+) -> Option<bool> {
+    if is_media_magic(head) {
+        skip(stats, events, shown, Skip::Media);
+        return None;
+    }
+    let binary = is_binary(head);
+    if binary && opts.skip_binary {
+        skip(stats, events, shown, Skip::Binary);
+        return None;
+    }
+    Some(binary)
+}
+
 /// Read and scan a file that fits in memory.
 fn scan_whole<V: FnMut(FileBlob<'_>)>(
     file: &mut File,
@@ -320,15 +335,9 @@ fn scan_whole<V: FnMut(FileBlob<'_>)>(
         }
     }
     let bytes = &buf[..n];
-    if is_media_magic(bytes) {
-        skip(stats, events, shown, Skip::Media);
+    let Some(binary) = admit(bytes, shown, opts, stats, events) else {
         return Ok(());
-    }
-    let binary = is_binary(bytes);
-    if binary && opts.skip_binary {
-        skip(stats, events, shown, Skip::Binary);
-        return Ok(());
-    }
+    };
     stats.scanned(n, binary);
     visit(FileBlob {
         path: shown,
@@ -374,15 +383,10 @@ fn scan_chunked<V: FnMut(FileBlob<'_>)>(
         }
         let len = carried + n;
         if first {
-            if is_media_magic(&buf[..len]) {
-                skip(stats, events, shown, Skip::Media);
+            let Some(b) = admit(&buf[..len], shown, opts, stats, events) else {
                 return Ok(());
-            }
-            binary = is_binary(&buf[..len]);
-            if binary && opts.skip_binary {
-                skip(stats, events, shown, Skip::Binary);
-                return Ok(());
-            }
+            };
+            binary = b;
         }
         total += n as u64;
         let report_to = if eof { len } else { len - CHUNK_OVERLAP };

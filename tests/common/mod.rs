@@ -16,6 +16,25 @@ pub const GOOGLE: &str = "AIzaYt7Gbck-bq4JgYUL4uY8pez2aI37mbOqiyw";
 /// Every fake secret above.
 pub const ALL_SECRETS: &[&str] = &[OPENAI, ANTHROPIC, GITHUB, AWS_ID, HF, GOOGLE];
 
+/// Standard base64 with padding, to hide a secret in an encoded value.
+pub fn b64(data: impl AsRef<[u8]>) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in data.as_ref().chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
