@@ -67,9 +67,22 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// Sort key that makes parallel scans print deterministically.
-    pub fn sort_key(&self) -> (&str, usize, usize, &str) {
-        (&self.path, self.line, self.column, &self.rule_id)
+    /// Sort key that makes parallel scans print deterministically: by
+    /// place and rule, then (for findings a history scan places at the same
+    /// spot from different commits or blobs) by commit, extent and secret,
+    /// so that repeats end up next to each other for [`crate::filter::dedup`].
+    #[allow(clippy::type_complexity)]
+    pub fn sort_key(&self) -> (&str, usize, usize, &str, Option<&str>, usize, usize, &str) {
+        (
+            &self.path,
+            self.line,
+            self.column,
+            &self.rule_id,
+            self.commit.as_ref().map(|c| c.commit.as_str()),
+            self.end_line,
+            self.end_column,
+            &self.fingerprint,
+        )
     }
 }
 

@@ -361,3 +361,59 @@ impl Drop for Flush<'_, '_> {
         g.1 += self.worker.suppressed;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::CommitInfo;
+    use crate::rules::Severity;
+
+    fn at(commit: &str, fingerprint: &str) -> Finding {
+        Finding {
+            rule_id: "r".into(),
+            rule_name: "R".into(),
+            provider: "P".into(),
+            severity: Severity::High,
+            path: "a.txt".into(),
+            line: 2,
+            column: 3,
+            end_line: 2,
+            end_column: 9,
+            offset: 10,
+            secret: "s".into(),
+            redacted: "*".into(),
+            fingerprint: fingerprint.into(),
+            entropy: 0.0,
+            verified: None,
+            notes: Vec::new(),
+            commit: Some(CommitInfo {
+                commit: commit.into(),
+                author: String::new(),
+                email: String::new(),
+                date: String::new(),
+                summary: String::new(),
+                in_head: false,
+                commits: 1,
+            }),
+        }
+    }
+
+    /// History scans place findings from several commits at one spot: the
+    /// order must not depend on which worker finished first, and a repeat
+    /// must be dropped even when another commit's finding came between.
+    #[test]
+    fn finish_orders_by_commit_and_drops_repeats_that_were_apart() {
+        let mut v = vec![at("c2", "f"), at("c1", "f"), at("c2", "f"), at("c1", "g")];
+        finish(&mut v);
+        let got: Vec<_> = v
+            .iter()
+            .map(|f| {
+                (
+                    f.commit.as_ref().unwrap().commit.as_str(),
+                    f.fingerprint.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(got, [("c1", "f"), ("c1", "g"), ("c2", "f")]);
+    }
+}

@@ -490,11 +490,17 @@ fn sort_by_location(
     let mut repo = sync.to_thread_local();
     // Locations are only stable while packs stay mapped.
     repo.objects.prevent_pack_unload();
+    let packed = PackedEntries::read(&repo);
     let mut buf = Vec::new();
     let mut keyed: Vec<(u64, Option<Location>, Job)> = jobs
         .into_iter()
         .map(|j| {
-            let loc = repo.objects.location_by_oid(&j.id, &mut buf);
+            // Objects the pack indices do not place (loose objects, the
+            // last entry of a pack, multi-pack indices) ask gix, which
+            // inflates the object to learn its size.
+            let loc = packed
+                .find(&j.id)
+                .or_else(|| repo.objects.location_by_oid(&j.id, &mut buf));
             (loc.as_ref().map_or(u64::MAX, key), loc, j)
         })
         .collect();
@@ -508,4 +514,52 @@ fn sort_by_location(
         jobs.push(j);
     }
     (keys, locs, jobs)
+}
+
+/// Every object of the repository's packs with its location, read from the
+/// pack indices alone: an entry's size on disk is the distance to the next
+/// entry of its pack. (gix's `location_by_oid` inflates each object to
+/// learn that size, which on a large history is a second of CPU.)
+struct PackedEntries {
+    /// (object id, location), sorted by object id; the first pack wins.
+    entries: Vec<(ObjectId, Location)>,
+}
+
+impl PackedEntries {
+    /// Packs are numbered from 0 in the object store; the walk stops at the
+    /// first number it does not know (objects of later packs are placed by
+    /// the caller's fallback).
+    fn read(repo: &gix::Repository) -> PackedEntries {
+        let mut entries = Vec::new();
+        for pack_id in 0u32.. {
+            let Some(mut objects) = repo.objects.pack_offsets_and_oid(pack_id) else {
+                break;
+            };
+            objects.sort_unstable_by_key(|(offset, _)| *offset);
+            // The last entry's end is not known from the index: left out.
+            for w in objects.windows(2) {
+                let ((offset, id), (next, _)) = (w[0], w[1]);
+                let Ok(entry_size) = usize::try_from(next - offset) else {
+                    continue;
+                };
+                entries.push((
+                    id,
+                    Location {
+                        pack_id,
+                        pack_offset: offset,
+                        entry_size,
+                    },
+                ));
+            }
+        }
+        // Stable: the first pack holding an object keeps it.
+        entries.sort_by_key(|(id, _)| *id);
+        entries.dedup_by_key(|(id, _)| *id);
+        PackedEntries { entries }
+    }
+
+    fn find(&self, id: &ObjectId) -> Option<Location> {
+        let i = self.entries.binary_search_by_key(id, |(id, _)| *id).ok()?;
+        Some(self.entries[i].1.clone())
+    }
 }
