@@ -424,19 +424,17 @@ impl Plan<'_> {
         if rebuilt && base_clean && self.partial {
             if let Some(regions) = self.regions(&data, &scratch.changes) {
                 let suppressed = worker.suppressed;
-                let mut line = 1;
-                let mut counted = 0;
                 for &(lo, hi) in &regions {
-                    // (a plain count vectorises; memchr_iter stops at every line)
-                    line += data[counted..lo].iter().filter(|&&b| b == b'\n').count();
-                    counted = lo;
                     scratch.partial_bytes += (hi - lo) as u64;
+                    // Findings of a partial scan are never kept (the blob is
+                    // then scanned whole), so the regions' line numbers are
+                    // not counted: only whether something is found matters.
                     worker.scan_chunk(
                         "",
                         &data[lo..hi],
                         Some(ChunkPos {
                             offset: lo as u64,
-                            line,
+                            line: 1,
                             column: 0,
                             report_from: 0,
                             report_to: usize::MAX,

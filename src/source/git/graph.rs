@@ -509,6 +509,20 @@ impl Index {
         enter && self.tree_span[t as usize] == UNDECODED
     }
 
+    /// The name id of `filename`, for an entry whose object was first met
+    /// at path `first`: most entries name an object already met, under the
+    /// same name, which then needs no hashing.
+    #[inline]
+    fn name_at(&mut self, first: u32, filename: &[u8]) -> u32 {
+        if first != ROOT {
+            let n = self.paths.nodes[first as usize].1;
+            if self.names.get(n) == filename {
+                return n;
+            }
+        }
+        self.names.intern(filename)
+    }
+
     fn add_tree(
         &mut self,
         t: u32,
@@ -522,14 +536,14 @@ impl Index {
         let path = self.tree_path[t as usize];
         for entry in gix::objs::TreeRefIter::from_bytes(data, hash) {
             let Ok(e) = entry else { break };
-            let name = self.names.intern(e.filename);
             let mode = e.mode;
             if mode.is_tree() {
-                let c = match self.tree_map.get(e.oid) {
-                    Some(&c) => c,
+                let (c, name) = match self.tree_map.get(e.oid) {
+                    Some(&c) => (c, self.name_at(self.tree_path[c as usize], e.filename)),
                     None => {
+                        let name = self.names.intern(e.filename);
                         let p = self.paths.intern(path, name);
-                        self.tree(e.oid.to_owned(), p)
+                        (self.tree(e.oid.to_owned(), p), name)
                     }
                 };
                 if self.enter_tree(c, pass, flag) {
@@ -538,12 +552,12 @@ impl Index {
                 self.edges.push(c);
                 self.edge_names.push(name);
             } else if mode.is_blob() {
-                let known = self.blob_map.get(e.oid).copied();
-                let b = match known {
-                    Some(b) => b,
+                let (b, name) = match self.blob_map.get(e.oid) {
+                    Some(&b) => (b, self.name_at(self.blob_path[b as usize], e.filename)),
                     None => {
+                        let name = self.names.intern(e.filename);
                         let p = self.paths.intern(path, name);
-                        self.blob(e.oid, p)
+                        (self.blob(e.oid, p), name)
                     }
                 };
                 let f = &mut self.blob_flags[b as usize];
