@@ -517,6 +517,46 @@ fn unreachable_loose_blob_is_scanned_without_commit() {
     assert!(f[0].get("commit").is_none());
 }
 
+/// A branch deleted before a repack leaves its blobs in the pack with no
+/// ref reaching them: they are still scanned, without a commit. The target
+/// of a symbolic link is reached (and not scanned) and so not reported as
+/// unreachable, even when it looks like a key.
+#[test]
+fn unreachable_packed_blob_is_scanned_without_commit() {
+    let r = Repo::new();
+    r.write("README.md", "x\n");
+    r.commit("init");
+    std::os::unix::fs::symlink(format!("T={OPENAI}"), r.path().join("link")).unwrap();
+    r.commit("a link whose target text is key-shaped");
+    r.git(&["checkout", "-q", "-b", "topic"]);
+    r.write("leak.env", &format!("T={GITHUB}\n"));
+    r.commit("leak on a branch");
+    let id = r.git(&["rev-parse", "HEAD:leak.env"]).trim().to_string();
+    // Pack everything while the branch exists, then delete the branch.
+    r.git(&["repack", "-q", "-a", "-d"]);
+    r.git(&["checkout", "-q", "-"]);
+    r.git(&["branch", "-q", "-D", "topic"]);
+    r.git(&["reflog", "expire", "--expire=now", "--all"]);
+    let loose = std::fs::read_dir(r.path().join(".git/objects"))
+        .unwrap()
+        .flatten()
+        .filter(|d| d.file_name().len() == 2)
+        .map(|d| std::fs::read_dir(d.path()).unwrap().count())
+        .sum::<usize>();
+    assert_eq!(loose, 0, "the fixture must have no loose objects");
+
+    let (doc, code, _) = r.scan(&["--history"]);
+    assert_eq!(code, 1, "{doc:#}");
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{doc:#}");
+    assert_eq!(f[0]["path"], format!("(unreachable blob {id})"));
+    assert!(
+        f[0]["rule_id"].as_str().unwrap().contains("github"),
+        "{doc:#}"
+    );
+    assert!(f[0].get("commit").is_none());
+}
+
 #[test]
 fn media_blobs_are_skipped() {
     let r = Repo::new();

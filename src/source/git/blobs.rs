@@ -24,7 +24,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use gix::objs::Find;
+use gix::objs::{Find, FindHeader};
 use gix::odb::pack::data::entry::{Header, Location};
 use gix::odb::pack::Find as _;
 use gix::ObjectId;
@@ -96,13 +96,14 @@ fn key(loc: &Location) -> u64 {
 /// Scan `jobs` with `threads` workers.
 pub(crate) fn scan(
     sync: &gix::ThreadSafeRepository,
+    packed: &PackedEntries,
     engine: &Engine,
     jobs: Vec<Job>,
     threads: usize,
     stats: &Stats,
     progress: &Progress,
 ) -> Scanned {
-    let (keys, locs, jobs) = sort_by_location(sync, jobs);
+    let (keys, locs, jobs) = sort_by_location(sync, packed, jobs);
     let parents = delta_parents(sync, &keys, &locs);
     let n = jobs.len();
     // Children lists (CSR) and tree sizes; a parent always sorts before
@@ -483,12 +484,12 @@ impl Plan<'_> {
 /// the sort keys, the locations and the jobs.
 fn sort_by_location(
     sync: &gix::ThreadSafeRepository,
+    packed: &PackedEntries,
     jobs: Vec<Job>,
 ) -> (Vec<u64>, Vec<Option<Location>>, Vec<Job>) {
     let mut repo = sync.to_thread_local();
     // Locations are only stable while packs stay mapped.
     repo.objects.prevent_pack_unload();
-    let packed = PackedEntries::read(&repo);
     let mut buf = Vec::new();
     let mut keyed: Vec<(u64, Option<Location>, Job)> = jobs
         .into_iter()
@@ -516,30 +517,35 @@ fn sort_by_location(
 
 /// Every object of the repository's packs with its location, read from the
 /// pack indices alone: an entry's size on disk is the distance to the next
-/// entry of its pack. (gix's `location_by_oid` inflates each object to
-/// learn that size, which on a large history is a second of CPU.)
-struct PackedEntries {
+/// entry of its pack. (gix's `location_by_oid` inflates each object to learn
+/// that size, which on a large history is a second of CPU.)
+pub(crate) struct PackedEntries {
     /// (object id, location), sorted by object id; the first pack wins.
+    /// `entry_size` is 0 for the last entry of a pack (not known from the
+    /// index).
     entries: Vec<(ObjectId, Location)>,
+    /// Indices into `entries` sorted by (pack, offset).
+    by_offset: Vec<u32>,
 }
 
 impl PackedEntries {
     /// Packs are numbered from 0 in the object store; the walk stops at the
     /// first number it does not know (objects of later packs are placed by
-    /// the caller's fallback).
-    fn read(repo: &gix::Repository) -> PackedEntries {
+    /// the callers' fallbacks).
+    pub(crate) fn read(sync: &gix::ThreadSafeRepository) -> PackedEntries {
+        let mut repo = sync.to_thread_local();
+        repo.objects.prevent_pack_unload();
         let mut entries = Vec::new();
         for pack_id in 0u32.. {
             let Some(mut objects) = repo.objects.pack_offsets_and_oid(pack_id) else {
                 break;
             };
             objects.sort_unstable_by_key(|(offset, _)| *offset);
-            // The last entry's end is not known from the index: left out.
-            for w in objects.windows(2) {
-                let ((offset, id), (next, _)) = (w[0], w[1]);
-                let Ok(entry_size) = usize::try_from(next - offset) else {
-                    continue;
-                };
+            for (i, &(offset, id)) in objects.iter().enumerate() {
+                let entry_size = objects
+                    .get(i + 1)
+                    .and_then(|(next, _)| usize::try_from(next - offset).ok())
+                    .unwrap_or(0);
                 entries.push((
                     id,
                     Location {
@@ -553,11 +559,79 @@ impl PackedEntries {
         // Stable: the first pack holding an object keeps it.
         entries.sort_by_key(|(id, _)| *id);
         entries.dedup_by_key(|(id, _)| *id);
-        PackedEntries { entries }
+        let mut by_offset: Vec<u32> = (0..entries.len() as u32).collect();
+        by_offset.sort_unstable_by_key(|&i| key(&entries[i as usize].1));
+        PackedEntries { entries, by_offset }
     }
 
-    fn find(&self, id: &ObjectId) -> Option<Location> {
+    /// Where object `id` sits, if a pack index tells it.
+    pub(crate) fn find(&self, id: &ObjectId) -> Option<Location> {
         let i = self.entries.binary_search_by_key(id, |(id, _)| *id).ok()?;
-        Some(self.entries[i].1.clone())
+        let location = &self.entries[i].1;
+        (location.entry_size > 0).then(|| location.clone())
+    }
+
+    /// Packed blobs that no walked commit or tree reaches, in object id
+    /// order. `known` gives the kind of each object the walk met (None for
+    /// the others); the kind of the rest is read from their pack entry
+    /// headers, in pack order so that a delta takes its base's kind (bases
+    /// come first), or asked of gix where the header does not tell it.
+    pub(crate) fn unreached_blobs(
+        &self,
+        sync: &gix::ThreadSafeRepository,
+        known: impl Fn(&ObjectId) -> Option<gix::objs::Kind>,
+    ) -> Vec<ObjectId> {
+        use gix::objs::Kind;
+        let mut repo = sync.to_thread_local();
+        repo.objects.prevent_pack_unload();
+        let hash = repo.object_hash();
+        let keys: Vec<u64> = self
+            .by_offset
+            .iter()
+            .map(|&i| key(&self.entries[i as usize].1))
+            .collect();
+        let mut kinds: Vec<Option<Kind>> = Vec::with_capacity(keys.len());
+        let mut out = Vec::new();
+        for &i in &self.by_offset {
+            let (id, location) = &self.entries[i as usize];
+            if let Some(k) = known(id) {
+                kinds.push(Some(k));
+                continue;
+            }
+            let header = (location.entry_size > 0)
+                .then(|| Location {
+                    entry_size: location.entry_size.min(64),
+                    ..location.clone()
+                })
+                .and_then(|head| repo.objects.entry_by_location(&head))
+                .and_then(|entry| {
+                    gix::odb::pack::data::Entry::from_bytes(&entry.data, location.pack_offset, hash)
+                        .ok()
+                })
+                .map(|e| e.header);
+            let kind = match header {
+                Some(Header::Blob) => Some(Kind::Blob),
+                Some(Header::Tree) => Some(Kind::Tree),
+                Some(Header::Commit) => Some(Kind::Commit),
+                Some(Header::Tag) => Some(Kind::Tag),
+                Some(Header::OfsDelta { base_distance }) if base_distance > 0 => location
+                    .pack_offset
+                    .checked_sub(base_distance)
+                    .and_then(|offset| {
+                        let base = ((location.pack_id as u64) << 40) | offset;
+                        // The base sorts before this entry.
+                        let j = keys[..kinds.len()].binary_search(&base).ok()?;
+                        kinds[j]
+                    }),
+                _ => None,
+            }
+            .or_else(|| repo.objects.try_header(id).ok().flatten().map(|h| h.kind));
+            kinds.push(kind);
+            if kind == Some(Kind::Blob) {
+                out.push(*id);
+            }
+        }
+        out.sort_unstable();
+        out
     }
 }

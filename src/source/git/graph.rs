@@ -332,6 +332,9 @@ pub(crate) struct Index {
     pub submodules: u64,
     /// Symbolic links met, not scanned.
     pub symlinks: u64,
+    /// The blobs symbolic links point at (a link's target path): reached,
+    /// but not scanned.
+    pub link_blobs: gix::hashtable::HashSet<ObjectId>,
 }
 
 const UNDECODED: (u32, u32) = (0, u32::MAX);
@@ -577,6 +580,7 @@ impl Index {
                 self.submodules += 1;
             } else if mode.is_link() {
                 self.symlinks += 1;
+                self.link_blobs.insert(e.oid.to_owned());
             }
         }
         let len = self.edges.len() as u32 - start;

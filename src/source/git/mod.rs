@@ -36,7 +36,8 @@ use graph::{Index, Missing, Pass};
 /// Which commits to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
-    /// Every commit reachable from any ref, plus unreachable loose blobs.
+    /// Every commit reachable from any ref, plus the blobs no ref reaches
+    /// (loose or packed), scanned without commit metadata.
     All,
     /// Commits reachable from `to` and not from `from` (`from..to`): only
     /// the blobs they introduced. With `symmetric` (`from...to`), commits
@@ -423,10 +424,22 @@ pub fn scan_history(
             id: index.blob_ids[b as usize],
         });
     }
+    let packed = blobs::PackedEntries::read(&sync);
     let mut unreachable: Vec<u32> = Vec::new();
     if *selection == Selection::All {
         let mut extra: Vec<ObjectId> = tips.blobs.clone();
         extra.extend(loose_unreachable(&repo, &index, &commits));
+        extra.extend(packed.unreached_blobs(&sync, |id| {
+            if index.blob_map.contains_key(id) || index.link_blobs.contains(id) {
+                Some(gix::objs::Kind::Blob)
+            } else if index.tree_map.contains_key(id) {
+                Some(gix::objs::Kind::Tree)
+            } else if commits.map.contains_key(id) {
+                Some(gix::objs::Kind::Commit)
+            } else {
+                None
+            }
+        }));
         for id in extra {
             if index.blob_map.contains_key(&id) {
                 continue;
@@ -438,7 +451,7 @@ pub fn scan_history(
     }
     lap("jobs", &mut t);
     progress.enter(Phase::Blobs, jobs.len() as u64);
-    let scanned = blobs::scan(&sync, engine, jobs, threads, stats, progress);
+    let scanned = blobs::scan(&sync, &packed, engine, jobs, threads, stats, progress);
     lap("blobs", &mut t);
     if debug {
         events.warning(format!(
@@ -539,6 +552,7 @@ fn loose_unreachable(
                 continue;
             };
             if index.blob_map.contains_key(&id)
+                || index.link_blobs.contains(&id)
                 || index.tree_map.contains_key(&id)
                 || commits.map.contains_key(&id)
             {
