@@ -373,9 +373,20 @@ fn staged_reports_only_staged_additions_with_staged_line_numbers() {
         .collect();
     assert_eq!(
         got,
-        vec![("app.py".to_string(), 2), ("new/keys.env".to_string(), 3)],
+        vec![
+            ("app.py".to_string(), 2),
+            // The env file itself is about to be committed...
+            ("new/keys.env".to_string(), 1),
+            // ...and holds a key.
+            ("new/keys.env".to_string(), 3)
+        ],
         "{doc:#}"
     );
+    let rules: Vec<&str> = findings(&doc)
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules[1], "env-file-committed", "{doc:#}");
     assert!(findings(&doc).iter().all(|f| f.get("commit").is_none()));
 
     // Nothing staged: clean.
@@ -390,7 +401,28 @@ fn staged_in_a_repository_without_commits() {
     r.write("a.env", &format!("T={GITHUB}\n"));
     r.git(&["add", "a.env"]);
     let (doc, _, _) = r.scan(&["--staged"]);
-    assert_eq!(paths(&doc), vec!["a.env"]);
+    assert_eq!(paths(&doc), vec!["a.env", "a.env"], "{doc:#}");
+}
+
+/// `--no-env-files` turns the env-file finding off in staged scans too; a
+/// template (`.env.example`) and a test fixture are not reported.
+#[test]
+fn staged_env_files_are_reported_unless_templates_or_fixtures() {
+    let r = Repo::new();
+    r.write("README.md", "x\n");
+    r.commit("init");
+    r.write(".env", "DEBUG=1\n");
+    r.write(".env.example", "OPENAI_API_KEY=\n");
+    r.write("tests/fixtures/.env", "DEBUG=1\n");
+    r.git(&["add", "-A"]);
+    let (doc, code, _) = r.scan(&["--staged"]);
+    assert_eq!(code, 1, "{doc:#}");
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{doc:#}");
+    assert_eq!(f[0]["path"], ".env");
+    assert_eq!(f[0]["rule_id"], "env-file-committed");
+    let (doc, code, _) = r.scan(&["--staged", "--no-env-files"]);
+    assert_eq!(code, 0, "{doc:#}");
 }
 
 #[test]

@@ -147,6 +147,17 @@ pub fn scan_tracked(w: &mut Worker<'_>, roots: &[PathBuf], walked: &[String]) {
     }
 }
 
+/// Report `path` (a repository path about to be committed, in a staged
+/// scan) if it is a live env file outside test directories; returns whether
+/// it was.
+pub(crate) fn report_staged(w: &mut Worker<'_>, path: &str) -> bool {
+    if !is_env_path(path) || in_test_dir(path) {
+        return false;
+    }
+    push_finding(w, path);
+    true
+}
+
 /// Paths, relative to `root`, of the env files under it that the git index
 /// holds (an empty path when `root` is itself one).
 fn tracked_env_files(w: &Worker<'_>, root: &Path) -> Vec<PathBuf> {

@@ -84,6 +84,14 @@ pub fn scan_staged(
             stats.skip(Skip::Media);
             continue;
         }
+        // A live env file about to be committed is a leak of its own,
+        // whatever it holds (as a tracked one is in a directory scan).
+        if engine.options().expand.env_files {
+            let before = worker.findings.len();
+            if crate::expand::envfile::report_staged(&mut worker, &shown) {
+                kept.extend(worker.findings.drain(before..));
+            }
+        }
         let new = match repo.objects.try_find(&entry.id, &mut new_buf) {
             Ok(Some(d)) => d.data,
             _ => {
