@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command as Std;
 
-use common::{json, keyscan, AWS_ID, GITHUB, OPENAI};
+use common::{json, keyscan, zip_of, AWS_ID, GITHUB, OPENAI};
 use serde_json::Value;
 
 /// A scratch repository driven through the git CLI.
@@ -587,6 +587,40 @@ fn unreachable_packed_blob_is_scanned_without_commit() {
         "{doc:#}"
     );
     assert!(f[0].get("commit").is_none());
+}
+
+/// A key inside a committed archive is reported at the blob's path followed
+/// by the entry's (`bundle.zip!conf/app.cfg`), with the same fingerprint a
+/// directory scan of the same archive gives.
+#[test]
+fn archive_entries_in_history_keep_their_inner_path() {
+    let r = Repo::new();
+    let zip = zip_of(&[
+        ("README.txt", b"nothing here\n".as_slice()),
+        (
+            "conf/app.cfg",
+            format!("\ntoken = \"{GITHUB}\"\n").as_bytes(),
+        ),
+    ]);
+    std::fs::create_dir_all(r.path().join("dist")).unwrap();
+    std::fs::write(r.path().join("dist/bundle.zip"), &zip).unwrap();
+    r.commit("ship a bundle");
+    let (doc, code, _) = r.scan(&["--history"]);
+    assert_eq!(code, 1, "{doc:#}");
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{doc:#}");
+    assert_eq!(f[0]["path"], "dist/bundle.zip!conf/app.cfg");
+    assert_eq!(f[0]["line"], 2);
+
+    let out = keyscan()
+        .args(["--format", "json", "--no-config"])
+        .arg(r.path())
+        .output()
+        .unwrap();
+    let dir = json(&out.stdout);
+    let d = findings(&dir);
+    assert_eq!(d.len(), 1, "{dir:#}");
+    assert_eq!(d[0]["fingerprint"], f[0]["fingerprint"], "{dir:#}");
 }
 
 #[test]

@@ -4,10 +4,9 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
 
-use common::{b64, json, keyscan, Tree, ANTHROPIC, GITHUB, HF, OPENAI};
+use common::{b64, json, keyscan, zip_of, Tree, ANTHROPIC, GITHUB, HF, OPENAI};
 
 /// `keyscan --no-config --format json ARGS...` in `t`; the report and stderr.
 fn scan(t: &Tree, args: &[&str]) -> (serde_json::Value, String) {
@@ -61,17 +60,6 @@ fn git(dir: &Path, args: &[&str]) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, data) in entries {
-        z.start_file(*name, opts).unwrap();
-        z.write_all(data).unwrap();
-    }
-    z.finish().unwrap().into_inner()
 }
 
 fn tar_gz_of(entries: &[(&str, &[u8])]) -> Vec<u8> {

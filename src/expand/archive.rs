@@ -387,13 +387,13 @@ fn entry(
     if kind.is_archive() && depth < opts.expand.archive_depth {
         return walk(w, &shown, &buf, kind, depth + 1, budget);
     }
-    let note = match shown.strip_prefix('!') {
-        // A git history blob has no path here: say which entry it was.
-        Some(inner) => format!("{INSIDE_ARCHIVE}, at {inner}"),
-        None if kind.is_archive() => {
-            format!("{INSIDE_ARCHIVE}, nested deeper than --archive-depth: scanned as bytes")
-        }
-        None => INSIDE_ARCHIVE.to_string(),
+    // (A git history blob is scanned without a path, so `shown` starts
+    // with `!`; the blob's path is put in front of it when the finding is
+    // placed in history.)
+    let note = if kind.is_archive() {
+        format!("{INSIDE_ARCHIVE}, nested deeper than --archive-depth: scanned as bytes")
+    } else {
+        INSIDE_ARCHIVE.to_string()
     };
     let kind = if kind.is_archive() { Kind::Plain } else { kind };
     scan_leaf(w, &shown, &buf, kind, &[note]);

@@ -624,13 +624,18 @@ fn place(
         };
         let mut occurrence: HashMap<&str, usize> = HashMap::new();
         for f in fs {
-            if config.allowlist.allows_path(&pair.path)
-                || config.allows(&f.rule_id, &pair.path, &f.secret)
-            {
+            // A finding inside an archive carries the entry's path
+            // (`!inner/path`) after the blob's, as in a directory scan.
+            let path = if f.path.starts_with('!') {
+                format!("{}{}", pair.path, f.path)
+            } else {
+                pair.path.clone()
+            };
+            if config.allowlist.allows_path(&path) || config.allows(&f.rule_id, &path, &f.secret) {
                 *suppressed += 1;
                 continue;
             }
-            let fp = finding::fingerprint(&f.rule_id, &pair.path, f.secret.as_bytes());
+            let fp = finding::fingerprint(&f.rule_id, &path, f.secret.as_bytes());
             let k = occurrence.entry(f.secret.as_str()).or_default();
             let key = (fp.clone(), *k);
             *k += 1;
@@ -642,13 +647,13 @@ fn place(
                         g.order = pair.order;
                         g.commit = pair.commit;
                         g.finding = f.clone();
-                        g.finding.path = pair.path.clone();
+                        g.finding.path = path;
                         g.finding.fingerprint = fp;
                     }
                 }
                 None => {
                     let mut finding = f.clone();
-                    finding.path = pair.path.clone();
+                    finding.path = path;
                     finding.fingerprint = fp;
                     groups.insert(
                         key,
