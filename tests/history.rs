@@ -623,6 +623,34 @@ fn archive_entries_in_history_keep_their_inner_path() {
     assert_eq!(d[0]["fingerprint"], f[0]["fingerprint"], "{dir:#}");
 }
 
+/// A key pasted into a commit message is found (the text `git log -p`
+/// shows), attributed to that commit, and masked in the commit summary;
+/// `--range` scans the messages of the commits in the range only.
+#[test]
+fn commit_messages_are_scanned() {
+    let r = Repo::new();
+    r.write("README.md", "x\n");
+    let first = r.commit("init");
+    r.write("app.py", "import os\n");
+    let leaky = r.commit(&format!(
+        "Rotate the token\n\nThe old one was {GITHUB}, now revoked.\n"
+    ));
+    let (doc, code, _) = r.scan(&["--history"]);
+    assert_eq!(code, 1, "{doc:#}");
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{doc:#}");
+    assert_eq!(f[0]["path"], "(commit message)");
+    assert_eq!(f[0]["line"], 3);
+    assert_eq!(f[0]["commit"], leaky.as_str());
+    assert_eq!(f[0]["in_head"], false);
+    assert!(!doc.to_string().contains(GITHUB), "{doc:#}");
+
+    let (doc, _, _) = r.scan(&["--range", &format!("{leaky}..HEAD")]);
+    assert!(findings(&doc).is_empty(), "{doc:#}");
+    let (doc, _, _) = r.scan(&["--range", &format!("{first}..HEAD")]);
+    assert_eq!(findings(&doc).len(), 1, "{doc:#}");
+}
+
 #[test]
 fn media_blobs_are_skipped() {
     let r = Repo::new();

@@ -155,7 +155,8 @@ pub(crate) struct Missing {
 
 /// Walk commits from `tips`, not entering `stop` (commits of the excluded
 /// side of a range) nor the parents of `shallow` commits. Parents that are
-/// in `stop` are recorded as boundaries.
+/// in `stop` are recorded as boundaries. `on_message` gets each commit's
+/// message (its index in [`Commits`], the bytes).
 pub(crate) fn walk_commits(
     repo: &gix::Repository,
     tips: &[ObjectId],
@@ -163,6 +164,7 @@ pub(crate) fn walk_commits(
     shallow: &gix::hashtable::HashSet<ObjectId>,
     progress: &Progress,
     missing: &mut Vec<Missing>,
+    on_message: &mut dyn FnMut(u32, &[u8]),
 ) -> Commits {
     let hash = repo.object_hash();
     let mut c = Commits::default();
@@ -227,6 +229,11 @@ pub(crate) fn walk_commits(
         c.ids.push(id);
         c.trees.push(tree);
         c.times.push(time);
+        // The message follows the first empty line (header continuation
+        // lines, as in a signature, start with a space).
+        if let Some(at) = memchr::memmem::find(data.data, b"\n\n") {
+            on_message(idx, &data.data[at + 2..]);
+        }
         if shallow.contains(&id) {
             parents.clear();
         }

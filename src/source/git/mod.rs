@@ -342,6 +342,10 @@ pub fn scan_history(
     };
     let mut t = t0;
     progress.enter(Phase::Commits, 0);
+    // Commit messages are scanned as the commits are read (`git log -p`
+    // shows them too, and "add key sk-..." happens).
+    let mut message_worker = engine.worker();
+    let mut message_findings: Vec<(u32, Finding)> = Vec::new();
     let commits = graph::walk_commits(
         &repo,
         &tips.commits,
@@ -349,6 +353,12 @@ pub fn scan_history(
         &shallow,
         progress,
         &mut missing,
+        &mut |c, message| {
+            let before = message_worker.findings.len();
+            if message_worker.scan("", message) > 0 {
+                message_findings.extend(message_worker.findings.drain(before..).map(|f| (c, f)));
+            }
+        },
     );
 
     lap("commits", &mut t);
@@ -477,8 +487,8 @@ pub fn scan_history(
         }
     }
 
-    let mut suppressed = scanned.suppressed;
-    let findings = place(
+    let mut suppressed = scanned.suppressed + message_worker.suppressed;
+    let mut findings = place(
         engine,
         &repo,
         &commits,
@@ -486,6 +496,14 @@ pub fn scan_history(
         &pairs,
         &mut suppressed,
     );
+    findings.extend(place_messages(
+        engine,
+        &repo,
+        &commits,
+        message_findings,
+        &mut suppressed,
+    ));
+    scan::finish(&mut findings);
 
     lap("attribution", &mut t);
     report_missing(&missing, stats, events);
@@ -685,6 +703,36 @@ fn place(
         out.push(f);
     }
     scan::finish(&mut out);
+    out
+}
+
+/// The path a finding in a commit message is reported at.
+pub const COMMIT_MESSAGE: &str = "(commit message)";
+
+/// Findings in commit messages, each attributed to its commit.
+fn place_messages(
+    engine: &Engine,
+    repo: &gix::Repository,
+    commits: &graph::Commits,
+    raw: Vec<(u32, Finding)>,
+    suppressed: &mut u64,
+) -> Vec<Finding> {
+    let config = engine.config();
+    let mut out = Vec::with_capacity(raw.len());
+    for (c, mut f) in raw {
+        if config.allowlist.allows_path(COMMIT_MESSAGE)
+            || config.allows(&f.rule_id, COMMIT_MESSAGE, &f.secret)
+        {
+            *suppressed += 1;
+            continue;
+        }
+        f.path = COMMIT_MESSAGE.to_string();
+        f.fingerprint = finding::fingerprint(&f.rule_id, COMMIT_MESSAGE, f.secret.as_bytes());
+        let mut info = commit_info(repo, &commits.ids[c as usize]);
+        info.commits = 1;
+        f.commit = Some(info);
+        out.push(f);
+    }
     out
 }
 
