@@ -104,7 +104,7 @@ pub(crate) fn scan(
     progress: &Progress,
 ) -> Scanned {
     let (keys, locs, jobs) = sort_by_location(sync, packed, jobs);
-    let parents = delta_parents(sync, &keys, &locs);
+    let parents = delta_parents(sync, packed, &keys, &locs);
     let n = jobs.len();
     // Children lists (CSR) and tree sizes; a parent always sorts before
     // its children, so one backward pass sums the trees.
@@ -158,13 +158,13 @@ pub(crate) fn scan(
 /// job are taken, so the trees have no cycles.
 fn delta_parents(
     sync: &gix::ThreadSafeRepository,
+    packed: &PackedEntries,
     keys: &[u64],
     locs: &[Option<Location>],
 ) -> Vec<u32> {
     let mut repo = sync.to_thread_local();
     repo.objects.prevent_pack_unload();
     let hash = repo.object_hash();
-    let mut buf = Vec::new();
     locs.iter()
         .enumerate()
         .map(|(i, loc)| {
@@ -189,12 +189,10 @@ fn delta_parents(
                         _ => return NONE,
                     }
                 }
-                Header::RefDelta { base_id } => {
-                    match repo.objects.location_by_oid(&base_id, &mut buf) {
-                        Some(l) => key(&l),
-                        None => return NONE,
-                    }
-                }
+                Header::RefDelta { base_id } => match packed.find(&base_id) {
+                    Some(l) => key(&l),
+                    None => return NONE,
+                },
                 _ => return NONE,
             };
             match keys[..i].binary_search(&base) {
