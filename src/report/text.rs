@@ -84,14 +84,17 @@ pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
                 printable(&c.date),
                 printable(&c.summary)
             )?;
-            writeln!(
-                out,
-                "{:11}{} in HEAD; in {} commit{}",
-                "",
-                if c.in_head { "still" } else { "no longer" },
-                c.commits,
-                if c.commits == 1 { "" } else { "s" }
-            )?;
+            // (A commit message is in one commit and never in a tree.)
+            if f.path != crate::source::git::COMMIT_MESSAGE {
+                writeln!(
+                    out,
+                    "{:11}{} in HEAD; in {} commit{}",
+                    "",
+                    if c.in_head { "still" } else { "no longer" },
+                    c.commits,
+                    if c.commits == 1 { "" } else { "s" }
+                )?;
+            }
         }
         if let Some(rule) = report.rules.get(&f.rule_id) {
             let hint = format!(
