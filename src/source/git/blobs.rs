@@ -517,6 +517,7 @@ fn sort_by_location(
 /// pack indices alone: an entry's size on disk is the distance to the next
 /// entry of its pack. (gix's `location_by_oid` inflates each object to learn
 /// that size, which on a large history is a second of CPU.)
+#[derive(Default)]
 pub(crate) struct PackedEntries {
     /// (object id, location), sorted by object id; the first pack wins.
     /// `entry_size` is 0 for the last entry of a pack (not known from the

@@ -434,7 +434,14 @@ pub fn scan_history(
             id: index.blob_ids[b as usize],
         });
     }
-    let packed = blobs::PackedEntries::read(&sync);
+    // Reading every pack entry costs a fraction of a second on a large
+    // repository: worth it for a whole history or many blobs, not for the
+    // few blobs of a pull request's range (placed through gix instead).
+    let packed = if *selection == Selection::All || jobs.len() > 4096 {
+        blobs::PackedEntries::read(&sync)
+    } else {
+        blobs::PackedEntries::default()
+    };
     let mut unreachable: Vec<u32> = Vec::new();
     if *selection == Selection::All {
         let mut extra: Vec<ObjectId> = tips.blobs.clone();
