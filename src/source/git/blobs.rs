@@ -93,6 +93,34 @@ fn key(loc: &Location) -> u64 {
     ((loc.pack_id as u64) << 40) | loc.pack_offset
 }
 
+/// The header of the pack entry at `loc` (read from its first bytes; None
+/// for the last entry of a pack, whose size the index does not tell).
+fn entry_header(repo: &gix::Repository, loc: &Location) -> Option<Header> {
+    if loc.entry_size == 0 {
+        return None;
+    }
+    // A header is at most a few dozen bytes.
+    let head = Location {
+        entry_size: loc.entry_size.min(64),
+        ..loc.clone()
+    };
+    let entry = repo.objects.entry_by_location(&head)?;
+    gix::odb::pack::data::Entry::from_bytes(&entry.data, loc.pack_offset, repo.object_hash())
+        .ok()
+        .map(|e| e.header)
+}
+
+/// The sort key of the base of an offset delta at `loc`.
+fn ofs_base(loc: &Location, base_distance: u64) -> Option<u64> {
+    let offset = loc.pack_offset.checked_sub(base_distance)?;
+    (base_distance > 0).then(|| {
+        key(&Location {
+            pack_offset: offset,
+            ..loc.clone()
+        })
+    })
+}
+
 /// Scan `jobs` with `threads` workers.
 pub(crate) fn scan(
     sync: &gix::ThreadSafeRepository,
@@ -164,37 +192,16 @@ fn delta_parents(
 ) -> Vec<u32> {
     let mut repo = sync.to_thread_local();
     repo.objects.prevent_pack_unload();
-    let hash = repo.object_hash();
     locs.iter()
         .enumerate()
         .map(|(i, loc)| {
             let Some(loc) = loc else { return NONE };
-            // The header is at most a few dozen bytes.
-            let head = Location {
-                pack_id: loc.pack_id,
-                pack_offset: loc.pack_offset,
-                entry_size: loc.entry_size.min(64),
+            let base = match entry_header(&repo, loc) {
+                Some(Header::OfsDelta { base_distance }) => ofs_base(loc, base_distance),
+                Some(Header::RefDelta { base_id }) => packed.find(&base_id).map(|l| key(&l)),
+                _ => None,
             };
-            let Some(entry) = repo.objects.entry_by_location(&head) else {
-                return NONE;
-            };
-            let Ok(e) = gix::odb::pack::data::Entry::from_bytes(&entry.data, loc.pack_offset, hash)
-            else {
-                return NONE;
-            };
-            let base = match e.header {
-                Header::OfsDelta { base_distance } => {
-                    match loc.pack_offset.checked_sub(base_distance) {
-                        Some(off) if base_distance > 0 => ((loc.pack_id as u64) << 40) | off,
-                        _ => return NONE,
-                    }
-                }
-                Header::RefDelta { base_id } => match packed.find(&base_id) {
-                    Some(l) => key(&l),
-                    None => return NONE,
-                },
-                _ => return NONE,
-            };
+            let Some(base) = base else { return NONE };
             match keys[..i].binary_search(&base) {
                 Ok(j) => j as u32,
                 Err(_) => NONE,
@@ -523,8 +530,6 @@ pub(crate) struct PackedEntries {
     /// `entry_size` is 0 for the last entry of a pack (not known from the
     /// index).
     entries: Vec<(ObjectId, Location)>,
-    /// Indices into `entries` sorted by (pack, offset).
-    by_offset: Vec<u32>,
 }
 
 impl PackedEntries {
@@ -558,9 +563,7 @@ impl PackedEntries {
         // Stable: the first pack holding an object keeps it.
         entries.sort_by_key(|(id, _)| *id);
         entries.dedup_by_key(|(id, _)| *id);
-        let mut by_offset: Vec<u32> = (0..entries.len() as u32).collect();
-        by_offset.sort_unstable_by_key(|&i| key(&entries[i as usize].1));
-        PackedEntries { entries, by_offset }
+        PackedEntries { entries }
     }
 
     /// Where object `id` sits, if a pack index tells it.
@@ -583,45 +586,32 @@ impl PackedEntries {
         use gix::objs::Kind;
         let mut repo = sync.to_thread_local();
         repo.objects.prevent_pack_unload();
-        let hash = repo.object_hash();
-        let keys: Vec<u64> = self
-            .by_offset
-            .iter()
-            .map(|&i| key(&self.entries[i as usize].1))
+        // Pack order (bases before their deltas).
+        let mut order: Vec<(u64, u32)> = (self.entries.iter().enumerate())
+            .map(|(i, (_, location))| (key(location), i as u32))
             .collect();
-        let mut kinds: Vec<Option<Kind>> = Vec::with_capacity(keys.len());
+        order.sort_unstable();
+        let mut kinds: Vec<Option<Kind>> = Vec::with_capacity(order.len());
         let mut out = Vec::new();
-        for &i in &self.by_offset {
+        for &(_, i) in &order {
             let (id, location) = &self.entries[i as usize];
             if let Some(k) = known(id) {
                 kinds.push(Some(k));
                 continue;
             }
-            let header = (location.entry_size > 0)
-                .then(|| Location {
-                    entry_size: location.entry_size.min(64),
-                    ..location.clone()
-                })
-                .and_then(|head| repo.objects.entry_by_location(&head))
-                .and_then(|entry| {
-                    gix::odb::pack::data::Entry::from_bytes(&entry.data, location.pack_offset, hash)
-                        .ok()
-                })
-                .map(|e| e.header);
-            let kind = match header {
+            let kind = match entry_header(&repo, location) {
                 Some(Header::Blob) => Some(Kind::Blob),
                 Some(Header::Tree) => Some(Kind::Tree),
                 Some(Header::Commit) => Some(Kind::Commit),
                 Some(Header::Tag) => Some(Kind::Tag),
-                Some(Header::OfsDelta { base_distance }) if base_distance > 0 => location
-                    .pack_offset
-                    .checked_sub(base_distance)
-                    .and_then(|offset| {
-                        let base = ((location.pack_id as u64) << 40) | offset;
-                        // The base sorts before this entry.
-                        let j = keys[..kinds.len()].binary_search(&base).ok()?;
-                        kinds[j]
-                    }),
+                // The base sorts before this entry.
+                Some(Header::OfsDelta { base_distance }) => ofs_base(location, base_distance)
+                    .and_then(|base| {
+                        order[..kinds.len()]
+                            .binary_search_by_key(&base, |o| o.0)
+                            .ok()
+                    })
+                    .and_then(|j| kinds[j]),
                 _ => None,
             }
             .or_else(|| repo.objects.try_header(id).ok().flatten().map(|h| h.kind));

@@ -446,17 +446,7 @@ pub fn scan_history(
     if *selection == Selection::All {
         let mut extra: Vec<ObjectId> = tips.blobs.clone();
         extra.extend(loose_unreachable(&repo, &index, &commits));
-        extra.extend(packed.unreached_blobs(&sync, |id| {
-            if index.blob_map.contains_key(id) || index.link_blobs.contains(id) {
-                Some(gix::objs::Kind::Blob)
-            } else if index.tree_map.contains_key(id) {
-                Some(gix::objs::Kind::Tree)
-            } else if commits.map.contains_key(id) {
-                Some(gix::objs::Kind::Commit)
-            } else {
-                None
-            }
-        }));
+        extra.extend(packed.unreached_blobs(&sync, |id| reached(&index, &commits, id)));
         for id in extra {
             if index.blob_map.contains_key(&id) {
                 continue;
@@ -550,6 +540,20 @@ fn is_media_name(index: &Index, path: u32) -> bool {
         .any(|m| m.as_bytes().eq_ignore_ascii_case(ext))
 }
 
+/// The kind of object `id` if the walk met it (a commit, a tree, a blob,
+/// or a symbolic link's target).
+fn reached(index: &Index, commits: &graph::Commits, id: &ObjectId) -> Option<gix::objs::Kind> {
+    if index.blob_map.contains_key(id) || index.link_blobs.contains(id) {
+        Some(gix::objs::Kind::Blob)
+    } else if index.tree_map.contains_key(id) {
+        Some(gix::objs::Kind::Tree)
+    } else if commits.map.contains_key(id) {
+        Some(gix::objs::Kind::Commit)
+    } else {
+        None
+    }
+}
+
 /// Loose blobs that no walked tree names (dropped `git add`s, amended or
 /// reset work): scanned without commit metadata.
 fn loose_unreachable(
@@ -576,11 +580,7 @@ fn loose_unreachable(
             let Ok(id) = ObjectId::from_hex(format!("{prefix}{rest}").as_bytes()) else {
                 continue;
             };
-            if index.blob_map.contains_key(&id)
-                || index.link_blobs.contains(&id)
-                || index.tree_map.contains_key(&id)
-                || commits.map.contains_key(&id)
-            {
+            if reached(index, commits, &id).is_some() {
                 continue;
             }
             if let Ok(Some(h)) = repo.objects.try_header(&id) {
@@ -618,6 +618,7 @@ fn report_missing(missing: &[Missing], stats: &Stats, events: &dyn Events) {
 /// Turn per-blob findings into findings at each path, attributed; group
 /// repeats of one secret at one path (the same fingerprint in several
 /// versions of a file) into one finding, kept at its earliest commit.
+/// Unsorted: the caller sorts all of a scan's findings once.
 fn place(
     engine: &Engine,
     repo: &gix::Repository,
@@ -709,7 +710,6 @@ fn place(
         }
         out.push(f);
     }
-    scan::finish(&mut out);
     out
 }
 
