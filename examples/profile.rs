@@ -184,6 +184,7 @@ fn main() {
         let compiled = rule.compiled();
         let regex = over.as_ref().unwrap_or(&compiled.regex);
         let mut locs = regex.capture_locations();
+        let mut run_cache = None;
         let mut found = 0u64;
         let t = Instant::now();
         let mut runs = 0u64;
@@ -200,6 +201,11 @@ fn main() {
             }
             for (lo, hi) in windows {
                 bytes += (hi - lo) as u64;
+                if let Some(run) = &compiled.run_gate {
+                    if !run.passes(b, lo, hi, &mut run_cache) {
+                        continue;
+                    }
+                }
                 if let Some(gate) = &compiled.gate {
                     if !gate.is_match(regex_automata::Input::new(&b[..hi]).range(lo..hi)) {
                         continue;
@@ -230,10 +236,11 @@ fn main() {
             format!(
                 "{}{} ({found} matches)",
                 rule.id(),
-                if compiled.gate.is_some() {
-                    " (gated)"
-                } else {
-                    ""
+                match (compiled.run_gate.is_some(), compiled.gate.is_some()) {
+                    (true, true) => " (run gate, gate)",
+                    (true, false) => " (run gate)",
+                    (false, true) => " (gate)",
+                    (false, false) => "",
                 }
             ),
             runs,

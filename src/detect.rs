@@ -44,6 +44,8 @@ pub struct Scratch {
     windows: Vec<Vec<(usize, usize)>>,
     touched: Vec<u32>,
     locs: Vec<Option<CaptureLocations>>,
+    /// Per rule: the cache of its run gate's reverse automaton.
+    run_caches: Vec<Option<regex_automata::hybrid::dfa::Cache>>,
     /// Spans a specific rule matched but rejected (placeholder, failed
     /// checksum): a generic rule must not report them either.
     rejected: Vec<(usize, usize)>,
@@ -82,6 +84,7 @@ impl Detector {
         if scratch.windows.len() < n_rules {
             scratch.windows.resize_with(n_rules, Vec::new);
             scratch.locs.resize_with(n_rules, || None);
+            scratch.run_caches.resize_with(n_rules, || None);
         }
         scratch.touched.clear();
         let rules = self.rules.rules();
@@ -126,6 +129,11 @@ impl Detector {
             snap_and_merge(hay, &mut scratch.windows[r]);
             for &(lo, hi) in &scratch.windows[r] {
                 let sub = &hay[..hi];
+                if let Some(run) = &compiled.run_gate {
+                    if !run.passes(hay, lo, hi, &mut scratch.run_caches[r]) {
+                        continue;
+                    }
+                }
                 if let Some(gate) = &compiled.gate {
                     let input = regex_automata::Input::new(sub).range(lo..hi);
                     if !gate.is_match(input) {

@@ -21,9 +21,14 @@ fn text_without_keywords_never_reaches_a_regex() {
     det.detect(text.as_bytes(), &mut scratch, &mut out);
     assert!(out.is_empty());
     assert_eq!(scratch.regex_runs, 0);
-    // A keyword makes exactly the owning rules run, in a window.
+    // A keyword whose value is too short for any secret: the rules' run
+    // gates turn the window away before any regex.
     let text2 = format!("{text}\nmy_token = 'abc'\n");
     det.detect(text2.as_bytes(), &mut scratch, &mut out);
+    assert_eq!(scratch.regex_runs, 0);
+    // With a value long enough, exactly the owning rules run, in a window.
+    let text3 = format!("{text}\nmy_token = 'abcdefghijklmnopqr'\n");
+    det.detect(text3.as_bytes(), &mut scratch, &mut out);
     assert!(
         scratch.regex_runs >= 1 && scratch.regex_runs <= 4,
         "{}",

@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod examples;
+pub mod gate;
 
 use std::fmt;
 
@@ -230,52 +231,9 @@ pub struct Compiled {
     /// regex there. Context rules (a provider name, an assignment, then a
     /// token) spend most of their time in windows without a token.
     pub gate: Option<regex_automata::meta::Regex>,
-}
-
-/// Ordinary code with no secret in it: a secret group that matches here is
-/// not selective enough to gate its rule.
-const GATE_PROBE: &str = "        self.assertEqual(response.status_code, 200)\n\
-    configuration_value_for_the_client = some_function_name_here(argument_one, ARGUMENT_TWO)\n\
-    return x.get_default_value_of_the_field()\n";
-
-/// The secret group of `pattern` (by name `secret`, else by index), compiled
-/// alone, if it does not match [`GATE_PROBE`].
-fn build_gate(pattern: &str, group: usize) -> Option<regex_automata::meta::Regex> {
-    use regex_syntax::hir::{Hir, HirKind};
-    fn find(hir: &Hir, group: usize) -> Option<&Hir> {
-        match hir.kind() {
-            HirKind::Capture(c) if c.index as usize == group => Some(&c.sub),
-            HirKind::Capture(c) => find(&c.sub, group),
-            HirKind::Repetition(r) => find(&r.sub, group),
-            HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().find_map(|h| find(h, group)),
-            _ => None,
-        }
-    }
-    if group == 0 {
-        return None;
-    }
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(pattern)
-        .ok()?;
-    let sub = find(&hir, group)?.clone();
-    let gate = regex_automata::meta::Regex::builder()
-        .syntax(
-            regex_automata::util::syntax::Config::new()
-                .unicode(false)
-                .utf8(false),
-        )
-        .configure(
-            regex_automata::meta::Config::new()
-                .utf8_empty(false)
-                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
-                .hybrid_cache_capacity(REGEX_SIZE_LIMIT),
-        )
-        .build_from_hir(&sub)
-        .ok()?;
-    (!gate.is_match(GATE_PROBE.as_bytes())).then_some(gate)
+    /// A class run the secret holds, checked before the gate (see
+    /// [`gate::RunGate`]).
+    pub run_gate: Option<gate::RunGate>,
 }
 
 /// A regex that matches nothing (`\b\B` cannot hold at one position).
@@ -313,12 +271,14 @@ fn compile_regex(spec: &RuleSpec) -> Result<Compiled, String> {
     if secret_group.is_none() {
         return Err("regex needs a named group `secret` (or set `secret_group`)".into());
     }
-    let gate = secret_group.and_then(|g| build_gate(&spec.regex, g));
+    let gate = secret_group.and_then(|g| gate::build_secret_gate(&spec.regex, g));
+    let run_gate = secret_group.and_then(|g| gate::RunGate::build(&spec.regex, g));
     Ok(Compiled {
         regex,
         secret_group,
         name_group,
         gate,
+        run_gate,
     })
 }
 
@@ -333,6 +293,7 @@ impl Rule {
                 secret_group: Some(0),
                 name_group: None,
                 gate: None,
+                run_gate: None,
             })
         })
     }
