@@ -196,6 +196,7 @@ pub fn walk<V, F>(
             };
             let result = read(
                 &mut file.0,
+                file.1,
                 &shown,
                 opts,
                 stats,
@@ -307,6 +308,7 @@ fn admit(
 /// Read and scan a file that fits in memory.
 fn scan_whole<V: FnMut(FileBlob<'_>)>(
     file: &mut File,
+    len: u64,
     shown: &str,
     opts: &WalkOptions,
     stats: &Stats,
@@ -314,7 +316,8 @@ fn scan_whole<V: FnMut(FileBlob<'_>)>(
     buf: &mut Vec<u8>,
     visit: &mut V,
 ) -> io::Result<()> {
-    let len = file.metadata()?.len() as usize;
+    // The size the caller read from the open file (one `fstat` per file).
+    let len = len as usize;
     // One byte more than expected, to notice a file that grew.
     ensure_len(buf, len + 1);
     let mut n = read_into(file, &mut buf[..len + 1])?;
@@ -352,6 +355,7 @@ fn scan_whole<V: FnMut(FileBlob<'_>)>(
 /// [`CHUNK_OVERLAP`] bytes of the one before.
 fn scan_chunked<V: FnMut(FileBlob<'_>)>(
     file: &mut File,
+    _len: u64,
     shown: &str,
     opts: &WalkOptions,
     stats: &Stats,
