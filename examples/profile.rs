@@ -252,7 +252,7 @@ fn main() {
     println!("regex time, all rules: {sum:.3} s");
     for (secs, id, runs, bytes) in costs.iter().take(top) {
         println!(
-            "  {secs:8.3} s  {runs:>9} runs  {:>8.1} MiB windows  {id}",
+            "  {secs:8.5} s  {runs:>9} runs  {:>8.1} MiB windows  {id}",
             *bytes as f64 / 1048576.0
         );
     }

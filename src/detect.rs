@@ -42,6 +42,10 @@ pub struct Match {
 #[derive(Debug, Default)]
 pub struct Scratch {
     windows: Vec<Vec<(usize, usize)>>,
+    /// Per rule, its last window, still growing while hits overlap it
+    /// (`NONE` when the rule has no hit yet): one slot per hit to touch in
+    /// text dense with keywords.
+    open: Vec<(usize, usize)>,
     touched: Vec<u32>,
     locs: Vec<Option<CaptureLocations>>,
     /// Per rule: the cache of its run gate's reverse automaton.
@@ -58,13 +62,27 @@ pub struct Scratch {
 pub struct Detector {
     rules: RuleSet,
     prefilter: Prefilter,
+    /// Per rule, its window before and after a hit.
+    spans: Vec<(usize, usize)>,
 }
+
+/// No open window.
+const NONE: (usize, usize) = (usize::MAX, 0);
 
 impl Detector {
     /// Build a detector for a rule set.
     pub fn new(rules: RuleSet) -> Result<Detector, String> {
         let prefilter = Prefilter::new(&rules)?;
-        Ok(Detector { rules, prefilter })
+        let spans = rules
+            .rules()
+            .iter()
+            .map(|r| (r.window_before, r.window_after))
+            .collect();
+        Ok(Detector {
+            rules,
+            prefilter,
+            spans,
+        })
     }
 
     /// The rule set.
@@ -83,6 +101,7 @@ impl Detector {
         let n_rules = self.rules.len();
         if scratch.windows.len() < n_rules {
             scratch.windows.resize_with(n_rules, Vec::new);
+            scratch.open.resize(n_rules, NONE);
             scratch.locs.resize_with(n_rules, || None);
             scratch.run_caches.resize_with(n_rules, || None);
         }
@@ -90,27 +109,31 @@ impl Detector {
         let rules = self.rules.rules();
         {
             let windows = &mut scratch.windows;
+            let open = &mut scratch.open;
             let touched = &mut scratch.touched;
             self.prefilter.for_each_hit(hay, |r, s, e| {
                 // Raw windows here (a few comparisons per hit, which matters
                 // in text dense with keywords); they snap to line ends once
                 // merged, below.
-                let rule = &rules[r as usize];
-                let lo = s.saturating_sub(rule.window_before);
-                let hi = e.saturating_add(rule.window_after).min(hay.len());
-                let w = &mut windows[r as usize];
-                match w.last_mut() {
-                    Some(last) if lo <= last.1 => {
-                        last.0 = last.0.min(lo);
-                        last.1 = last.1.max(hi);
-                    }
-                    Some(_) => w.push((lo, hi)),
-                    None => {
+                let (before, after) = self.spans[r as usize];
+                let lo = s.saturating_sub(before);
+                let hi = e.saturating_add(after).min(hay.len());
+                let last = &mut open[r as usize];
+                if lo <= last.1 && last.0 != usize::MAX {
+                    last.0 = last.0.min(lo);
+                    last.1 = last.1.max(hi);
+                } else {
+                    if last.0 == usize::MAX {
                         touched.push(r);
-                        w.push((lo, hi));
+                    } else {
+                        windows[r as usize].push(*last);
                     }
+                    *last = (lo, hi);
                 }
             });
+            for &r in touched.iter() {
+                windows[r as usize].push(std::mem::replace(&mut open[r as usize], NONE));
+            }
         }
         for &r in self.prefilter.always() {
             scratch.touched.push(r);

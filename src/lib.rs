@@ -22,4 +22,5 @@ pub mod prefilter;
 pub mod report;
 pub mod rules;
 pub mod scan;
+mod simd;
 pub mod source;

@@ -195,8 +195,7 @@ pub fn walk<V, F>(
                 scan_whole
             };
             let result = read(
-                &mut file.0,
-                file.1,
+                &mut file,
                 &shown,
                 opts,
                 stats,
@@ -307,8 +306,7 @@ fn admit(
 
 /// Read and scan a file that fits in memory.
 fn scan_whole<V: FnMut(FileBlob<'_>)>(
-    file: &mut File,
-    len: u64,
+    (file, len): &mut (File, u64),
     shown: &str,
     opts: &WalkOptions,
     stats: &Stats,
@@ -317,7 +315,7 @@ fn scan_whole<V: FnMut(FileBlob<'_>)>(
     visit: &mut V,
 ) -> io::Result<()> {
     // The size the caller read from the open file (one `fstat` per file).
-    let len = len as usize;
+    let len = *len as usize;
     // One byte more than expected, to notice a file that grew.
     ensure_len(buf, len + 1);
     let mut n = read_into(file, &mut buf[..len + 1])?;
@@ -354,8 +352,7 @@ fn scan_whole<V: FnMut(FileBlob<'_>)>(
 /// Read and scan a large file chunk by chunk, each chunk repeating the last
 /// [`CHUNK_OVERLAP`] bytes of the one before.
 fn scan_chunked<V: FnMut(FileBlob<'_>)>(
-    file: &mut File,
-    _len: u64,
+    (file, _): &mut (File, u64),
     shown: &str,
     opts: &WalkOptions,
     stats: &Stats,
