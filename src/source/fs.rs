@@ -194,15 +194,7 @@ pub fn walk<V, F>(
             } else {
                 scan_whole
             };
-            let result = read(
-                &mut file,
-                &shown,
-                opts,
-                stats,
-                events,
-                &mut buf,
-                &mut visit,
-            );
+            let result = read(&mut file, &shown, opts, stats, events, &mut buf, &mut visit);
             if let Err(err) = result {
                 stats.unreadable.fetch_add(1, Ordering::Relaxed);
                 events.warning(format!("{}: {}", shown, one_line(&err.to_string())));
