@@ -38,7 +38,8 @@ pub struct Match {
 }
 
 /// Per-thread reusable state, so that scanning allocates nothing per blob
-/// in the common case.
+/// in the common case. Its caches are indexed by rule: use one `Scratch`
+/// with one [`Detector`] only.
 #[derive(Debug, Default)]
 pub struct Scratch {
     windows: Vec<Vec<(usize, usize)>>,
