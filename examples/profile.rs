@@ -201,15 +201,8 @@ fn main() {
             }
             for (lo, hi) in windows {
                 bytes += (hi - lo) as u64;
-                if let Some(run) = &compiled.run_gate {
-                    if !run.passes(b, lo, hi, &mut run_cache) {
-                        continue;
-                    }
-                }
-                if let Some(gate) = &compiled.gate {
-                    if !gate.is_match(regex_automata::Input::new(&b[..hi]).range(lo..hi)) {
-                        continue;
-                    }
+                if !compiled.window_may_match(b, lo, hi, &mut run_cache) {
+                    continue;
                 }
                 let mut pos = lo;
                 while pos <= hi {

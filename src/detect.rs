@@ -152,18 +152,10 @@ impl Detector {
             let locs = scratch.locs[r].get_or_insert_with(|| compiled.regex.capture_locations());
             snap_and_merge(hay, &mut scratch.windows[r]);
             for &(lo, hi) in &scratch.windows[r] {
+                if !compiled.window_may_match(hay, lo, hi, &mut scratch.run_caches[r]) {
+                    continue;
+                }
                 let sub = &hay[..hi];
-                if let Some(run) = &compiled.run_gate {
-                    if !run.passes(hay, lo, hi, &mut scratch.run_caches[r]) {
-                        continue;
-                    }
-                }
-                if let Some(gate) = &compiled.gate {
-                    let input = regex_automata::Input::new(sub).range(lo..hi);
-                    if !gate.is_match(input) {
-                        continue;
-                    }
-                }
                 let mut pos = lo;
                 while pos <= hi {
                     scratch.regex_runs += 1;

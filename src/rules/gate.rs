@@ -81,11 +81,6 @@ pub fn build_secret_gate(pattern: &str, group: usize) -> Option<regex_automata::
     let hir = parse(pattern)?;
     let sub = group_of(&hir, u32::try_from(group).ok()?)?.clone();
     let gate = regex_automata::meta::Regex::builder()
-        .syntax(
-            regex_automata::util::syntax::Config::new()
-                .unicode(false)
-                .utf8(false),
-        )
         .configure(
             regex_automata::meta::Config::new()
                 .utf8_empty(false)
@@ -261,11 +256,6 @@ impl RunGate {
 impl LeftContext {
     fn build(before: &Hir) -> Option<LeftContext> {
         let nfa = thompson::Compiler::new()
-            .syntax(
-                regex_automata::util::syntax::Config::new()
-                    .unicode(false)
-                    .utf8(false),
-            )
             .configure(
                 thompson::Config::new()
                     .reverse(true)

@@ -236,6 +236,29 @@ pub struct Compiled {
     pub run_gate: Option<gate::RunGate>,
 }
 
+impl Compiled {
+    /// Whether the window `lo..hi` of `hay` may hold a match: the run gate,
+    /// then the secret gate, pass (see [`gate`]). `cache` is the caller's
+    /// for this rule's run gate.
+    pub fn window_may_match(
+        &self,
+        hay: &[u8],
+        lo: usize,
+        hi: usize,
+        cache: &mut Option<regex_automata::hybrid::dfa::Cache>,
+    ) -> bool {
+        if let Some(run) = &self.run_gate {
+            if !run.passes(hay, lo, hi, cache) {
+                return false;
+            }
+        }
+        match &self.gate {
+            Some(gate) => gate.is_match(regex_automata::Input::new(&hay[..hi]).range(lo..hi)),
+            None => true,
+        }
+    }
+}
+
 /// A regex that matches nothing (`\b\B` cannot hold at one position).
 fn never_matches() -> Regex {
     // A constant, valid pattern: building it cannot fail.
