@@ -1,6 +1,7 @@
 //! The detector: runs the rules over one blob of bytes.
 //!
-//! Flow per blob: the prefilter reports keyword hits; each hit opens a
+//! Flow per blob: the prefilter reports keyword hits; hits of one keyword
+//! close enough for their windows to meet join into a run; each run opens a
 //! window around itself for the rules that own the keyword; overlapping
 //! windows of a rule are merged; the rule's regex runs in each window only.
 //! Candidates then pass the entropy floor, the shared placeholder test and
@@ -42,12 +43,17 @@ pub struct Match {
 /// with one [`Detector`] only.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    /// Per rule, the windows its regex searches.
     windows: Vec<Vec<(usize, usize)>>,
-    /// Per rule, its last window, still growing while hits overlap it
-    /// (`NONE` when the rule has no hit yet): one slot per hit to touch in
-    /// text dense with keywords.
-    open: Vec<(usize, usize)>,
+    /// Rules with at least one window.
     touched: Vec<u32>,
+    /// Per keyword, the span from its first to its last occurrence in a
+    /// run of occurrences close enough that their windows meet (`NONE`
+    /// when it has none open): one slot to touch per hit in text dense
+    /// with keywords.
+    runs: Vec<(usize, usize)>,
+    /// Keywords with an open run.
+    run_keywords: Vec<u32>,
     locs: Vec<Option<CaptureLocations>>,
     /// Per rule: the cache of its run gate's reverse automaton.
     run_caches: Vec<Option<regex_automata::hybrid::dfa::Cache>>,
@@ -65,24 +71,38 @@ pub struct Detector {
     prefilter: Prefilter,
     /// Per rule, its window before and after a hit.
     spans: Vec<(usize, usize)>,
+    /// Per keyword, the largest gap between two of its occurrences for
+    /// which the windows of every rule owning it still meet.
+    joins: Vec<usize>,
 }
 
-/// No open window.
+/// No open run.
 const NONE: (usize, usize) = (usize::MAX, 0);
 
 impl Detector {
     /// Build a detector for a rule set.
     pub fn new(rules: RuleSet) -> Result<Detector, String> {
         let prefilter = Prefilter::new(&rules)?;
-        let spans = rules
+        let spans: Vec<(usize, usize)> = rules
             .rules()
             .iter()
             .map(|r| (r.window_before, r.window_after))
+            .collect();
+        let joins = (0..prefilter.keywords().len())
+            .map(|k| {
+                prefilter
+                    .owners(k)
+                    .iter()
+                    .map(|&r| spans[r as usize].0.saturating_add(spans[r as usize].1))
+                    .min()
+                    .unwrap_or(0)
+            })
             .collect();
         Ok(Detector {
             rules,
             prefilter,
             spans,
+            joins,
         })
     }
 
@@ -96,45 +116,71 @@ impl Detector {
         &self.prefilter
     }
 
+    /// Give each rule owning keyword `k` the window around the keyword's
+    /// run `lo..hi`.
+    fn open_windows(
+        &self,
+        hay_len: usize,
+        k: usize,
+        (lo, hi): (usize, usize),
+        windows: &mut [Vec<(usize, usize)>],
+        touched: &mut Vec<u32>,
+    ) {
+        for &r in self.prefilter.owners(k) {
+            let (before, after) = self.spans[r as usize];
+            let windows = &mut windows[r as usize];
+            if windows.is_empty() {
+                touched.push(r);
+            }
+            windows.push((
+                lo.saturating_sub(before),
+                hi.saturating_add(after).min(hay_len),
+            ));
+        }
+    }
+
     /// Find every secret in `hay`, appending to `out` (sorted by offset,
     /// de-duplicated).
     pub fn detect(&self, hay: &[u8], scratch: &mut Scratch, out: &mut Vec<Match>) {
         let n_rules = self.rules.len();
         if scratch.windows.len() < n_rules {
             scratch.windows.resize_with(n_rules, Vec::new);
-            scratch.open.resize(n_rules, NONE);
             scratch.locs.resize_with(n_rules, || None);
             scratch.run_caches.resize_with(n_rules, || None);
         }
+        if scratch.runs.len() < self.joins.len() {
+            scratch.runs.resize(self.joins.len(), NONE);
+        }
         scratch.touched.clear();
-        let rules = self.rules.rules();
+        // Occurrences of a keyword whose windows would meet extend one run
+        // (a compare and a store per hit, which matters in text dense with
+        // keywords); a run becomes its owners' windows once it ends.
         {
-            let windows = &mut scratch.windows;
-            let open = &mut scratch.open;
-            let touched = &mut scratch.touched;
-            self.prefilter.for_each_hit(hay, |r, s, e| {
-                // Raw windows here (a few comparisons per hit, which matters
-                // in text dense with keywords); they snap to line ends once
-                // merged, below.
-                let (before, after) = self.spans[r as usize];
-                let lo = s.saturating_sub(before);
-                let hi = e.saturating_add(after).min(hay.len());
-                let last = &mut open[r as usize];
-                if lo <= last.1 && last.0 != usize::MAX {
-                    last.0 = last.0.min(lo);
-                    last.1 = last.1.max(hi);
+            let Scratch {
+                windows,
+                touched,
+                runs,
+                run_keywords,
+                ..
+            } = &mut *scratch;
+            self.prefilter.for_each_keyword(hay, |k, s, e| {
+                let run = &mut runs[k];
+                if run.0 != usize::MAX && s <= run.1.saturating_add(self.joins[k]) {
+                    run.1 = run.1.max(e);
                 } else {
-                    if last.0 == usize::MAX {
-                        touched.push(r);
+                    if run.0 == usize::MAX {
+                        run_keywords.push(k as u32);
                     } else {
-                        windows[r as usize].push(*last);
+                        self.open_windows(hay.len(), k, *run, windows, touched);
                     }
-                    *last = (lo, hi);
+                    *run = (s, e);
                 }
             });
-            for &r in touched.iter() {
-                windows[r as usize].push(std::mem::replace(&mut open[r as usize], NONE));
+            for &k in run_keywords.iter() {
+                let run = std::mem::replace(&mut runs[k as usize], NONE);
+                self.open_windows(hay.len(), k as usize, run, windows, touched);
             }
+            run_keywords.clear();
         }
         for &r in self.prefilter.always() {
             scratch.touched.push(r);
@@ -143,6 +189,7 @@ impl Detector {
         if scratch.touched.is_empty() {
             return;
         }
+        let rules = self.rules.rules();
         let first = out.len();
         scratch.rejected.clear();
         for ti in 0..scratch.touched.len() {
@@ -150,6 +197,7 @@ impl Detector {
             let rule = &rules[r];
             let compiled = rule.compiled();
             let locs = scratch.locs[r].get_or_insert_with(|| compiled.regex.capture_locations());
+            scratch.windows[r].sort_unstable();
             snap_and_merge(hay, &mut scratch.windows[r]);
             for &(lo, hi) in &scratch.windows[r] {
                 if !compiled.window_may_match(hay, lo, hi, &mut scratch.run_caches[r]) {

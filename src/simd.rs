@@ -7,11 +7,11 @@
 //! them.
 #![allow(unsafe_code)]
 
-/// Whether this CPU has AVX2.
+/// Whether this CPU has AVX2 (and POPCNT, which every AVX2 CPU has).
 pub(crate) fn available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx2")
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -27,32 +27,68 @@ pub(crate) fn available() -> bool {
 ///
 /// Tests the grams at positions `0..n` of `hay`, calling `hit(i, hash)`
 /// for each whose bit is set, in order; returns `n`. Call only when
-/// [`available`] said yes. `dense`: see `GramFilter::for_each`.
+/// [`available`] said yes.
 #[cfg(target_arch = "x86_64")]
-pub(crate) fn gram_scan(
-    bits: &[u64; 4096],
-    hay: &[u8],
-    dense: bool,
-    hit: &mut impl FnMut(usize, u32),
-) -> usize {
+pub(crate) fn gram_scan(bits: &[u64; 4096], hay: &[u8], hit: &mut impl FnMut(usize, u32)) -> usize {
     debug_assert!(available());
-    // SAFETY (both): the caller checked that the CPU has AVX2.
-    if dense && i32::try_from(hay.len()).is_ok() {
-        unsafe { scan_avx2::<true>(bits, hay, hit) }
-    } else {
-        unsafe { scan_avx2::<false>(bits, hay, hit) }
-    }
+    // SAFETY: the caller checked that the CPU has AVX2.
+    unsafe { scan_avx2(bits, hay, hit) }
 }
 
 /// Without x86_64 there is no vector loop: nothing is tested here.
 #[cfg(not(target_arch = "x86_64"))]
-pub(crate) fn gram_scan(
+pub(crate) fn gram_scan(_: &[u64; 4096], _: &[u8], _: &mut impl FnMut(usize, u32)) -> usize {
+    0
+}
+
+/// Candidates of [`gram_scan_dense`]: positions and their gram hashes.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    pub(crate) pos: [u32; PENDING],
+    pub(crate) hash: [u32; PENDING],
+}
+
+impl Default for Pending {
+    fn default() -> Pending {
+        Pending {
+            pos: [0; PENDING],
+            hash: [0; PENDING],
+        }
+    }
+}
+
+/// Candidates collected per call of [`gram_scan_dense`].
+pub(crate) const PENDING: usize = 256;
+
+/// [`gram_scan`] for text dense with keywords, where about every other
+/// group of 8 positions has a set bit (a branch on each would then be
+/// mispredicted): appends the set positions to `out` with a shuffle,
+/// without branching, from position `from` on, until `out` is nearly full
+/// or fewer than 16 bytes are left. Returns where it stopped and how many
+/// candidates it wrote, in order. The caller checks them in a tight loop,
+/// then calls again from there. Only for haystacks whose length fits an
+/// `i32`; call only when [`available`] said yes.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn gram_scan_dense(
+    bits: &[u64; 4096],
+    hay: &[u8],
+    from: usize,
+    out: &mut Pending,
+) -> (usize, usize) {
+    debug_assert!(available() && i32::try_from(hay.len()).is_ok());
+    // SAFETY: the caller checked that the CPU has AVX2.
+    unsafe { scan_dense_avx2(bits, hay, from, out) }
+}
+
+/// Without x86_64 there is no vector loop: nothing is tested here.
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) fn gram_scan_dense(
     _: &[u64; 4096],
     _: &[u8],
-    _: bool,
-    _: &mut impl FnMut(usize, u32),
-) -> usize {
-    0
+    from: usize,
+    _: &mut Pending,
+) -> (usize, usize) {
+    (from, 0)
 }
 
 /// For each 8-bit mask, the indices of its set bits, in order.
@@ -74,85 +110,61 @@ const COMPRESS: [[u8; 8]; 256] = {
     t
 };
 
-/// Candidates collected before they are checked, in dense text.
-#[cfg(target_arch = "x86_64")]
-const PENDING: usize = 256;
-
-/// `DENSE`: instead of branching on every group of 8 that has a set
-/// bit (in text dense with keywords, about every other group, and the
-/// branch is then mispredicted), append the set positions to a buffer
-/// with a shuffle, and check the buffer every [`PENDING`] candidates.
-/// Only for haystacks whose length fits an `i32`.
+/// The hashes of the 8 grams at `hay[i..i + 10]` and which of them have
+/// their bit set in the bitmap (lane j: 1 or 0). The bytes `i..i + 16` must
+/// be in bounds.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn scan_avx2<const DENSE: bool>(
+#[inline]
+unsafe fn hash_and_test(
     bits: &[u64; 4096],
     hay: &[u8],
-    hit: &mut impl FnMut(usize, u32),
-) -> usize {
+    i: usize,
+) -> (std::arch::x86_64::__m256i, std::arch::x86_64::__m256i) {
     use std::arch::x86_64::*;
+    debug_assert!(i + 16 <= hay.len());
     // Position j of the 8 takes bytes j, j+1, j+2 of a 16-byte load
     // (copied to both halves), the fourth byte zeroed (-128).
     let gather = _mm256_setr_epi8(
         0, 1, 2, -128, 1, 2, 3, -128, 2, 3, 4, -128, 3, 4, 5, -128, 4, 5, 6, -128, 5, 6, 7, -128,
         6, 7, 8, -128, 7, 8, 9, -128,
     );
-    let fold = _mm256_set1_epi32(0x0020_2020);
-    let golden = _mm256_set1_epi32(0x9e37_79b1_u32 as i32);
-    let low5 = _mm256_set1_epi32(31);
-    let one = _mm256_set1_epi32(1);
+    // SAFETY: the caller keeps `i + 16 <= hay.len()`; the load is
+    // unaligned.
+    let v = unsafe { _mm_loadu_si128(hay.as_ptr().add(i).cast()) };
+    let g = _mm256_or_si256(
+        _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(v), gather),
+        _mm256_set1_epi32(0x0020_2020),
+    );
+    // The same hash as `gram_hash`: low 32 bits of the product, top
+    // GRAM_BITS (18) of them.
+    let h = _mm256_srli_epi32::<{ 32 - crate::prefilter::GRAM_BITS as i32 }>(_mm256_mullo_epi32(
+        g,
+        _mm256_set1_epi32(0x9e37_79b1_u32 as i32),
+    ));
     // The bitmap as 32-bit words: bit h is bit h % 32 of word h / 32
     // (x86_64 is little-endian).
-    let words = bits.as_ptr().cast::<i32>();
-    let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    let mut pending_pos = [0u32; PENDING];
-    let mut pending_hash = [0u32; PENDING];
-    let mut n = 0;
+    // SAFETY: every index is h / 32 < 2^18 / 32 = 8192, the number of
+    // 32-bit words in the 4096-word bitmap.
+    let w = unsafe {
+        _mm256_i32gather_epi32::<4>(bits.as_ptr().cast::<i32>(), _mm256_srli_epi32::<5>(h))
+    };
+    let set = _mm256_and_si256(
+        _mm256_srlv_epi32(w, _mm256_and_si256(h, _mm256_set1_epi32(31))),
+        _mm256_set1_epi32(1),
+    );
+    (h, set)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn scan_avx2(bits: &[u64; 4096], hay: &[u8], hit: &mut impl FnMut(usize, u32)) -> usize {
+    use std::arch::x86_64::*;
     let mut i = 0;
     while i + 16 <= hay.len() {
-        // SAFETY: `i + 16 <= hay.len()`, so the 16 bytes are in bounds;
-        // the load is unaligned.
-        let v = unsafe { _mm_loadu_si128(hay.as_ptr().add(i).cast()) };
-        let g = _mm256_or_si256(
-            _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(v), gather),
-            fold,
-        );
-        // The same hash as `gram_hash`: low 32 bits of the product,
-        // top GRAM_BITS (18) of them.
-        let h = _mm256_srli_epi32::<{ 32 - crate::prefilter::GRAM_BITS as i32 }>(
-            _mm256_mullo_epi32(g, golden),
-        );
-        // SAFETY: every index is h / 32 < 2^18 / 32 = 8192, the number
-        // of 32-bit words in the 4096-word bitmap.
-        let w = unsafe { _mm256_i32gather_epi32::<4>(words, _mm256_srli_epi32::<5>(h)) };
-        let set = _mm256_and_si256(_mm256_srlv_epi32(w, _mm256_and_si256(h, low5)), one);
-        if DENSE {
-            let mask = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_slli_epi32::<31>(set)));
-            let mask = mask as u8 as usize;
-            // SAFETY: the table row holds 8 bytes.
-            let order = unsafe { _mm_loadl_epi64(COMPRESS[mask].as_ptr().cast()) };
-            let order = _mm256_cvtepu8_epi32(order);
-            let pos = _mm256_add_epi32(_mm256_set1_epi32(i as i32), lanes);
-            // SAFETY: `n <= PENDING - 8` here (the buffer is emptied
-            // below once it is fuller), so 8 lanes fit at `n`.
-            unsafe {
-                _mm256_storeu_si256(
-                    pending_hash.as_mut_ptr().add(n).cast(),
-                    _mm256_permutevar8x32_epi32(h, order),
-                );
-                _mm256_storeu_si256(
-                    pending_pos.as_mut_ptr().add(n).cast(),
-                    _mm256_permutevar8x32_epi32(pos, order),
-                );
-            }
-            n += mask.count_ones() as usize;
-            if n > PENDING - 8 {
-                for (&p, &h) in pending_pos[..n].iter().zip(&pending_hash[..n]) {
-                    hit(p as usize, h);
-                }
-                n = 0;
-            }
-        } else if _mm256_testz_si256(set, set) == 0 {
+        // SAFETY: `i + 16 <= hay.len()`.
+        let (h, set) = unsafe { hash_and_test(bits, hay, i) };
+        if _mm256_testz_si256(set, set) == 0 {
             let mask = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_slli_epi32::<31>(set)));
             let mut hs = [0u32; 8];
             // SAFETY: `hs` holds exactly 32 bytes; the store is unaligned.
@@ -166,10 +178,47 @@ unsafe fn scan_avx2<const DENSE: bool>(
         }
         i += 8;
     }
-    for (&p, &h) in pending_pos[..n].iter().zip(&pending_hash[..n]) {
-        hit(p as usize, h);
-    }
     i
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,popcnt")]
+unsafe fn scan_dense_avx2(
+    bits: &[u64; 4096],
+    hay: &[u8],
+    from: usize,
+    out: &mut Pending,
+) -> (usize, usize) {
+    use std::arch::x86_64::*;
+    let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    let mut n = 0;
+    let mut i = from;
+    while i + 16 <= hay.len() && n <= PENDING - 8 {
+        // SAFETY: `i + 16 <= hay.len()`.
+        let (h, set) = unsafe { hash_and_test(bits, hay, i) };
+        let mask = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_slli_epi32::<31>(set)));
+        let mask = mask as u8 as usize;
+        // SAFETY: the table row holds 8 bytes.
+        let order = unsafe { _mm_loadl_epi64(COMPRESS[mask].as_ptr().cast()) };
+        let order = _mm256_cvtepu8_epi32(order);
+        // `i` fits an i32: the caller checked the haystack's length.
+        let pos = _mm256_add_epi32(_mm256_set1_epi32(i as i32), lanes);
+        // SAFETY: `n <= PENDING - 8` (the loop's condition), so 8 lanes
+        // fit at `n` in both arrays.
+        unsafe {
+            _mm256_storeu_si256(
+                out.hash.as_mut_ptr().add(n).cast(),
+                _mm256_permutevar8x32_epi32(h, order),
+            );
+            _mm256_storeu_si256(
+                out.pos.as_mut_ptr().add(n).cast(),
+                _mm256_permutevar8x32_epi32(pos, order),
+            );
+        }
+        n += mask.count_ones() as usize;
+        i += 8;
+    }
+    (i, n)
 }
 
 /// A byte class as two 16-byte tables for a nibble lookup: byte `b` is in

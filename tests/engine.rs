@@ -1,5 +1,7 @@
 //! Engine-level properties, checked through the library API.
 
+mod common;
+
 use keyscan::config::Config;
 use keyscan::detect::{Detector, Scratch};
 use keyscan::rules::RuleSet;
@@ -123,4 +125,50 @@ fn gated_rule_skips_windows_without_a_token() {
             .any(|m| det.rules().rules()[m.rule].id() == "azure-openai-key"),
         "{out:?}"
     );
+}
+
+#[test]
+fn keys_in_text_dense_with_keywords_are_all_found() {
+    // Text with a keyword every few bytes (the prefilter's dense mode, where
+    // the occurrences of each keyword join into long runs), with fake keys
+    // planted at irregular places: right after a long stretch without
+    // their own keyword, near 64 KiB block boundaries, and close together.
+    // Each key must be found where it was planted, by the rule that finds
+    // it alone, exactly once.
+    let det = detector();
+    let noise = "task-sk- token=abc api_key=xyz secret: ok; tokenizer.tokens password= dev_mode\n";
+    let mut text = String::new();
+    let mut planted = Vec::new();
+    let mut n = 0;
+    while text.len() < 400_000 {
+        text.push_str(noise);
+        n += 1;
+        if n % 97 == 0 || n % 829 == 0 || n % 830 == 0 {
+            let key = common::ALL_SECRETS[planted.len() % common::ALL_SECRETS.len()];
+            text.push_str("x = ");
+            planted.push((text.len(), key));
+            text.push_str(key);
+            text.push('\n');
+        }
+    }
+    let mut scratch = Scratch::default();
+    let rule_alone = |key: &str| {
+        let mut out = Vec::new();
+        det.detect(
+            format!(" {key} ").as_bytes(),
+            &mut Scratch::default(),
+            &mut out,
+        );
+        assert_eq!(out.len(), 1, "{key}");
+        out[0].rule
+    };
+    let mut out = Vec::new();
+    det.detect(text.as_bytes(), &mut scratch, &mut out);
+    let found: Vec<(usize, usize, usize)> = out.iter().map(|m| (m.start, m.end, m.rule)).collect();
+    let expected: Vec<(usize, usize, usize)> = planted
+        .iter()
+        .map(|&(at, key)| (at, at + key.len(), rule_alone(key)))
+        .collect();
+    assert!(planted.len() > 50, "{}", planted.len());
+    assert_eq!(found, expected);
 }
