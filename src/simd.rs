@@ -169,16 +169,24 @@ unsafe fn scan_avx2(bits: &[u64; 4096], hay: &[u8], hit: &mut impl FnMut(usize, 
             let mut hs = [0u32; 8];
             // SAFETY: `hs` holds exactly 32 bytes; the store is unaligned.
             unsafe { _mm256_storeu_si256(hs.as_mut_ptr().cast(), h) };
-            let mut m = mask as u32;
-            while m != 0 {
-                let j = m.trailing_zeros() as usize;
-                hit(i + j, hs[j]);
-                m &= m - 1;
-            }
+            report(i, mask as u32, &hs, hit);
         }
         i += 8;
     }
     i
+}
+
+/// Call `hit` for the positions of a group of 8 whose bits are set in
+/// `mask`. Kept out of line: where set bits are rare, the loop that calls
+/// it then keeps its state in registers.
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+fn report(i: usize, mut mask: u32, hashes: &[u32; 8], hit: &mut impl FnMut(usize, u32)) {
+    while mask != 0 {
+        let j = mask.trailing_zeros() as usize;
+        hit(i + j, hashes[j]);
+        mask &= mask - 1;
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -262,8 +270,39 @@ impl NibbleClass {
     }
 }
 
-/// Whether `m` has `n` (1..=32) consecutive set bits.
-fn has_run(m: u32, n: usize) -> bool {
+/// A cheap necessary condition for a run of `n` set bits in a word: a run
+/// of `n` bits holds a whole aligned lane of `k` bits, for the largest
+/// power of two `k` with `2k - 1 <= n`. A lane of `m` is all ones when that
+/// lane of `!m` is zero, which the "has a zero lane" trick finds. Holds the
+/// trick's two constants (lowest and highest bit of each lane); all zero
+/// when `n < 3`, where there is nothing to gain.
+#[derive(Clone, Copy)]
+struct Lanes(u64, u64);
+
+impl Lanes {
+    fn new(n: usize) -> Lanes {
+        let half = n.div_ceil(2);
+        if half < 2 {
+            return Lanes(0, 0);
+        }
+        let k = 1u32 << (usize::BITS - 1 - half.leading_zeros()).min(5);
+        let low = u64::MAX / ((1u128 << k) - 1) as u64;
+        Lanes(low, low << (k - 1))
+    }
+
+    /// False when `m` cannot hold the run.
+    #[inline(always)]
+    fn may_hold(self, m: u64) -> bool {
+        let x = !m;
+        self.1 == 0 || x.wrapping_sub(self.0) & !x & self.1 != 0
+    }
+}
+
+/// Whether `m` has `n` (1..=64) consecutive set bits.
+fn has_run(m: u64, n: usize) -> bool {
+    if !Lanes::new(n).may_hold(m) {
+        return false;
+    }
     let (mut x, mut len) = (m, 1);
     while len < n {
         let shift = len.min(n - len);
@@ -273,7 +312,7 @@ fn has_run(m: u32, n: usize) -> bool {
     x != 0
 }
 
-/// Skip, 32 bytes at a time, to where a run of at least `n` bytes of the
+/// Skip, 64 bytes at a time, to where a run of at least `n` bytes of the
 /// class may start: no such run lies wholly in `hay[at..result]`, so a
 /// scalar search for the first run may start from the result. Call only
 /// when [`available`] said yes.
@@ -302,32 +341,37 @@ unsafe fn run_skip_avx2(class: &NibbleClass, hay: &[u8], at: usize, n: usize) ->
         )
     };
     let nibble = _mm256_set1_epi8(0x0f);
-    // Class bytes just before `b` (counted from `at`).
-    let mut run = 0;
-    let mut b = at;
-    while b + 32 <= hay.len() {
-        // SAFETY: `b + 32 <= hay.len()`; the load is unaligned.
-        let v = unsafe { _mm256_loadu_si256(hay.as_ptr().add(b).cast()) };
+    // Bit j: byte `p + j` is in the class.
+    let mask = |p: usize| {
+        // SAFETY: the callers keep `p + 32 <= hay.len()`; the load is
+        // unaligned.
+        let v = unsafe { _mm256_loadu_si256(hay.as_ptr().add(p).cast()) };
         let l = _mm256_shuffle_epi8(lo, _mm256_and_si256(v, nibble));
         let h = _mm256_shuffle_epi8(hi, _mm256_and_si256(_mm256_srli_epi16::<4>(v), nibble));
         let outside = _mm256_cmpeq_epi8(_mm256_and_si256(l, h), _mm256_setzero_si256());
-        // Bit j: byte b + j is in the class.
-        let m = !(_mm256_movemask_epi8(outside) as u32);
-        if m == u32::MAX {
-            run += 32;
+        u64::from(!(_mm256_movemask_epi8(outside) as u32))
+    };
+    let lanes = Lanes::new(n);
+    // Class bytes just before `b` (counted from `at`).
+    let mut run = 0;
+    let mut b = at;
+    while b + 64 <= hay.len() {
+        let m = mask(b) | mask(b + 32) << 32;
+        if m == u64::MAX {
+            run += 64;
             if run >= n {
-                return b + 32 - run;
+                return b + 64 - run;
             }
         } else {
             if run + m.trailing_ones() as usize >= n {
                 return b - run;
             }
-            if n <= 32 && has_run(m, n) {
+            if n <= 64 && lanes.may_hold(m) && has_run(m, n) {
                 return b;
             }
             run = m.leading_ones() as usize;
         }
-        b += 32;
+        b += 64;
     }
     b - run
 }
@@ -340,9 +384,31 @@ mod tests {
     fn runs_of_set_bits() {
         assert!(has_run(0b1111_0000, 4));
         assert!(!has_run(0b1110_0111, 4));
-        assert!(has_run(u32::MAX, 32));
-        assert!(!has_run(u32::MAX >> 1, 32));
+        assert!(has_run(u64::from(u32::MAX), 32));
+        assert!(!has_run(u64::from(u32::MAX >> 1), 32));
         assert!(has_run(1 << 31, 1));
+        assert!(has_run(u64::MAX, 64));
+        assert!(!has_run(u64::MAX >> 1, 64));
+        assert!(has_run(0xffff_0000_0000, 16));
+        assert!(!has_run(0x7fff_0000_0000, 16));
+        // Against a plain count, for every length on masks of every shape.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Long runs of ones are common here: OR some shifted copies.
+            let m = x | x >> (x % 7) | x << (x % 5) | (x >> 3 & x.rotate_left(9));
+            let mut longest = 0;
+            let mut cur = 0;
+            for j in 0..64 {
+                cur = if m >> j & 1 == 1 { cur + 1 } else { 0 };
+                longest = longest.max(cur);
+            }
+            for n in 1..=64 {
+                assert_eq!(has_run(m, n), longest >= n, "{m:#x} {n}");
+            }
+        }
     }
 
     #[test]
@@ -380,11 +446,11 @@ mod tests {
         t[b'a' as usize] = true;
         let class = NibbleClass::new(&t).unwrap();
         // Runs of every length at every offset around the 32-byte steps.
-        for n in [1, 8, 16, 24, 31, 32, 33, 40, 70] {
+        for n in [1, 8, 16, 24, 31, 32, 33, 40, 63, 64, 65, 70, 130] {
             for at in [0, 1, 5] {
-                for start in 0..80 {
+                for start in 0..150 {
                     for len in [n - 1, n, n + 3] {
-                        let mut hay = vec![b'.'; 200];
+                        let mut hay = vec![b'.'; 300];
                         hay[start..start + len].fill(b'a');
                         let skip = run_skip(&class, &hay, at, n);
                         let first = (at..=hay.len() - n)

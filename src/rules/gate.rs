@@ -221,7 +221,7 @@ impl RunGate {
     }
 
     /// The next run of at least `min` class bytes in `hay[at..]`: its start
-    /// (after a byte outside the class, or `at`) and its end. Skips 32
+    /// (after a byte outside the class, or `at`) and its end. Skips 64
     /// bytes at a time with AVX2; else looks at one byte in `min` where
     /// runs are rare.
     fn next_run(&self, hay: &[u8], mut at: usize) -> Option<(usize, usize)> {
