@@ -82,7 +82,7 @@ const NONE: (usize, usize) = (usize::MAX, 0);
 impl Detector {
     /// Build a detector for a rule set.
     pub fn new(rules: RuleSet) -> Result<Detector, String> {
-        let prefilter = Prefilter::new(&rules)?;
+        let prefilter = Prefilter::new(rules.rules().iter().map(|r| r.content_keywords()))?;
         let spans: Vec<(usize, usize)> = rules
             .rules()
             .iter()

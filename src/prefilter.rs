@@ -19,7 +19,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
-use crate::rules::RuleSet;
+use crate::simd::{Avx2, GRAM_BITS, GRAM_WORDS};
 
 /// The compiled keyword automaton.
 #[derive(Debug, Clone)]
@@ -33,23 +33,28 @@ pub struct Prefilter {
     /// read for every hit).
     owner_rules: Vec<u32>,
     owner_starts: Vec<u32>,
-    /// Rules without keywords (custom rules only): they run on every blob.
+    /// Owners without keywords (custom rules only): they run on every blob.
     always: Vec<u32>,
 }
 
 impl Prefilter {
-    /// Build the automaton for `rules`.
-    pub fn new(rules: &RuleSet) -> Result<Prefilter, String> {
+    /// Build the automaton from each owner's keywords (lower-cased), in
+    /// owner order: `None` for an owner that never runs on contents, an
+    /// empty list for one that runs on every blob. Owners are the indices
+    /// of this list (the detector's rule indices); the prefilter knows
+    /// nothing else of them.
+    pub fn new<'k>(
+        owners_keywords: impl IntoIterator<Item = Option<&'k [String]>>,
+    ) -> Result<Prefilter, String> {
         let mut keywords: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<u32>> = Vec::new();
         let mut always = Vec::new();
-        for (i, rule) in rules.rules().iter().enumerate() {
-            // An env-file rule's findings come from code; its regex never runs.
-            if rule.keywords.is_empty() && rule.spec.handler != Some(crate::rules::Handler::EnvFile)
-            {
+        for (i, kws) in owners_keywords.into_iter().enumerate() {
+            let Some(kws) = kws else { continue };
+            if kws.is_empty() {
                 always.push(i as u32);
             }
-            for kw in &rule.keywords {
+            for kw in kws {
                 match keywords.iter().position(|k| k == kw) {
                     Some(p) => {
                         if !owners[p].contains(&(i as u32)) {
@@ -145,7 +150,7 @@ impl Prefilter {
                     f(k, b0 + s, b0 + e);
                 }
             };
-            if dense && !g.simd {
+            if dense && g.simd.is_none() {
                 for m in ac.find_overlapping_iter(&hay[b0..end]) {
                     emit(m.pattern().as_usize(), m.start(), m.end());
                 }
@@ -193,14 +198,11 @@ const BLOCK: usize = 64 * 1024;
 /// block goes through the automaton.
 const DENSE: usize = 64;
 
-/// Bits in the gram bitmap: 2^18 bits = 32 KiB, inside a 48 KiB L1 cache.
-pub(crate) const GRAM_BITS: u32 = 18;
-
 /// Keywords, each represented by one 3-byte substring (its "gram").
 #[derive(Debug, Clone)]
 struct GramFilter {
     /// Bit `hash(gram)` is set for every chosen gram.
-    bits: Box<[u64; 1 << (GRAM_BITS - 6)]>,
+    bits: Box<[u64; GRAM_WORDS]>,
     /// One per keyword, sorted by hash.
     entries: Vec<Entry>,
     /// `entries[starts[w]..starts[w + 1]]` are those whose hash falls in
@@ -208,8 +210,8 @@ struct GramFilter {
     starts: Box<[u32]>,
     /// Bytes in the longest keyword.
     longest: usize,
-    /// Whether the CPU runs the vector loop ([`crate::simd::gram_scan`]).
-    simd: bool,
+    /// Set when the CPU runs the vector loop ([`crate::simd::gram_scan`]).
+    simd: Option<Avx2>,
 }
 
 /// A keyword as the gram filter checks it.
@@ -324,7 +326,7 @@ impl GramFilter {
             return None;
         }
         let table = trigram_table();
-        let mut bits = Box::new([0u64; 1 << (GRAM_BITS - 6)]);
+        let mut bits = Box::new([0u64; GRAM_WORDS]);
         let mut entries = Vec::with_capacity(keywords.len());
         for (k, kw) in keywords.iter().map(|k| k.as_bytes()).enumerate() {
             let weight = |o: usize| {
@@ -338,7 +340,7 @@ impl GramFilter {
             entries.push(Entry::new(h, k, off, kw));
         }
         entries.sort_unstable();
-        let words = 1usize << (GRAM_BITS - 6);
+        let words = GRAM_WORDS;
         let starts = (0..=words)
             .map(|w| entries.partition_point(|e| ((e.hash >> 6) as usize) < w) as u32)
             .collect();
@@ -348,7 +350,7 @@ impl GramFilter {
             entries,
             starts,
             longest,
-            simd: crate::simd::available(),
+            simd: Avx2::detect(),
         })
     }
 
@@ -376,10 +378,10 @@ impl GramFilter {
         // tested in the bitmap, and only a gram with a set bit is looked at
         // closely (about 1 position in 200 on real code).
         let mut i = 0;
-        if self.simd && dense && i32::try_from(hay.len()).is_ok() {
+        if let (Some(cpu), true) = (self.simd, dense && i32::try_from(hay.len()).is_ok()) {
             let mut pending = crate::simd::Pending::default();
             loop {
-                let (next, n) = crate::simd::gram_scan_dense(bits, hay, i, &mut pending);
+                let (next, n) = crate::simd::gram_scan_dense(cpu, bits, hay, i, &mut pending);
                 for (&p, &h) in pending.pos[..n].iter().zip(&pending.hash[..n]) {
                     self.check(keywords, hay, p as usize, h, &mut f);
                 }
@@ -388,8 +390,8 @@ impl GramFilter {
                 }
                 i = next;
             }
-        } else if self.simd {
-            i = crate::simd::gram_scan(bits, hay, &mut |i, h| {
+        } else if let Some(cpu) = self.simd {
+            i = crate::simd::gram_scan(cpu, bits, hay, &mut |i, h| {
                 self.check(keywords, hay, i, h, &mut f)
             });
         }
@@ -457,7 +459,8 @@ mod tests {
     use proptest::prelude::*;
 
     fn builtin() -> Prefilter {
-        Prefilter::new(&RuleSet::builtin().unwrap()).unwrap()
+        let set = crate::rules::RuleSet::builtin().unwrap();
+        Prefilter::new(set.rules().iter().map(|r| r.content_keywords())).unwrap()
     }
 
     type Hits = Vec<(u32, usize, usize)>;
@@ -526,7 +529,7 @@ mod tests {
             panic!("the built-in keywords use the gram filter");
         };
         let scalar = GramFilter {
-            simd: false,
+            simd: None,
             ..vector.clone()
         };
         // Keywords at every offset modulo 8 and 16, either case, near both

@@ -2,20 +2,38 @@
 //!
 //! Each kernel has a scalar twin that gives the same answer and runs where
 //! AVX2 is missing; the tests compare the two on this machine. The unsafe
-//! parts are the intrinsics themselves (sound once [`available`] said yes)
+//! parts are the intrinsics themselves (sound because each kernel takes an [`Avx2`], which only exists once the CPU said it has the instructions)
 //! and unaligned loads and stores whose bounds are checked right above
 //! them.
 #![allow(unsafe_code)]
 
-/// Whether this CPU has AVX2 (and POPCNT, which every AVX2 CPU has).
-pub(crate) fn available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
+/// Bits in the gram bitmap of [`gram_scan`]: 2^18 bits = 32 KiB, inside a
+/// 48 KiB L1 cache. The kernels hash positions into it, so the constant
+/// belongs to them; the prefilter sizes its bitmap from it.
+pub(crate) const GRAM_BITS: u32 = 18;
+
+/// Words of the gram bitmap.
+pub(crate) const GRAM_WORDS: usize = 1 << (GRAM_BITS - 6);
+
+/// Proof that this CPU has AVX2 (and POPCNT, which every AVX2 CPU has).
+///
+/// The only way to get one is [`Avx2::detect`], which asks the CPU; every
+/// vector kernel takes one, so no kernel can run where the CPU lacks the
+/// instructions (a `debug_assert!` would not hold that in release builds).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Avx2 {
+    _checked: (),
+}
+
+impl Avx2 {
+    /// `Some` when the CPU has AVX2 and POPCNT.
+    pub(crate) fn detect() -> Option<Avx2> {
+        #[cfg(target_arch = "x86_64")]
+        let yes = std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("popcnt");
+        #[cfg(not(target_arch = "x86_64"))]
+        let yes = false;
+        yes.then_some(Avx2 { _checked: () })
     }
 }
 
@@ -26,18 +44,26 @@ pub(crate) fn available() -> bool {
 /// same order.
 ///
 /// Tests the grams at positions `0..n` of `hay`, calling `hit(i, hash)`
-/// for each whose bit is set, in order; returns `n`. Call only when
-/// [`available`] said yes.
+/// for each whose bit is set, in order; returns `n`.
 #[cfg(target_arch = "x86_64")]
-pub(crate) fn gram_scan(bits: &[u64; 4096], hay: &[u8], hit: &mut impl FnMut(usize, u32)) -> usize {
-    debug_assert!(available());
-    // SAFETY: the caller checked that the CPU has AVX2.
+pub(crate) fn gram_scan(
+    _cpu: Avx2,
+    bits: &[u64; GRAM_WORDS],
+    hay: &[u8],
+    hit: &mut impl FnMut(usize, u32),
+) -> usize {
+    // SAFETY: `_cpu` proves that the CPU has AVX2.
     unsafe { scan_avx2(bits, hay, hit) }
 }
 
-/// Without x86_64 there is no vector loop: nothing is tested here.
+/// Without x86_64 there is no vector loop (and no [`Avx2`]).
 #[cfg(not(target_arch = "x86_64"))]
-pub(crate) fn gram_scan(_: &[u64; 4096], _: &[u8], _: &mut impl FnMut(usize, u32)) -> usize {
+pub(crate) fn gram_scan(
+    _: Avx2,
+    _: &[u64; GRAM_WORDS],
+    _: &[u8],
+    _: &mut impl FnMut(usize, u32),
+) -> usize {
     0
 }
 
@@ -66,24 +92,29 @@ pub(crate) const PENDING: usize = 256;
 /// without branching, from position `from` on, until `out` is nearly full
 /// or fewer than 16 bytes are left. Returns where it stopped and how many
 /// candidates it wrote, in order. The caller checks them in a tight loop,
-/// then calls again from there. Only for haystacks whose length fits an
-/// `i32`; call only when [`available`] said yes.
+/// then calls again from there. Positions are kept as `u32`: a haystack
+/// whose length does not fit an `i32` gets no candidates (the caller's
+/// scalar loop then does the work).
 #[cfg(target_arch = "x86_64")]
 pub(crate) fn gram_scan_dense(
-    bits: &[u64; 4096],
+    _cpu: Avx2,
+    bits: &[u64; GRAM_WORDS],
     hay: &[u8],
     from: usize,
     out: &mut Pending,
 ) -> (usize, usize) {
-    debug_assert!(available() && i32::try_from(hay.len()).is_ok());
-    // SAFETY: the caller checked that the CPU has AVX2.
+    if i32::try_from(hay.len()).is_err() {
+        return (from, 0);
+    }
+    // SAFETY: `_cpu` proves that the CPU has AVX2.
     unsafe { scan_dense_avx2(bits, hay, from, out) }
 }
 
-/// Without x86_64 there is no vector loop: nothing is tested here.
+/// Without x86_64 there is no vector loop (and no [`Avx2`]).
 #[cfg(not(target_arch = "x86_64"))]
 pub(crate) fn gram_scan_dense(
-    _: &[u64; 4096],
+    _: Avx2,
+    _: &[u64; GRAM_WORDS],
     _: &[u8],
     from: usize,
     _: &mut Pending,
@@ -117,7 +148,7 @@ const COMPRESS: [[u8; 8]; 256] = {
 #[target_feature(enable = "avx2")]
 #[inline]
 unsafe fn hash_and_test(
-    bits: &[u64; 4096],
+    bits: &[u64; GRAM_WORDS],
     hay: &[u8],
     i: usize,
 ) -> (std::arch::x86_64::__m256i, std::arch::x86_64::__m256i) {
@@ -138,7 +169,7 @@ unsafe fn hash_and_test(
     );
     // The same hash as `gram_hash`: low 32 bits of the product, top
     // GRAM_BITS (18) of them.
-    let h = _mm256_srli_epi32::<{ 32 - crate::prefilter::GRAM_BITS as i32 }>(_mm256_mullo_epi32(
+    let h = _mm256_srli_epi32::<{ 32 - GRAM_BITS as i32 }>(_mm256_mullo_epi32(
         g,
         _mm256_set1_epi32(0x9e37_79b1_u32 as i32),
     ));
@@ -158,7 +189,11 @@ unsafe fn hash_and_test(
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn scan_avx2(bits: &[u64; 4096], hay: &[u8], hit: &mut impl FnMut(usize, u32)) -> usize {
+unsafe fn scan_avx2(
+    bits: &[u64; GRAM_WORDS],
+    hay: &[u8],
+    hit: &mut impl FnMut(usize, u32),
+) -> usize {
     use std::arch::x86_64::*;
     let mut i = 0;
     while i + 16 <= hay.len() {
@@ -192,7 +227,7 @@ fn report(i: usize, mut mask: u32, hashes: &[u32; 8], hit: &mut impl FnMut(usize
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,popcnt")]
 unsafe fn scan_dense_avx2(
-    bits: &[u64; 4096],
+    bits: &[u64; GRAM_WORDS],
     hay: &[u8],
     from: usize,
     out: &mut Pending,
@@ -314,18 +349,16 @@ fn has_run(m: u64, n: usize) -> bool {
 
 /// Skip, 64 bytes at a time, to where a run of at least `n` bytes of the
 /// class may start: no such run lies wholly in `hay[at..result]`, so a
-/// scalar search for the first run may start from the result. Call only
-/// when [`available`] said yes.
+/// scalar search for the first run may start from the result.
 #[cfg(target_arch = "x86_64")]
-pub(crate) fn run_skip(class: &NibbleClass, hay: &[u8], at: usize, n: usize) -> usize {
-    debug_assert!(available());
-    // SAFETY: the caller checked that the CPU has AVX2.
+pub(crate) fn run_skip(_cpu: Avx2, class: &NibbleClass, hay: &[u8], at: usize, n: usize) -> usize {
+    // SAFETY: `_cpu` proves that the CPU has AVX2.
     unsafe { run_skip_avx2(class, hay, at, n) }
 }
 
-/// Without x86_64 there is nothing to skip with.
+/// Without x86_64 there is nothing to skip with (and no [`Avx2`]).
 #[cfg(not(target_arch = "x86_64"))]
-pub(crate) fn run_skip(_: &NibbleClass, _: &[u8], at: usize, _: usize) -> usize {
+pub(crate) fn run_skip(_: Avx2, _: &NibbleClass, _: &[u8], at: usize, _: usize) -> usize {
     at
 }
 
@@ -439,9 +472,9 @@ mod tests {
 
     #[test]
     fn the_skip_never_passes_a_run() {
-        if !available() {
+        let Some(cpu) = Avx2::detect() else {
             return;
-        }
+        };
         let mut t = [false; 256];
         t[b'a' as usize] = true;
         let class = NibbleClass::new(&t).unwrap();
@@ -452,7 +485,7 @@ mod tests {
                     for len in [n - 1, n, n + 3] {
                         let mut hay = vec![b'.'; 300];
                         hay[start..start + len].fill(b'a');
-                        let skip = run_skip(&class, &hay, at, n);
+                        let skip = run_skip(cpu, &class, &hay, at, n);
                         let first = (at..=hay.len() - n)
                             .find(|&p| hay[p..p + n].iter().all(|&b| b == b'a'));
                         match first {

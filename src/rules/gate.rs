@@ -157,7 +157,7 @@ fn required_run(secret: &Hir) -> Option<(ByteTable, usize, bool)> {
 pub struct RunGate {
     class: ByteTable,
     /// The class for the vector skip, where the CPU has one.
-    nibbles: Option<crate::simd::NibbleClass>,
+    nibbles: Option<(crate::simd::Avx2, crate::simd::NibbleClass)>,
     min: usize,
     left: Option<LeftContext>,
 }
@@ -189,9 +189,8 @@ impl RunGate {
             }
             _ => None,
         };
-        let nibbles = crate::simd::available()
-            .then(|| crate::simd::NibbleClass::new(&class))
-            .flatten();
+        let nibbles = crate::simd::Avx2::detect()
+            .and_then(|cpu| Some((cpu, crate::simd::NibbleClass::new(&class)?)));
         Some(RunGate {
             class,
             nibbles,
@@ -226,8 +225,8 @@ impl RunGate {
     /// runs are rare.
     fn next_run(&self, hay: &[u8], mut at: usize) -> Option<(usize, usize)> {
         let (class, n) = (&self.class, self.min);
-        if let Some(nibbles) = &self.nibbles {
-            at = crate::simd::run_skip(nibbles, hay, at, n);
+        if let Some((cpu, nibbles)) = &self.nibbles {
+            at = crate::simd::run_skip(*cpu, nibbles, hay, at, n);
         }
         while at + n <= hay.len() {
             let last = at + n - 1;

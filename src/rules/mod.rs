@@ -326,6 +326,13 @@ impl Rule {
         &self.compiled().regex
     }
 
+    /// The keywords that send contents to this rule's regex: `None` for a
+    /// rule whose findings do not come from contents (an env-file rule
+    /// matches paths), an empty list for a rule that reads every blob.
+    pub fn content_keywords(&self) -> Option<&[String]> {
+        (self.spec.handler != Some(Handler::EnvFile)).then_some(self.keywords.as_slice())
+    }
+
     /// The rule id.
     pub fn id(&self) -> &str {
         &self.spec.id
