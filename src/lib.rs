@@ -24,3 +24,4 @@ pub mod rules;
 pub mod scan;
 mod simd;
 pub mod source;
+pub mod text;

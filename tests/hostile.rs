@@ -191,7 +191,7 @@ fn hundred_megabyte_line() {
 #[test]
 fn locating_many_findings_on_one_long_line_is_linear() {
     let line = "k".repeat(4 << 20);
-    let mut loc = keyscan::finding::Locator::new(line.as_bytes());
+    let mut loc = keyscan::text::Locator::new(line.as_bytes());
     let start = Instant::now();
     for i in (0..line.len()).step_by(64) {
         assert_eq!(loc.locate(i), (1, i + 1));
@@ -238,7 +238,7 @@ fn file_growing_during_the_scan() {
 #[derive(Default)]
 struct Collect(Mutex<Vec<String>>);
 
-impl keyscan::source::fs::Events for Collect {
+impl keyscan::source::Events for Collect {
     fn warning(&self, message: String) {
         self.0.lock().unwrap().push(message);
     }
@@ -255,7 +255,8 @@ fn walk_with_hook(
     keyscan::source::StatsSnapshot,
     Vec<String>,
 ) {
-    use keyscan::source::fs::{walk, FileBlob, WalkOptions};
+    use keyscan::source::fs::{walk, WalkOptions};
+    use keyscan::source::Blob;
     let stats = keyscan::source::Stats::default();
     let events = Collect::default();
     let seen = Mutex::new(Vec::new());
@@ -269,10 +270,10 @@ fn walk_with_hook(
         false
     };
     walk(&[root.to_path_buf()], &opts, &stats, &events, &skip, || {
-        |b: FileBlob<'_>| {
+        |b: Blob<'_>| {
             seen.lock()
                 .unwrap()
-                .push((b.path.to_string(), b.bytes.len()));
+                .push((b.origin.path().unwrap().to_string(), b.bytes.len()));
         }
     });
     let mut seen = seen.into_inner().unwrap();

@@ -23,10 +23,11 @@ use crate::config::{self, Config};
 use crate::detect::Detector;
 use crate::expand::ExpandOptions;
 use crate::filter::baseline::Baseline;
+use crate::finding::Finding;
 use crate::report::sarif::SarifOptions;
 use crate::report::{self, Format, Report, Summary};
 use crate::rules::{RuleSet, Severity};
-use crate::scan::{self, Engine, ScanOptions, ScanOutcome};
+use crate::scan::{Engine, ScanOptions, ScanOutcome};
 use crate::source::fs::WalkOptions;
 use crate::source::Stats;
 
@@ -169,6 +170,7 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
                 utf16: !args.no_utf16,
                 env_files: !args.no_env_files,
             },
+            show_secrets: args.show_secrets,
         },
     ))
 }
@@ -183,27 +185,25 @@ fn output_format(args: &ScanArgs, config: &Config) -> Result<Format> {
     })
 }
 
-/// Build the engine, check the paths, run the sources, apply the baseline.
+/// Build the engine, check the paths, run the sources and the filter stage.
 fn scan(args: &ScanArgs) -> Result<(Engine, ScanOutcome)> {
-    let engine = build_engine(args)?;
+    let mut engine = build_engine(args)?;
     for p in &args.paths {
         if p.as_os_str() != "-" && std::fs::symlink_metadata(p).is_err() {
             return Err(anyhow!("{}: no such file or directory", p.display()));
         }
     }
     // Read the baseline before scanning, so a broken file fails fast.
-    let baseline = match &args.baseline {
-        Some(p) => Some(Baseline::load(p)?),
-        None => None,
-    };
+    if let Some(p) = &args.baseline {
+        engine = engine.with_baseline(&Baseline::load(p)?);
+    }
     let stderr_tty = io::stderr().is_terminal();
     let progress = progress::Progress::new(!args.quiet && stderr_tty);
-    let mut outcome = collect(args, &engine, &progress)?;
+    let start = std::time::Instant::now();
+    let stats = std::sync::Arc::new(Stats::default());
+    let findings = collect(args, &engine, &progress, &stats)?;
     progress.finish();
-    if let Some(b) = &baseline {
-        outcome.suppressed += b.filter(&mut outcome.findings);
-    }
-    outcome.stats.sources.count(&outcome.findings);
+    let outcome = engine.finish(findings, &stats, start);
     if let Some(path) = &args.write_baseline {
         let text = Baseline::from_findings(&outcome.findings).to_json();
         let mut f =
@@ -228,10 +228,7 @@ fn root_uri(args: &ScanArgs) -> Option<String> {
 }
 
 fn run_scan(args: &ScanArgs) -> Result<u8> {
-    let (engine, mut outcome) = scan(args)?;
-    if !args.show_secrets {
-        crate::finding::redact_commit_metadata(&mut outcome.findings);
-    }
+    let (engine, outcome) = scan(args)?;
     let format = output_format(args, engine.config())?;
     let summary = Summary::new(
         &outcome.findings,
@@ -344,21 +341,25 @@ fn run_baseline(args: &BaselineArgs) -> Result<u8> {
     })
 }
 
-/// Run the sources the arguments select and gather their findings
-/// (sorted, de-duplicated, with per-blob filters applied).
-fn collect(args: &ScanArgs, engine: &Engine, progress: &progress::Progress) -> Result<ScanOutcome> {
-    let stats = std::sync::Arc::new(Stats::default());
+/// Run the sources the arguments select and gather their findings, before
+/// the filter stage.
+fn collect(
+    args: &ScanArgs,
+    engine: &Engine,
+    progress: &progress::Progress,
+    stats: &std::sync::Arc<Stats>,
+) -> Result<Vec<Finding>> {
     let events = progress.events(args.quiet).verbose(args.verbose);
     let (stdin_args, fs_args): (Vec<&PathBuf>, Vec<&PathBuf>) =
         args.paths.iter().partition(|p| p.as_os_str() == "-");
     if args.history || args.since.is_some() || args.range.is_some() || args.staged {
-        return collect_git(args, engine, progress, &events, stats);
+        return collect_git(args, engine, progress, &events, stats.clone());
     }
-    let mut outcome = ScanOutcome::default();
+    let mut findings = Vec::new();
     if !fs_args.is_empty() {
         let roots: Vec<PathBuf> = fs_args.into_iter().cloned().collect();
         let ticker = progress.start(stats.clone());
-        outcome = engine.scan_paths(&roots, &stats, &events);
+        findings = engine.collect_paths(&roots, stats, &events);
         drop(ticker);
     }
     if !stdin_args.is_empty() {
@@ -367,16 +368,9 @@ fn collect(args: &ScanArgs, engine: &Engine, progress: &progress::Progress) -> R
             .lock()
             .read_to_end(&mut buf)
             .context("reading standard input")?;
-        stats.scanned(buf.len(), crate::source::is_binary(&buf));
-        let mut w = engine.worker();
-        w.attach(&stats, &events);
-        w.scan("<stdin>", &buf);
-        outcome.findings.append(&mut w.findings);
-        outcome.suppressed += w.suppressed;
-        scan::finish(&mut outcome.findings);
-        outcome.stats = stats.snapshot();
+        findings.extend(engine.collect_stdin(&buf, stats, &events));
     }
-    Ok(outcome)
+    Ok(findings)
 }
 
 /// The git sources: `--history`, `--since`, `--range` and `--staged` scan
@@ -387,7 +381,7 @@ fn collect_git(
     progress: &progress::Progress,
     events: &progress::Warnings,
     stats: std::sync::Arc<Stats>,
-) -> Result<ScanOutcome> {
+) -> Result<Vec<Finding>> {
     use crate::source::git::{self, Selection};
     let [path] = args.paths.as_slice() else {
         return Err(anyhow!("git scans take one repository PATH"));
@@ -396,9 +390,7 @@ fn collect_git(
         return Err(anyhow!("git scans read a repository, not standard input"));
     }
     if args.staged {
-        return Ok(crate::source::staged::scan_staged(
-            engine, path, &stats, events,
-        )?);
+        return Ok(engine.collect_staged(path, &stats, events)?);
     }
     let selection = match (&args.since, &args.range) {
         (Some(r), _) => Selection::Range {
@@ -411,9 +403,9 @@ fn collect_git(
     };
     let git_progress = std::sync::Arc::new(git::Progress::default());
     let ticker = progress.start_git(stats.clone(), git_progress.clone());
-    let outcome = git::scan_history(engine, path, &selection, &stats, events, &git_progress);
+    let found = engine.collect_history(path, &selection, &stats, events, &git_progress);
     drop(ticker);
-    Ok(outcome?)
+    Ok(found?)
 }
 
 /// Create (or truncate) a report file readable by its owner only.

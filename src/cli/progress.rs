@@ -9,8 +9,8 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::report::human_bytes;
-use crate::source::fs::Events;
 use crate::source::git::{Phase as GitPhase, Progress as GitProgress};
+use crate::source::Events;
 use crate::source::{Skip, Stats};
 
 /// Show the bar only for scans longer than this.

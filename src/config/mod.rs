@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::filter::allowlist::Allowlist;
+use crate::filter::allowlist::{Allowlist, Allowlists};
 use crate::rules::{Rule, RuleSet, RuleSpec, Severity};
 
 /// The file name looked for at the scanned root.
@@ -270,25 +270,18 @@ impl Config {
         Ok(())
     }
 
-    /// Whether the global allowlist excludes `path` (shown relative to the
-    /// scanned root). The configuration file itself is always excluded: its
-    /// custom rules' examples are secret-shaped by design.
-    pub fn allows_path(&self, path: &str) -> bool {
-        self.allowlist.allows_path(path)
-            || self.path.as_ref().is_some_and(|p| {
-                let own = p.to_string_lossy();
-                let own = own.trim_start_matches("./");
-                own == path || (own == FILE_NAME && path == FILE_NAME)
-            })
-    }
-
-    /// Whether a finding of `rule_id` for `secret` at `path` is allowlisted.
-    pub fn allows(&self, rule_id: &str, path: &str, secret: &str) -> bool {
-        self.allowlist.allows_secret(secret)
-            || self
-                .rule_allowlists
-                .get(rule_id)
-                .is_some_and(|a| a.allows_path(path) || a.allows_secret(secret))
+    /// The allowlists of the filter stage: the global one, each rule's, and
+    /// this file itself (its custom rules' examples are secret-shaped by
+    /// design, so it is never scanned).
+    pub fn allowlists(&self) -> Allowlists {
+        Allowlists {
+            global: self.allowlist.clone(),
+            by_rule: self.rule_allowlists.clone(),
+            own_file: self
+                .path
+                .as_ref()
+                .map(|p| p.to_string_lossy().trim_start_matches("./").to_string()),
+        }
     }
 }
 

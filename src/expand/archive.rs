@@ -1,9 +1,12 @@
 //! Archives: zip (and jar, whl, apk, docx...), tar, tar.gz and gzip, read
-//! entry by entry from memory and never written to disk. Each entry is a
-//! blob of its own, shown as `outer.zip!inner/path`, and goes through the
-//! same classification as a file: media are skipped, notebooks and UTF-16
-//! text are expanded, and archives inside archives are opened down to
-//! `--archive-depth`.
+//! entry by entry from memory and never written to disk. [`read`] hands
+//! each entry to a visitor as a child blob, shown as `outer.zip!inner/path`;
+//! the scan driver puts it through the same admission and classification as
+//! a file (media are skipped, notebooks and UTF-16 text are expanded, and
+//! archives inside archives are opened down to `--archive-depth`). Entries
+//! are handed over one at a time (internal iteration, because a tar entry
+//! borrows its stream), so one entry is in memory at a time; problems are
+//! handed over as [`Event`]s too: this module never warns, counts or scans.
 //!
 //! Limits bound the work whatever an archive holds (a zip bomb is stopped
 //! and reported as such, and the scan goes on):
@@ -21,15 +24,12 @@
 
 use std::cell::{Cell, RefCell};
 use std::io::{self, Cursor, Read};
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
 use memchr::memmem;
 
-use super::{scan_leaf, sniff, utf16, Kind, INSIDE_ARCHIVE};
-use crate::scan::Worker;
-use crate::source::{is_binary, is_media_magic, is_media_path};
+use super::Kind;
 
 /// Bytes of entry buffers all threads may hold at once.
 pub const MEMORY_CAP: u64 = 512 * 1024 * 1024;
@@ -64,21 +64,49 @@ impl Drop for Held {
     }
 }
 
-/// What one archive found on disk may still cost, shared by the archives
-/// nested in it.
-struct Budget {
+/// The limits of reading one archive found by a source (nested archives
+/// included).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Uncompressed bytes, headers and skipped data included.
+    pub max_bytes: u64,
+    /// Entries.
+    pub max_entries: u64,
+    /// An entry larger than this is not kept in memory (`--max-file-size`).
+    pub max_entry_size: u64,
+}
+
+/// What one archive found by a source may still cost, shared by the
+/// archives nested in it.
+#[derive(Debug)]
+pub struct Budget {
     bytes: Cell<u64>,
     entries: Cell<u64>,
-    max_bytes: u64,
-    max_entries: u64,
+    limits: Limits,
     /// Why reading stopped, once it has.
     stopped: RefCell<Option<String>>,
 }
 
-/// Reading stopped at a limit; the reason is in the budget.
-struct Stop;
+/// Reading stopped at a limit; [`Budget::stopped`] says which.
+#[derive(Debug)]
+pub struct Stop;
 
 impl Budget {
+    /// A fresh budget.
+    pub fn new(limits: Limits) -> Budget {
+        Budget {
+            bytes: Cell::new(limits.max_bytes),
+            entries: Cell::new(limits.max_entries),
+            limits,
+            stopped: RefCell::new(None),
+        }
+    }
+
+    /// Why reading stopped, if it has.
+    pub fn stopped(&self) -> Option<String> {
+        self.stopped.borrow().clone()
+    }
+
     fn stop(&self, reason: String) -> Stop {
         self.stopped.borrow_mut().get_or_insert(reason);
         Stop
@@ -92,7 +120,7 @@ impl Budget {
         match self.entries.get() {
             0 => Err(self.stop(format!(
                 "more than {} entries (--archive-max-entries)",
-                self.max_entries
+                self.limits.max_entries
             ))),
             n => {
                 self.entries.set(n - 1);
@@ -100,6 +128,48 @@ impl Budget {
             }
         }
     }
+}
+
+/// What reading an archive yields.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// An entry, read into memory within the limits.
+    Entry {
+        /// Its path inside the archive.
+        name: &'a str,
+        /// Its bytes.
+        bytes: &'a [u8],
+    },
+    /// The archive is not readable as a `what` archive: its bytes (those
+    /// given) are to be scanned as they are.
+    Unreadable {
+        /// `zip`, `tar` or `gzip`.
+        what: &'static str,
+        /// Why.
+        error: String,
+        /// The bytes to scan instead (empty for a tar stream inside gzip).
+        bytes: &'a [u8],
+    },
+    /// An entry that cannot be read (encrypted, damaged): it is skipped.
+    /// Told once per archive.
+    EntryUnreadable {
+        /// Its path inside the archive.
+        name: String,
+        /// Why.
+        error: String,
+    },
+    /// Reading an entry's bytes failed part way: it is skipped.
+    EntryFailed {
+        /// Its path inside the archive.
+        name: String,
+        /// Why.
+        error: String,
+    },
+    /// The tar stream is damaged: the rest of it is skipped.
+    Damaged {
+        /// Why.
+        error: String,
+    },
 }
 
 /// A reader that counts what it yields against the budget and fails once
@@ -120,7 +190,7 @@ impl<R: Read> Read for Metered<'_, R> {
             self.budget.bytes.set(0);
             self.budget.stop(format!(
                 "more than {} uncompressed (--archive-max-size)",
-                crate::report::human_bytes(self.budget.max_bytes)
+                crate::text::human_bytes(self.budget.limits.max_bytes)
             ));
             return Err(io::Error::other("archive limit reached"));
         }
@@ -129,275 +199,218 @@ impl<R: Read> Read for Metered<'_, R> {
     }
 }
 
-/// Scan an archive found by a source (`depth` 0: a file, a blob).
-pub fn scan(w: &mut Worker<'_>, path: &str, bytes: &[u8], kind: Kind) {
-    let o = &w.engine().options().expand;
-    let budget = Budget {
-        bytes: Cell::new(o.archive_max_bytes),
-        entries: Cell::new(o.archive_max_entries),
-        max_bytes: o.archive_max_bytes,
-        max_entries: o.archive_max_entries,
-        stopped: RefCell::new(None),
-    };
-    if walk(w, path, bytes, kind, 1, &budget).is_err() {
-        w.source_stats(|s| &s.archives_stopped);
-        let reason = budget.stopped.borrow().clone().unwrap_or_default();
-        w.warn(format!(
-            "{}: archive reading stopped at a limit: {reason}; likely a zip bomb, \
-             the rest of it was not scanned",
-            super::display(path)
-        ));
-    }
-}
+/// The visitor of [`read`]: it gets each entry and problem, and may stop
+/// the reading (a nested archive that hit a limit).
+pub type Visit<'v> = dyn FnMut(Event<'_>) -> Result<(), Stop> + 'v;
 
-/// Read the entries of an archive at `path` whose entries sit at `depth`.
-fn walk(
-    w: &mut Worker<'_>,
-    path: &str,
+/// Read the archive `data` of `kind`, named `name` (its path, for the
+/// name of a gzip stream's single file), handing each entry to `visit`.
+/// `skip(entry_name)` says, before an entry is read, that it is not wanted
+/// (allowlisted, media). `Err(Stop)` when a limit stopped the reading.
+pub fn read(
     data: &[u8],
     kind: Kind,
-    depth: usize,
+    name: &str,
     budget: &Budget,
+    skip: &dyn Fn(&str) -> bool,
+    visit: &mut Visit<'_>,
 ) -> Result<(), Stop> {
-    w.source_stats(|s| &s.archives);
+    let r = Reader { budget, skip };
     match kind {
-        Kind::Zip => zip(w, path, data, depth, budget),
+        Kind::Zip => r.zip(data, visit),
         Kind::Tar => {
-            let r = Metered {
+            let m = Metered {
                 inner: data,
                 budget,
             };
-            tar(w, path, r, data, depth, budget)
+            r.tar(m, data, visit)
         }
-        _ => gzip(w, path, data, depth, budget),
+        _ => r.gzip(data, name, visit),
     }
 }
 
-/// An archive that cannot be read is scanned as the bytes it is.
-fn unreadable(
-    w: &mut Worker<'_>,
-    path: &str,
-    data: &[u8],
-    what: &str,
-    err: &dyn std::fmt::Display,
-) {
-    w.warn(format!(
-        "{}: not a readable {what} archive ({err}); scanned as bytes",
-        super::display(path)
-    ));
-    scan_leaf(w, path, data, Kind::Plain, &[]);
+struct Reader<'a> {
+    budget: &'a Budget,
+    skip: &'a dyn Fn(&str) -> bool,
 }
 
-fn zip(
-    w: &mut Worker<'_>,
-    path: &str,
-    data: &[u8],
-    depth: usize,
-    budget: &Budget,
-) -> Result<(), Stop> {
-    if let Some(n) = declared_entries(data) {
-        if n > budget.entries.get() {
-            return Err(budget.stop(format!(
-                "its directory lists {n} entries, more than {} (--archive-max-entries)",
-                budget.max_entries
-            )));
+impl Reader<'_> {
+    fn zip(&self, data: &[u8], visit: &mut Visit<'_>) -> Result<(), Stop> {
+        let budget = self.budget;
+        if let Some(n) = declared_entries(data) {
+            if n > budget.entries.get() {
+                return Err(budget.stop(format!(
+                    "its directory lists {n} entries, more than {} (--archive-max-entries)",
+                    budget.limits.max_entries
+                )));
+            }
         }
-    }
-    let mut z = match zip::ZipArchive::new(Cursor::new(data)) {
-        Ok(z) => z,
-        Err(e) => {
-            unreadable(w, path, data, "zip", &e);
-            return Ok(());
-        }
-    };
-    let mut warned = false;
-    for i in 0..z.len() {
-        let entry_name = z.name_for_index(i).unwrap_or("?").to_string();
-        let mut f = match z.by_index(i) {
-            Ok(f) => f,
+        let mut z = match zip::ZipArchive::new(Cursor::new(data)) {
+            Ok(z) => z,
             Err(e) => {
-                // Encrypted or damaged; one warning per archive is enough.
-                if !warned {
-                    warned = true;
-                    w.warn(format!(
-                        "{}: entry {entry_name} cannot be read ({e}); it is skipped",
-                        super::display(path),
-                    ));
+                return visit(Event::Unreadable {
+                    what: "zip",
+                    error: e.to_string(),
+                    bytes: data,
+                })
+            }
+        };
+        let mut warned = false;
+        for i in 0..z.len() {
+            let entry_name = z.name_for_index(i).unwrap_or("?").to_string();
+            let mut f = match z.by_index(i) {
+                Ok(f) => f,
+                Err(e) => {
+                    // Encrypted or damaged; one warning per archive is enough.
+                    if !warned {
+                        warned = true;
+                        visit(Event::EntryUnreadable {
+                            name: entry_name,
+                            error: e.to_string(),
+                        })?;
+                    }
+                    continue;
                 }
+            };
+            if !f.is_file() {
                 continue;
             }
-        };
-        if !f.is_file() {
-            continue;
+            let size = f.size();
+            let mut r = Metered {
+                inner: &mut f,
+                budget,
+            };
+            self.entry(&entry_name, &mut r, size, visit)?;
         }
-        let size = f.size();
-        let mut r = Metered {
-            inner: &mut f,
-            budget,
-        };
-        entry(w, path, &entry_name, &mut r, size, depth, budget)?;
+        Ok(())
     }
-    Ok(())
-}
 
-/// Read a tar stream; `data` is the archive's bytes when it was not compressed
-/// (to fall back to scanning them).
-fn tar<R: Read>(
-    w: &mut Worker<'_>,
-    path: &str,
-    r: R,
-    data: &[u8],
-    depth: usize,
-    budget: &Budget,
-) -> Result<(), Stop> {
-    let mut ar = tar::Archive::new(r);
-    let entries = match ar.entries() {
-        Ok(e) => e,
-        Err(e) => {
-            unreadable(w, path, data, "tar", &e);
+    /// Read a tar stream; `data` is the archive's bytes when it was not
+    /// compressed (to fall back to scanning them).
+    fn tar<R: Read>(&self, r: R, data: &[u8], visit: &mut Visit<'_>) -> Result<(), Stop> {
+        let mut ar = tar::Archive::new(r);
+        let entries = match ar.entries() {
+            Ok(e) => e,
+            Err(e) => {
+                return visit(Event::Unreadable {
+                    what: "tar",
+                    error: e.to_string(),
+                    bytes: data,
+                })
+            }
+        };
+        for e in entries {
+            let mut e = match e {
+                Ok(e) => e,
+                Err(err) => {
+                    if self.budget.is_stopped() {
+                        return Err(Stop);
+                    }
+                    return visit(Event::Damaged {
+                        error: err.to_string(),
+                    });
+                }
+            };
+            if !e.header().entry_type().is_file() {
+                continue;
+            }
+            let name = String::from_utf8_lossy(&e.path_bytes()).into_owned();
+            let size = e.size();
+            self.entry(&name, &mut e, size, visit)?;
+        }
+        Ok(())
+    }
+
+    fn gzip(&self, data: &[u8], name: &str, visit: &mut Visit<'_>) -> Result<(), Stop> {
+        let mut r = Metered {
+            inner: MultiGzDecoder::new(data),
+            budget: self.budget,
+        };
+        let mut head = Vec::with_capacity(512);
+        if let Err(e) = (&mut r).take(512).read_to_end(&mut head) {
+            if self.budget.is_stopped() {
+                return Err(Stop);
+            }
+            return visit(Event::Unreadable {
+                what: "gzip",
+                error: e.to_string(),
+                bytes: data,
+            });
+        }
+        let rest = Cursor::new(head).chain(r);
+        let is_tar = {
+            let h = rest.get_ref().0.get_ref();
+            h.len() >= 262 && &h[257..262] == b"ustar"
+        };
+        if is_tar {
+            return self.tar(rest, &[], visit);
+        }
+        // A single compressed file: `notes.txt.gz` holds `notes.txt`.
+        let name = name.rsplit(['/', '!']).next().unwrap_or("");
+        let lower = name.to_ascii_lowercase();
+        let inner = if lower.ends_with(".gz") {
+            &name[..name.len() - 3]
+        } else {
+            "data"
+        };
+        let inner = if inner.is_empty() { "data" } else { inner };
+        let mut rest = rest;
+        self.entry(inner, &mut rest, 0, visit)
+    }
+
+    /// Read one entry named `name` and hand it over.
+    fn entry(
+        &self,
+        name: &str,
+        r: &mut dyn Read,
+        size: u64,
+        visit: &mut Visit<'_>,
+    ) -> Result<(), Stop> {
+        let budget = self.budget;
+        budget.take_entry()?;
+        let name = name.trim_start_matches("./");
+        if (self.skip)(name) {
             return Ok(());
         }
-    };
-    for e in entries {
-        let mut e = match e {
-            Ok(e) => e,
-            Err(err) => {
-                if budget.is_stopped() {
-                    return Err(Stop);
-                }
-                w.warn(format!(
-                    "{}: the tar archive is damaged ({err}); the rest of it is skipped",
-                    super::display(path)
-                ));
-                return Ok(());
+        let cap = budget.limits.max_entry_size;
+        let mut buf = Vec::with_capacity(size.min(cap).min(STEP) as usize);
+        let mut held = Held(0);
+        loop {
+            if !held.grow_to(buf.capacity() as u64) {
+                return Err(budget.stop(format!(
+                    "entries held in memory by all threads reached {}",
+                    crate::text::human_bytes(MEMORY_CAP)
+                )));
             }
-        };
-        if !e.header().entry_type().is_file() {
-            continue;
-        }
-        let name = String::from_utf8_lossy(&e.path_bytes()).into_owned();
-        let size = e.size();
-        entry(w, path, &name, &mut e, size, depth, budget)?;
-    }
-    Ok(())
-}
-
-fn gzip(
-    w: &mut Worker<'_>,
-    path: &str,
-    data: &[u8],
-    depth: usize,
-    budget: &Budget,
-) -> Result<(), Stop> {
-    let mut r = Metered {
-        inner: MultiGzDecoder::new(data),
-        budget,
-    };
-    let mut head = Vec::with_capacity(512);
-    if let Err(e) = (&mut r).take(512).read_to_end(&mut head) {
-        if budget.is_stopped() {
-            return Err(Stop);
-        }
-        unreadable(w, path, data, "gzip", &e);
-        return Ok(());
-    }
-    let rest = Cursor::new(head).chain(r);
-    let is_tar = {
-        let h = rest.get_ref().0.get_ref();
-        h.len() >= 262 && &h[257..262] == b"ustar"
-    };
-    if is_tar {
-        return tar(w, path, rest, &[], depth, budget);
-    }
-    // A single compressed file: `notes.txt.gz` holds `notes.txt`.
-    let name = path.rsplit(['/', '!']).next().unwrap_or("");
-    let lower = name.to_ascii_lowercase();
-    let inner = if lower.ends_with(".gz") {
-        &name[..name.len() - 3]
-    } else {
-        "data"
-    };
-    let inner = if inner.is_empty() { "data" } else { inner };
-    let mut rest = rest;
-    entry(w, path, inner, &mut rest, 0, depth, budget)
-}
-
-/// Scan one entry named `name` of the archive at `outer`.
-#[allow(clippy::too_many_arguments)]
-fn entry(
-    w: &mut Worker<'_>,
-    outer: &str,
-    name: &str,
-    r: &mut dyn Read,
-    size: u64,
-    depth: usize,
-    budget: &Budget,
-) -> Result<(), Stop> {
-    budget.take_entry()?;
-    let name = name.trim_start_matches("./");
-    let shown = format!("{outer}!{name}");
-    let engine = w.engine();
-    if engine.config().allows_path(&shown) || is_media_path(Path::new(name)) {
-        return Ok(());
-    }
-    let opts = &engine.options();
-    let cap = opts.walk.max_file_size;
-    let mut buf = Vec::with_capacity(size.min(cap).min(STEP) as usize);
-    let mut held = Held(0);
-    loop {
-        if !held.grow_to(buf.capacity() as u64) {
-            return Err(budget.stop(format!(
-                "entries held in memory by all threads reached {}",
-                crate::report::human_bytes(MEMORY_CAP)
-            )));
-        }
-        let want = (cap + 1 - buf.len() as u64).min(STEP);
-        if want == 0 {
-            break;
-        }
-        match (&mut *r).take(want).read_to_end(&mut buf) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => {
-                if budget.is_stopped() {
-                    return Err(Stop);
+            let want = (cap + 1 - buf.len() as u64).min(STEP);
+            if want == 0 {
+                break;
+            }
+            match (&mut *r).take(want).read_to_end(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    if budget.is_stopped() {
+                        return Err(Stop);
+                    }
+                    return visit(Event::EntryFailed {
+                        name: name.to_string(),
+                        error: e.to_string(),
+                    });
                 }
-                w.warn(format!(
-                    "{}: cannot be read ({e}); it is skipped",
-                    super::display(&shown)
-                ));
-                return Ok(());
             }
         }
-    }
-    if buf.len() as u64 > cap {
-        // Too large to keep, like a file over --max-file-size. Streams must
-        // still be read past it (and that is counted too).
-        drop(buf);
-        if io::copy(r, &mut io::sink()).is_err() && budget.is_stopped() {
-            return Err(Stop);
+        if buf.len() as u64 > cap {
+            // Too large to keep, like a file over --max-file-size. Streams must
+            // still be read past it (and that is counted too).
+            drop(buf);
+            if io::copy(r, &mut io::sink()).is_err() && budget.is_stopped() {
+                return Err(Stop);
+            }
+            return Ok(());
         }
-        return Ok(());
+        visit(Event::Entry { name, bytes: &buf })
     }
-    if is_media_magic(&buf) || opts.walk.skip_binary && is_binary(&buf) && !utf16::has_bom(&buf) {
-        return Ok(());
-    }
-    w.source_stats(|s| &s.archive_entries);
-    let kind = sniff(name, &buf, &opts.expand);
-    if kind.is_archive() && depth < opts.expand.archive_depth {
-        return walk(w, &shown, &buf, kind, depth + 1, budget);
-    }
-    // (A git history blob is scanned without a path, so `shown` starts
-    // with `!`; the blob's path is put in front of it when the finding is
-    // placed in history.)
-    let note = if kind.is_archive() {
-        format!("{INSIDE_ARCHIVE}, nested deeper than --archive-depth: scanned as bytes")
-    } else {
-        INSIDE_ARCHIVE.to_string()
-    };
-    let kind = if kind.is_archive() { Kind::Plain } else { kind };
-    scan_leaf(w, &shown, &buf, kind, &[note]);
-    Ok(())
 }
 
 /// The entry count a zip's end-of-central-directory record declares.

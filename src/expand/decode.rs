@@ -18,10 +18,8 @@
 
 use memchr::memmem;
 
-use super::{collect_hits, DecodeBudget, Hit, DECODED_BASE64};
-use crate::filter;
+use super::DecodeBudget;
 use crate::rules::Handler;
-use crate::scan::Worker;
 
 /// Decodings inside decodings: a Secret's `.dockerconfigjson`, then its `auth`.
 pub const MAX_LEVEL: u32 = 3;
@@ -32,22 +30,43 @@ pub const MAX_BYTES: usize = 4 * 1024 * 1024;
 /// Longest encoded value decoded.
 const MAX_ENCODED: usize = 1024 * 1024;
 
-/// Expand one match of a handler rule: `[start, end)` is the rule's secret.
-#[allow(clippy::too_many_arguments)]
-pub fn expand(
-    w: &mut Worker<'_>,
+/// One decoded value: a child blob of the text it was found in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Value {
+    /// The encoded text in the parent: every finding inside the value is
+    /// located here.
+    pub span: (usize, usize),
+    /// The text to scan: the decoded bytes, as `name: value` when the value
+    /// is stored under a name (a Secret's `OPENAI_API_KEY: <base64>`, so
+    /// that rules which need the provider's name next to a key see it), or
+    /// read as `user:password`, which is also shown to the rules as a
+    /// `password = ...` line.
+    pub text: Vec<u8>,
+    /// What the value is, for the finding's note: the rule's name, and the
+    /// key under which a Secret stores it.
+    pub label: String,
+}
+
+/// The values to decode for one match of a handler rule named `rule_name`;
+/// `[start, end)` is the rule's secret. Bounded by `budget`.
+pub fn values(
     handler: Handler,
     hay: &[u8],
     start: usize,
     end: usize,
-    level: u32,
     budget: &mut DecodeBudget,
-    out: &mut Vec<Hit>,
     rule_name: &str,
-) {
+) -> Vec<Value> {
+    let mut out = Vec::new();
     match handler {
         Handler::Base64 => {
-            decode_one(w, hay, (start, end), rule_name, None, level, budget, out);
+            out.extend(decode_one(
+                hay,
+                (start, end),
+                rule_name.to_string(),
+                None,
+                budget,
+            ));
         }
         Handler::KubernetesSecret => {
             // A manifest holding several Secrets triggers once per Secret;
@@ -59,41 +78,32 @@ pub fn expand(
                 }
                 budget.seen.push(key);
                 let label = format!("{rule_name} `{name}`");
-                decode_one(w, hay, (s, e), &label, Some(&name), level, budget, out);
+                out.extend(decode_one(hay, (s, e), label, Some(&name), budget));
             }
         }
         Handler::EnvFile => {}
     }
+    out
 }
 
-/// Decode `hay[span]`, scan the result, and report what it holds at `span`.
-/// A value stored under a name (a Secret's `OPENAI_API_KEY: <base64>`) is
-/// scanned as `name: value`, so that rules which need the provider's name
-/// next to a key see it; a value without one is read as `user:password`.
-#[allow(clippy::too_many_arguments)]
+/// Decode `hay[span]` within the budget.
 fn decode_one(
-    w: &mut Worker<'_>,
     hay: &[u8],
     span: (usize, usize),
-    label: &str,
+    label: String,
     name: Option<&str>,
-    level: u32,
     budget: &mut DecodeBudget,
-    out: &mut Vec<Hit>,
-) {
+) -> Option<Value> {
     let (s, e) = span;
     if budget.values == 0 || e - s > MAX_ENCODED {
-        return;
+        return None;
     }
-    let Some(decoded) = base64(&hay[s..e]) else {
-        return;
-    };
+    let decoded = base64(&hay[s..e])?;
     if decoded.len() > budget.bytes {
-        return;
+        return None;
     }
     budget.values -= 1;
     budget.bytes -= decoded.len();
-    w.source_stats(|st| &st.decoded);
     let text = match name {
         Some(name) => [name.as_bytes(), b": ", &decoded].concat(),
         None => {
@@ -102,36 +112,7 @@ fn decode_one(
             t
         }
     };
-    let mut inner = Vec::new();
-    collect_hits(w, &text, level + 1, budget, &[], &mut inner);
-    let engine = w.engine();
-    let rules = engine.detector().rules().rules();
-    let mut seen: Vec<(usize, Vec<u8>)> = Vec::new();
-    for h in inner {
-        let secret = h.secret.unwrap_or_else(|| text[h.start..h.end].to_vec());
-        if seen.iter().any(|(r, x)| *r == h.rule && *x == secret) {
-            continue;
-        }
-        if engine.options().inline_allow
-            && filter::inline::is_allowed(hay, s, e, rules[h.rule].id())
-        {
-            w.suppressed += 1;
-            continue;
-        }
-        seen.push((h.rule, secret.clone()));
-        let mut notes = vec![format!("{DECODED_BASE64} ({label})")];
-        notes.extend(h.notes);
-        out.push(Hit {
-            rule: h.rule,
-            start: s,
-            end: e,
-            secret: Some(secret),
-            entropy: h.entropy,
-            verified: h.verified,
-            prefix_len: h.prefix_len,
-            notes,
-        });
-    }
+    Some(Value { span, text, label })
 }
 
 /// `user:password` → also `password = password` on a line of its own.

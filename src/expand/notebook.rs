@@ -4,22 +4,19 @@
 //! are common, and a key whose JSON form is split by escapes (`\n`, `\"`,
 //! `\u00..`) is whole again once decoded.
 //!
-//! A finding is located at the file line and column of its first character
-//! (through an offset map from decoded to raw bytes) and carries a note
-//! naming the cell, the output and the line within the cell. The parts of
-//! the file outside the decoded strings (metadata, widget state) are scanned
-//! as raw bytes; image outputs are skipped. A file that does not parse is
-//! scanned as plain text by the caller, with a warning.
+//! [`parse`] returns the parts (child blobs, each with the offset map from
+//! its decoded bytes back to the raw file) and the raw spans they cover.
+//! The scan driver locates a finding at the file line and column of its
+//! first character and notes the cell, the output and the line within the
+//! cell. The parts of the file outside the decoded strings (metadata,
+//! widget state) are scanned as raw bytes; image outputs are skipped. A
+//! file that does not parse is scanned as plain text, with a warning.
 //!
 //! The parser is a small recursive-descent reader over bytes, because
 //! `serde_json` does not report where a string sits in its input. Nesting
 //! is bounded, so no input can exhaust the stack.
 
 use memchr::{memchr2, memmem};
-
-use super::{collect_hits, DecodeBudget, Hit, NOTEBOOK_CELL};
-use crate::scan::Worker;
-use crate::source::fs::ChunkPos;
 
 /// Deepest JSON nesting accepted.
 const MAX_DEPTH: u32 = 128;
@@ -88,34 +85,6 @@ pub struct Notebook {
     pub parts: Vec<Part>,
     /// Sorted raw spans not to scan as raw bytes.
     pub covered: Vec<(usize, usize)>,
-}
-
-/// Scan a notebook; `Err` if it does not parse (nothing was reported then).
-pub fn scan(w: &mut Worker<'_>, path: &str, bytes: &[u8], notes: &[String]) -> Result<(), String> {
-    let nb = parse(bytes)?;
-    w.source_stats(|s| &s.notebooks);
-    let mut hits: Vec<Hit> = Vec::new();
-    let mut part_hits = Vec::new();
-    let mut budget = DecodeBudget::default();
-    for part in &nb.parts {
-        part_hits.clear();
-        collect_hits(w, &part.text.buf, 0, &mut budget, &[], &mut part_hits);
-        for mut h in part_hits.drain(..) {
-            let buf = &part.text.buf;
-            let line = 1 + memchr::memchr_iter(b'\n', &buf[..h.start]).count();
-            if h.secret.is_none() {
-                h.secret = Some(buf[h.start..h.end].to_vec());
-            }
-            h.notes
-                .insert(0, format!("{NOTEBOOK_CELL} {}, line {line}", part.label));
-            h.start = part.text.raw(h.start);
-            h.end = part.text.raw_end(h.end).max(h.start);
-            hits.push(h);
-        }
-    }
-    collect_hits(w, bytes, 0, &mut budget, &nb.covered, &mut hits);
-    w.emit(path, bytes, hits, notes, ChunkPos::whole(bytes.len()));
-    Ok(())
 }
 
 /// Parse a notebook's cells.

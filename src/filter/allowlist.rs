@@ -1,7 +1,50 @@
 //! Allowlists: by path glob, by regex on the secret, by stopword.
 
+use std::collections::BTreeMap;
+
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
+
+/// Every allowlist of a configuration: the global one, each rule's, and the
+/// configuration file itself (whose custom rules' examples are
+/// secret-shaped by design).
+#[derive(Debug, Clone, Default)]
+pub struct Allowlists {
+    /// The global allowlist.
+    pub global: Allowlist,
+    /// Per-rule allowlists, by rule id.
+    pub by_rule: BTreeMap<String, Allowlist>,
+    /// The configuration file's own path, as shown (relative to the
+    /// scanned root).
+    pub own_file: Option<String>,
+}
+
+impl Allowlists {
+    /// Whether every finding at `path` is allowlisted: the global path
+    /// allowlist, or the configuration file itself.
+    pub fn skips_path(&self, path: &str) -> bool {
+        self.global.allows_path(path) || self.own_file.as_deref() == Some(path)
+    }
+
+    /// Whether a finding of `rule_id` at `path` is allowlisted by path.
+    pub fn allows_path(&self, rule_id: &str, path: &str) -> bool {
+        self.skips_path(path)
+            || self
+                .by_rule
+                .get(rule_id)
+                .is_some_and(|a| a.allows_path(path))
+    }
+
+    /// Whether a finding of `rule_id` with `secret` is allowlisted by its
+    /// secret (a regex or a stopword).
+    pub fn allows_secret(&self, rule_id: &str, secret: &str) -> bool {
+        self.global.allows_secret(secret)
+            || self
+                .by_rule
+                .get(rule_id)
+                .is_some_and(|a| a.allows_secret(secret))
+    }
+}
 
 /// A compiled allowlist (global, or one rule's).
 #[derive(Debug, Clone, Default)]

@@ -5,26 +5,11 @@
 //! marker is found in any comment syntax because it is looked for as text
 //! anywhere on the line.
 
-use memchr::{memchr, memmem, memrchr};
+use memchr::memmem;
+
+use crate::text::line_at;
 
 const MARKERS: &[&[u8]] = &[b"keyscan:allow", b"gitleaks:allow", b"betterleaks:allow"];
-
-/// How far [`line_at`] looks either side of an offset: a finding in a
-/// minified bundle or a 100 MB single-line file costs this much, not the
-/// whole line.
-pub const LINE_CONTEXT: usize = 4096;
-
-/// The bytes of the line holding `offset` (without its line terminator),
-/// cut to [`LINE_CONTEXT`] bytes either side of `offset`, and where they start.
-pub fn line_at(hay: &[u8], offset: usize) -> (usize, &[u8]) {
-    let offset = offset.min(hay.len());
-    let from = offset.saturating_sub(LINE_CONTEXT);
-    let to = offset.saturating_add(LINE_CONTEXT).min(hay.len());
-    let start = memrchr(b'\n', &hay[from..offset]).map_or(from, |i| from + i + 1);
-    let end = memchr(b'\n', &hay[offset..to]).map_or(to, |i| offset + i);
-    let line = &hay[start..end];
-    (start, line.strip_suffix(b"\r").unwrap_or(line))
-}
 
 /// Whether `line` carries an allow marker that covers `rule_id`.
 pub fn line_allows(line: &[u8], rule_id: &str) -> bool {
@@ -83,6 +68,7 @@ pub fn is_allowed(hay: &[u8], start: usize, end: usize, rule_id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::LINE_CONTEXT;
 
     #[test]
     fn markers_in_comment_syntaxes() {
@@ -110,9 +96,6 @@ mod tests {
     #[test]
     fn line_extraction() {
         let hay = b"one\r\ntwo keyscan:allow\nthree";
-        assert_eq!(line_at(hay, 6), (5, &b"two keyscan:allow"[..]));
-        assert_eq!(line_at(hay, 0), (0, &b"one"[..]));
-        assert_eq!(line_at(hay, hay.len()), (23, &b"three"[..]));
         assert!(is_allowed(hay, 5, 8, "r"));
         assert!(!is_allowed(hay, 0, 2, "r"));
     }

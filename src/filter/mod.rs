@@ -1,14 +1,119 @@
-//! Filters: what turns raw findings into the findings a user sees.
+//! The filter stage: what turns every finding of a scan into the findings a
+//! user sees. It is the one place where findings are suppressed, always in
+//! this order:
 //!
-//! Each filter is a plain predicate or pass over findings: path and secret
-//! allowlists ([`allowlist`]), inline `keyscan:allow` comments ([`inline`]),
-//! and de-duplication across blobs ([`dedup`]).
+//! 1. path allowlists (global, then the rule's): [`allowlist`];
+//! 2. inline `keyscan:allow` comments ([`inline`] says which lines carry
+//!    one; the driver records it on each finding, the stage honours it
+//!    unless `--no-inline-allow`);
+//! 3. secret allowlists and stopwords (global, then the rule's);
+//! 4. the baseline ([`baseline`]);
+//! 5. de-duplication of repeats.
+//!
+//! Before anything is removed, every finding's secret (the suppressed ones
+//! included) is masked wherever another finding could print it: commit
+//! messages, paths, archive entry names, decoded values' labels.
+//!
+//! Sources may ask [`Filter::skips_path`] before reading a file, so that an
+//! allowlisted directory is never read; that decision is the same path
+//! allowlist's.
 
 pub mod allowlist;
 pub mod baseline;
 pub mod inline;
 
-use crate::finding::Finding;
+use std::collections::BTreeSet;
+
+use crate::finding::{self, Finding};
+use allowlist::Allowlists;
+
+/// The filter stage of a scan.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    allowlists: Allowlists,
+    inline: bool,
+    mask: bool,
+    baseline: BTreeSet<String>,
+}
+
+/// Why a finding is suppressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suppression {
+    /// Its path is allowlisted (globally or for its rule).
+    Path,
+    /// An inline allow comment covers it.
+    Inline,
+    /// Its secret is allowlisted (a regex or a stopword).
+    Secret,
+    /// The baseline holds it.
+    Baseline,
+}
+
+impl Filter {
+    /// A filter over `allowlists`, honouring inline allow comments when
+    /// `inline`, masking secrets in metadata when `mask`.
+    pub fn new(allowlists: Allowlists, inline: bool, mask: bool) -> Filter {
+        Filter {
+            allowlists,
+            inline,
+            mask,
+            baseline: BTreeSet::new(),
+        }
+    }
+
+    /// Also suppress the findings `baseline` holds.
+    pub fn with_baseline(mut self, baseline: &baseline::Baseline) -> Filter {
+        self.baseline = baseline
+            .entries
+            .iter()
+            .map(|e| e.fingerprint.clone())
+            .collect();
+        self
+    }
+
+    /// Whether the global path allowlist excludes `path` (a source may skip
+    /// the file without reading it).
+    pub fn skips_path(&self, path: &str) -> bool {
+        self.allowlists.skips_path(path)
+    }
+
+    /// Why `f` is suppressed, if it is: the first reason in stage order.
+    pub fn suppression(&self, f: &Finding) -> Option<Suppression> {
+        if self.allowlists.allows_path(&f.rule_id, &f.path) {
+            Some(Suppression::Path)
+        } else if self.inline && f.inline_allow {
+            Some(Suppression::Inline)
+        } else if self.allowlists.allows_secret(&f.rule_id, &f.secret) {
+            Some(Suppression::Secret)
+        } else if self.baseline.contains(&f.fingerprint) {
+            Some(Suppression::Baseline)
+        } else {
+            None
+        }
+    }
+
+    /// Run the stage: the findings to report (sorted, without repeats) and
+    /// how many were suppressed.
+    pub fn apply(&self, mut findings: Vec<Finding>) -> (Vec<Finding>, u64) {
+        let keep: Vec<bool> = findings
+            .iter()
+            .map(|f| self.suppression(f).is_none())
+            .collect();
+        if self.mask {
+            finding::mask_metadata(&mut findings);
+        }
+        let before = findings.len();
+        let mut kept: Vec<Finding> = findings
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(f, k)| k.then_some(f))
+            .collect();
+        let suppressed = (before - kept.len()) as u64;
+        kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        dedup(&mut kept);
+        (kept, suppressed)
+    }
+}
 
 /// Drop findings that repeat the same secret of the same rule at the same
 /// place (e.g. a file reached through two overlapping roots). Expects the

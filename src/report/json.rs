@@ -49,8 +49,8 @@ pub struct JsonFinding<'a> {
     /// Where to revoke and rotate the key.
     pub remediation: &'a str,
     /// Remarks about how it was found.
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    pub notes: &'a [String],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// History scans: commit metadata.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub commit: Option<&'a CommitInfo>,
@@ -79,7 +79,7 @@ impl<'a> JsonFinding<'a> {
                 .rules
                 .get(&f.rule_id)
                 .map_or("", |r| r.spec.remediation.as_str()),
-            notes: &f.notes,
+            notes: f.notes(),
             commit: f.commit.as_ref(),
         }
     }

@@ -14,9 +14,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Layer, Remark};
 use crate::rules::{RuleSet, Severity};
-use crate::source::StatsSnapshot;
+use crate::source::{SourceCounts, StatsSnapshot};
+
+pub use crate::text::{human_bytes, printable};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -68,6 +70,8 @@ impl Summary {
         }
         let mut files: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
         files.dedup();
+        let mut stats = stats;
+        count_sources(&mut stats.sources, findings);
         Summary {
             findings: findings.len(),
             by_severity,
@@ -76,6 +80,28 @@ impl Summary {
             stats,
             elapsed_ms: elapsed.as_millis(),
         }
+    }
+}
+
+/// Set the finding counts of each source from the findings reported: a
+/// finding counts once for each kind of layer or remark it has.
+fn count_sources(c: &mut SourceCounts, findings: &[Finding]) {
+    c.notebooks.findings = 0;
+    c.archives.findings = 0;
+    c.decoded.findings = 0;
+    c.utf16.findings = 0;
+    c.env_files.findings = 0;
+    c.bundles.findings = 0;
+    for f in findings {
+        let layer = |pick: fn(&Layer) -> bool| u64::from(f.layers.iter().any(pick));
+        let remark = |pick: fn(&Remark) -> bool| u64::from(f.remarks.iter().any(pick));
+        c.notebooks.findings += layer(|l| matches!(l, Layer::Notebook { .. }));
+        c.archives.findings += layer(|l| matches!(l, Layer::Archive { .. }));
+        c.decoded.findings += layer(|l| matches!(l, Layer::Decoded { .. }));
+        c.utf16.findings += layer(|l| matches!(l, Layer::Utf16 { .. }));
+        c.env_files.findings +=
+            remark(|r| matches!(r, Remark::EnvFileCommitted | Remark::ExampleFile));
+        c.bundles.findings += remark(|r| matches!(r, Remark::Shipped(_)));
     }
 }
 
@@ -115,40 +141,5 @@ impl Report<'_> {
             Format::Sarif => sarif::write_sarif(self, &self.sarif, out),
             Format::Gitlab => gitlab::write_gitlab(self, out).map(|_| None),
         }
-    }
-}
-
-/// Format a byte count for people.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
-/// `s` with control characters escaped (`\u{1b}`, `\n`), so that a file
-/// name, commit message or author in a hostile tree cannot send escape
-/// sequences to the terminal.
-pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(char::is_control) {
-        s.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_debug().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect()
-    } else {
-        s.into()
     }
 }

@@ -287,7 +287,7 @@ fn result(report: &Report<'_>, f: &Finding, rule_index: usize) -> SarifResult {
     if let Some(v) = &f.verified {
         text.push_str(&format!(" [{v}]"));
     }
-    for n in &f.notes {
+    for n in f.notes() {
         text.push_str(&format!(" [{n}]"));
     }
     let mut properties = BTreeMap::new();

@@ -68,8 +68,8 @@ pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
         if let Some(v) = &f.verified {
             write!(out, "  [{v}]")?;
         }
-        for n in &f.notes {
-            write!(out, "  [{}]", printable(n))?;
+        for n in f.notes() {
+            write!(out, "  [{}]", printable(&n))?;
         }
         writeln!(out)?;
         if let Some(c) = &f.commit {
@@ -85,7 +85,7 @@ pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
                 printable(&c.summary)
             )?;
             // (A commit message is in one commit and never in a tree.)
-            if f.path != crate::source::git::COMMIT_MESSAGE {
+            if f.place != crate::finding::Place::CommitMessage {
                 writeln!(
                     out,
                     "{:11}{} in HEAD; in {} commit{}",
@@ -193,7 +193,7 @@ pub fn write_summary(s: &Summary, color: bool, out: &mut dyn Write) -> io::Resul
 
 /// What the expanded sources opened and found, e.g. `from notebooks 2 (3
 /// scanned), archives 1 (2 opened, 40 entries, 1 stopped at a limit)`.
-fn sources(c: &crate::expand::SourceCounts) -> String {
+fn sources(c: &crate::source::SourceCounts) -> String {
     let mut out = Vec::new();
     let mut add = |name: &str, found: u64, details: Vec<String>| {
         let details: Vec<String> = details

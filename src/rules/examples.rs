@@ -25,7 +25,7 @@ pub fn check_examples(det: &Detector, rule: &Rule) -> Result<(), String> {
         return Err("has no positive example".into());
     }
     if rule.spec.handler == Some(crate::rules::Handler::EnvFile) {
-        return crate::expand::envfile::check_examples(rule);
+        return crate::rules::envfile::check_examples(rule);
     }
     let mut scratch = Scratch::default();
     for (i, ex) in rule.spec.examples.iter().enumerate() {

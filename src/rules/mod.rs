@@ -5,6 +5,7 @@
 //! knows nothing about files, walking or output.
 
 pub mod check;
+pub mod envfile;
 pub mod examples;
 pub mod gate;
 

@@ -12,8 +12,7 @@ use std::sync::atomic::Ordering;
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::{is_binary, is_media_magic, is_media_path, Skip, Stats};
-use crate::finding::Locator;
+use super::{Admission, Blob, ChunkPos, Events, Origin, Skip, Stats};
 
 /// How to walk.
 #[derive(Debug, Clone)]
@@ -32,6 +31,16 @@ pub struct WalkOptions {
     pub threads: usize,
 }
 
+impl WalkOptions {
+    /// The admission policy these options make.
+    pub fn admission(&self) -> Admission {
+        Admission {
+            max_size: self.max_file_size,
+            skip_binary: self.skip_binary,
+        }
+    }
+}
+
 impl Default for WalkOptions {
     fn default() -> Self {
         WalkOptions {
@@ -43,27 +52,6 @@ impl Default for WalkOptions {
             threads: 0,
         }
     }
-}
-
-/// A file the walker hands to a visitor.
-pub struct FileBlob<'a> {
-    /// Path relative to the scanned root (`/` separators).
-    pub path: &'a str,
-    /// The file's bytes.
-    pub bytes: &'a [u8],
-    /// Whether it looked binary.
-    pub binary: bool,
-    /// For a large file read in chunks: where this chunk sits.
-    pub chunk: Option<ChunkPos>,
-}
-
-/// Something a visitor wants to tell the user (a warning) without printing.
-pub trait Events: Sync {
-    /// A file or directory could not be read; the scan goes on.
-    fn warning(&self, message: String);
-
-    /// A file was skipped (already counted in [`Stats`]); for `--verbose`.
-    fn skipped(&self, _path: &str, _why: Skip) {}
 }
 
 /// Count a skipped file and tell `events` about it.
@@ -107,7 +95,7 @@ pub fn walk<V, F>(
     make_visitor: F,
 ) where
     F: Fn() -> V + Sync,
-    V: FnMut(FileBlob<'_>) + Send,
+    V: FnMut(Blob<'_>) + Send,
 {
     let Some((first, rest)) = roots.split_first() else {
         return;
@@ -173,8 +161,9 @@ pub fn walk<V, F>(
                 skip(stats, events, &shown, Skip::Allowlisted);
                 return WalkState::Continue;
             }
-            if is_media_path(path) {
-                skip(stats, events, &shown, Skip::Media);
+            let admission = opts.admission();
+            if let Err(why) = admission.before_read(Some(&shown), 0) {
+                skip(stats, events, &shown, why);
                 return WalkState::Continue;
             }
             let mut file = match File::open(path).and_then(|f| f.metadata().map(|m| (f, m.len()))) {
@@ -185,8 +174,8 @@ pub fn walk<V, F>(
                     return WalkState::Continue;
                 }
             };
-            if file.1 > opts.max_file_size {
-                skip(stats, events, &shown, Skip::TooLarge);
+            if let Err(why) = admission.before_read(None, file.1) {
+                skip(stats, events, &shown, why);
                 return WalkState::Continue;
             }
             let read = if file.1 > CHUNK_SIZE as u64 && !is_archive_path(path) {
@@ -210,34 +199,6 @@ pub const CHUNK_SIZE: usize = 16 * 1024 * 1024;
 /// Bytes each chunk repeats from the end of the previous one: more than any
 /// rule's window, so a secret across a chunk boundary is seen whole.
 pub const CHUNK_OVERLAP: usize = 64 * 1024;
-
-/// Where a chunk sits in its file, and which of its matches it reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChunkPos {
-    /// Byte offset of the chunk in the file.
-    pub offset: u64,
-    /// 1-based line of the chunk's first byte.
-    pub line: usize,
-    /// Characters between that line's start and the chunk's first byte.
-    pub column: usize,
-    /// Report only matches starting at or after this chunk offset...
-    pub report_from: usize,
-    /// ...and before this one (the rest belongs to the next chunk).
-    pub report_to: usize,
-}
-
-impl ChunkPos {
-    /// A whole file of `len` bytes.
-    pub fn whole(len: usize) -> ChunkPos {
-        ChunkPos {
-            offset: 0,
-            line: 1,
-            column: 0,
-            report_from: 0,
-            report_to: len,
-        }
-    }
-}
 
 fn is_archive_path(path: &Path) -> bool {
     let name = path
@@ -284,20 +245,17 @@ fn admit(
     stats: &Stats,
     events: &dyn Events,
 ) -> Option<bool> {
-    if is_media_magic(head) {
-        skip(stats, events, shown, Skip::Media);
-        return None;
+    match opts.admission().after_read(head) {
+        Ok(binary) => Some(binary),
+        Err(why) => {
+            skip(stats, events, shown, why);
+            None
+        }
     }
-    let binary = is_binary(head);
-    if binary && opts.skip_binary {
-        skip(stats, events, shown, Skip::Binary);
-        return None;
-    }
-    Some(binary)
 }
 
 /// Read and scan a file that fits in memory.
-fn scan_whole<V: FnMut(FileBlob<'_>)>(
+fn scan_whole<V: FnMut(Blob<'_>)>(
     (file, len): &mut (File, u64),
     shown: &str,
     opts: &WalkOptions,
@@ -332,18 +290,13 @@ fn scan_whole<V: FnMut(FileBlob<'_>)>(
         return Ok(());
     };
     stats.scanned(n, binary);
-    visit(FileBlob {
-        path: shown,
-        bytes,
-        binary,
-        chunk: None,
-    });
+    visit(Blob::whole(bytes, Origin::File(shown)));
     Ok(())
 }
 
 /// Read and scan a large file chunk by chunk, each chunk repeating the last
 /// [`CHUNK_OVERLAP`] bytes of the one before.
-fn scan_chunked<V: FnMut(FileBlob<'_>)>(
+fn scan_chunked<V: FnMut(Blob<'_>)>(
     (file, _): &mut (File, u64),
     shown: &str,
     opts: &WalkOptions,
@@ -383,10 +336,9 @@ fn scan_chunked<V: FnMut(FileBlob<'_>)>(
         }
         total += n as u64;
         let report_to = if eof { len } else { len - CHUNK_OVERLAP };
-        visit(FileBlob {
-            path: shown,
+        visit(Blob {
             bytes: &buf[..len],
-            binary,
+            origin: Origin::File(shown),
             chunk: Some(ChunkPos {
                 offset,
                 line,
@@ -401,7 +353,7 @@ fn scan_chunked<V: FnMut(FileBlob<'_>)>(
         // Advance the line/column state over the part not carried over,
         // counting exactly as findings are located (`\r\n`, lone `\r`, BOM).
         let keep_from = len - CHUNK_OVERLAP;
-        let (l, c) = Locator::with_base(&buf[..len], line, column).locate(keep_from);
+        let (l, c) = crate::text::Locator::with_base(&buf[..len], line, column).locate(keep_from);
         (line, column) = (l, c - 1);
         buf.copy_within(keep_from..len, 0);
         carried = CHUNK_OVERLAP;

@@ -1,8 +1,10 @@
 //! Sources: where the bytes to scan come from (the file tree, standard
-//! input; git history and the staged index later).
+//! input, the staged index, git history).
 //!
-//! Sources know nothing of rules or output. They hand each blob's bytes and
-//! its display path to a visitor, and count what they skip and why.
+//! Sources know nothing of rules, findings or output. Each hands blobs
+//! ([`Blob`]: bytes and a typed [`Origin`]) to the scan driver, decides with
+//! the one [`Admission`] policy which blobs are read and scanned, and counts
+//! what it skips and why. Warnings go to an [`Events`] sink.
 
 pub mod fs;
 pub mod git;
@@ -11,6 +13,143 @@ pub mod staged;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
+
+/// Where a blob handed to the scan driver comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin<'a> {
+    /// A file of a tree or of the index, shown at this path (relative to
+    /// the scanned root, `/` separators).
+    File(&'a str),
+    /// Standard input.
+    Stdin,
+    /// A blob of git history: placed at its paths once history is
+    /// attributed.
+    GitBlob,
+    /// A commit's message.
+    CommitMessage,
+}
+
+impl<'a> Origin<'a> {
+    /// The path known now (a git blob has none until it is placed).
+    pub fn path(&self) -> Option<&'a str> {
+        match self {
+            Origin::File(p) => Some(p),
+            Origin::Stdin | Origin::GitBlob | Origin::CommitMessage => None,
+        }
+    }
+}
+
+/// Bytes to scan and where they come from.
+#[derive(Debug, Clone, Copy)]
+pub struct Blob<'a> {
+    /// The bytes.
+    pub bytes: &'a [u8],
+    /// Where they come from.
+    pub origin: Origin<'a>,
+    /// For a large file read in chunks: where this chunk sits.
+    pub chunk: Option<ChunkPos>,
+}
+
+impl<'a> Blob<'a> {
+    /// A whole blob.
+    pub fn whole(bytes: &'a [u8], origin: Origin<'a>) -> Blob<'a> {
+        Blob {
+            bytes,
+            origin,
+            chunk: None,
+        }
+    }
+}
+
+/// Where a chunk sits in its file, and which of its matches it reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkPos {
+    /// Byte offset of the chunk in the file.
+    pub offset: u64,
+    /// 1-based line of the chunk's first byte.
+    pub line: usize,
+    /// Characters between that line's start and the chunk's first byte.
+    pub column: usize,
+    /// Report only matches starting at or after this chunk offset...
+    pub report_from: usize,
+    /// ...and before this one (the rest belongs to the next chunk).
+    pub report_to: usize,
+}
+
+impl ChunkPos {
+    /// A whole file of `len` bytes.
+    pub fn whole(len: usize) -> ChunkPos {
+        ChunkPos {
+            offset: 0,
+            line: 1,
+            column: 0,
+            report_from: 0,
+            report_to: len,
+        }
+    }
+}
+
+/// Something a source or the scan driver wants to tell the user (a
+/// warning) without printing.
+pub trait Events: Sync {
+    /// A file, object or entry could not be read, or reading stopped at a
+    /// limit; the scan goes on.
+    fn warning(&self, message: String);
+
+    /// A file was skipped (already counted in [`Stats`]); for `--verbose`.
+    fn skipped(&self, _path: &str, _why: Skip) {}
+}
+
+/// Events that go nowhere (tests, fuzzing, in-memory scans).
+#[derive(Debug, Default)]
+pub struct NoEvents;
+
+impl Events for NoEvents {
+    fn warning(&self, _message: String) {}
+}
+
+/// Which blobs are read and scanned: one policy for files, staged entries,
+/// git blobs and archive entries.
+#[derive(Debug, Clone, Copy)]
+pub struct Admission {
+    /// Larger blobs are skipped.
+    pub max_size: u64,
+    /// Skip every binary blob.
+    pub skip_binary: bool,
+}
+
+impl Admission {
+    /// Before reading: a blob of `size` bytes at `path` (when it has one)
+    /// is skipped if it is too large or named like a media file.
+    pub fn before_read(&self, path: Option<&str>, size: u64) -> Result<(), Skip> {
+        if path.is_some_and(|p| is_media_path(std::path::Path::new(p))) {
+            return Err(Skip::Media);
+        }
+        if size > self.max_size {
+            return Err(Skip::TooLarge);
+        }
+        Ok(())
+    }
+
+    /// After reading its first bytes (`head`): media by magic bytes, and
+    /// binary blobs under `--no-binary`, are skipped. `Ok(binary)`.
+    pub fn after_read(&self, head: &[u8]) -> Result<bool, Skip> {
+        if is_media_magic(head) {
+            return Err(Skip::Media);
+        }
+        let binary = is_binary(head);
+        if binary && self.skip_binary {
+            return Err(Skip::Binary);
+        }
+        Ok(binary)
+    }
+
+    /// Both checks on a blob already in memory.
+    pub fn check(&self, path: Option<&str>, bytes: &[u8]) -> Result<bool, Skip> {
+        self.before_read(path, bytes.len() as u64)?;
+        self.after_read(bytes)
+    }
+}
 
 /// Why a file was not scanned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +183,7 @@ pub struct Stats {
     /// Files or directories that could not be read.
     pub unreadable: AtomicU64,
     /// What archives, notebooks, decoding and UTF-16 opened.
-    pub sources: crate::expand::SourceStats,
+    pub sources: SourceStats,
 }
 
 impl Stats {
@@ -122,13 +261,125 @@ pub struct StatsSnapshot {
     pub unreadable: u64,
     /// What each expanded source (notebooks, archives, decoded values,
     /// UTF-16, env files, browser bundles) opened and contributed.
-    pub sources: crate::expand::SourceCounts,
+    pub sources: SourceCounts,
 }
 
+/// Counters of what the expansions opened, updated live by the scan driver.
+#[derive(Debug, Default)]
+pub struct SourceStats {
+    /// Notebooks scanned cell by cell.
+    pub notebooks: AtomicU64,
+    /// Files named like notebooks that did not parse.
+    pub notebooks_malformed: AtomicU64,
+    /// Archives opened (nested ones included).
+    pub archives: AtomicU64,
+    /// Archive entries scanned.
+    pub archive_entries: AtomicU64,
+    /// Archives whose reading was stopped by a limit.
+    pub archives_stopped: AtomicU64,
+    /// Base64 values decoded.
+    pub decoded: AtomicU64,
+    /// UTF-16 files transcoded.
+    pub utf16: AtomicU64,
+}
+
+impl SourceStats {
+    /// A snapshot; finding counts are filled in by the report summary.
+    pub fn snapshot(&self) -> SourceCounts {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        SourceCounts {
+            notebooks: NotebookCount {
+                scanned: g(&self.notebooks),
+                malformed: g(&self.notebooks_malformed),
+                findings: 0,
+            },
+            archives: ArchiveCount {
+                scanned: g(&self.archives),
+                entries: g(&self.archive_entries),
+                stopped: g(&self.archives_stopped),
+                findings: 0,
+            },
+            decoded: Count {
+                scanned: g(&self.decoded),
+                findings: 0,
+            },
+            utf16: Count {
+                scanned: g(&self.utf16),
+                findings: 0,
+            },
+            env_files: FindingCount { findings: 0 },
+            bundles: FindingCount { findings: 0 },
+        }
+    }
+}
+
+/// Items scanned and findings contributed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Count {
+    /// Items opened (files, values).
+    pub scanned: u64,
+    /// Findings that came through this source.
+    pub findings: u64,
+}
+
+/// Findings contributed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FindingCount {
+    /// Findings that came through this source.
+    pub findings: u64,
+}
+
+/// Notebooks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct NotebookCount {
+    /// Notebooks scanned cell by cell.
+    pub scanned: u64,
+    /// Notebooks that did not parse (scanned as plain text).
+    pub malformed: u64,
+    /// Findings in cells and outputs.
+    pub findings: u64,
+}
+
+/// Archives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ArchiveCount {
+    /// Archives opened, nested ones included.
+    pub scanned: u64,
+    /// Entries scanned.
+    pub entries: u64,
+    /// Archives stopped by a limit (zip bombs).
+    pub stopped: u64,
+    /// Findings inside archives.
+    pub findings: u64,
+}
+
+/// What each source opened and contributed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SourceCounts {
+    /// Jupyter notebooks.
+    pub notebooks: NotebookCount,
+    /// Archives.
+    pub archives: ArchiveCount,
+    /// Base64 values decoded.
+    pub decoded: Count,
+    /// UTF-16 files.
+    pub utf16: Count,
+    /// Committed env files and keys in example files.
+    pub env_files: FindingCount,
+    /// Keys in files shipped to browsers.
+    pub bundles: FindingCount,
+}
+
+impl SourceCounts {
+    /// Whether any source opened or found anything.
+    pub fn is_empty(&self) -> bool {
+        *self == SourceCounts::default()
+    }
+}
 /// Whether the first 8 KiB hold a NUL byte (git's and ripgrep's test).
 /// UTF-16 text with a byte-order mark is text, NUL bytes and all.
 pub fn is_binary(bytes: &[u8]) -> bool {
-    !crate::expand::utf16::has_bom(bytes)
+    !matches!(bytes, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..])
         && memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
 }
 

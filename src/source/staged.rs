@@ -1,34 +1,46 @@
 //! The staged source: what `git add` put in the index and no commit holds
 //! yet, for pre-commit hooks.
 //!
-//! Each staged file whose blob differs from HEAD's is scanned whole (so that
-//! rules see their context), and a finding is kept only if one of its lines
-//! was added or changed. Lines are numbered as in the staged file. A line
+//! Each staged file whose blob differs from HEAD's is handed to the scan
+//! driver with HEAD's version, scanned whole (so that rules see their
+//! context), and a finding is kept only if one of its lines was added or
+//! changed ([`added_lines`]). Lines are numbered as in the staged file. A line
 //! counts as unchanged when the HEAD version has the same line (multiset
 //! matching: a line moved within the file is not new); this is linear in
 //! the file's size and never reports a secret that HEAD already had there.
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::time::Instant;
 
 use gix::bstr::{BString, ByteSlice};
 use gix::objs::Find;
 use gix::ObjectId;
 
-use super::fs::Events;
 use super::git::{self, Error};
-use super::{is_binary, is_media_magic, is_media_path, Skip, Stats};
-use crate::scan::{self, Engine, ScanOutcome};
+use super::{is_media_path, Admission, Events, Skip, Stats};
 
-/// Scan the staged changes of the repository at `path`.
-pub fn scan_staged(
-    engine: &Engine,
+/// A staged file that differs from HEAD's.
+#[derive(Debug)]
+pub struct Staged<'a> {
+    /// Its path in the repository.
+    pub path: &'a str,
+    /// Its staged bytes and HEAD's version (empty for a new file), when it
+    /// is admitted for scanning (`None`: skipped by size, media or binary,
+    /// or unreadable; counted and told already).
+    pub blob: Option<(&'a [u8], &'a [u8])>,
+}
+
+/// Hand every staged file that differs from HEAD's to `visit`, in index
+/// order. `skip_path` excludes files by path before anything is read
+/// (allowlisted paths).
+pub fn staged(
     path: &Path,
+    admission: &Admission,
+    skip_path: &dyn Fn(&str) -> bool,
     stats: &Stats,
     events: &dyn Events,
-) -> Result<ScanOutcome, Error> {
-    let start = Instant::now();
+    visit: &mut dyn FnMut(Staged<'_>),
+) -> Result<(), Error> {
     let sync = git::open(path)?;
     let repo = sync.to_thread_local();
     if repo.workdir().is_none() {
@@ -51,10 +63,6 @@ pub fn scan_staged(
             &mut buf,
         );
     }
-    let opts = &engine.options().walk;
-    let config = engine.config();
-    let mut worker = engine.worker();
-    let mut kept = Vec::new();
     let mut new_buf = Vec::new();
     let mut old_buf = Vec::new();
     for entry in index.entries() {
@@ -76,21 +84,13 @@ pub fn scan_staged(
             continue;
         }
         let shown = rel.to_str_lossy().into_owned();
-        if config.allowlist.allows_path(&shown) {
+        if skip_path(&shown) {
             stats.skip(Skip::Allowlisted);
             continue;
         }
         if is_media_path(Path::new(&shown)) {
             stats.skip(Skip::Media);
             continue;
-        }
-        // A live env file about to be committed is a leak of its own,
-        // whatever it holds (as a tracked one is in a directory scan).
-        if engine.options().expand.env_files {
-            let before = worker.findings.len();
-            if crate::expand::envfile::report_staged(&mut worker, &shown) {
-                kept.extend(worker.findings.drain(before..));
-            }
         }
         let new = match repo.objects.try_find(&entry.id, &mut new_buf) {
             Ok(Some(d)) => d.data,
@@ -99,45 +99,35 @@ pub fn scan_staged(
                     .unreadable
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 events.warning(format!("{shown}: staged blob {} cannot be read", entry.id));
+                visit(Staged {
+                    path: &shown,
+                    blob: None,
+                });
                 continue;
             }
         };
-        if new.len() as u64 > opts.max_file_size {
-            stats.skip(Skip::TooLarge);
-            continue;
-        }
-        if is_media_magic(new) {
-            stats.skip(Skip::Media);
-            continue;
-        }
-        let binary = is_binary(new);
-        if binary && opts.skip_binary {
-            stats.skip(Skip::Binary);
-            continue;
-        }
+        let binary = match admission.check(None, new) {
+            Ok(binary) => binary,
+            Err(why) => {
+                stats.skip(why);
+                visit(Staged {
+                    path: &shown,
+                    blob: None,
+                });
+                continue;
+            }
+        };
         stats.scanned(new.len(), binary);
-        let before = worker.findings.len();
-        if worker.scan(&shown, new) == 0 {
-            continue;
-        }
         let old: &[u8] = match old_id.map(|id| repo.objects.try_find(id, &mut old_buf)) {
             Some(Ok(Some(d))) => d.data,
             _ => &[],
         };
-        let added = added_lines(old, new);
-        for f in worker.findings.drain(before..) {
-            if (f.line..=f.end_line).any(|l| added.get(l - 1).copied().unwrap_or(true)) {
-                kept.push(f);
-            }
-        }
+        visit(Staged {
+            path: &shown,
+            blob: Some((new, old)),
+        });
     }
-    scan::finish(&mut kept);
-    Ok(ScanOutcome {
-        findings: kept,
-        stats: stats.snapshot(),
-        suppressed: worker.suppressed,
-        elapsed: start.elapsed(),
-    })
+    Ok(())
 }
 
 /// Every file (blob) of `tree`, by path.

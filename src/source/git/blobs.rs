@@ -4,9 +4,9 @@
 //! against another blob of the scan is rebuilt from that blob's bytes (kept
 //! while its dependents are decoded), so each delta is inflated and applied
 //! once, instead of every lookup re-inflating its chain. Each worker takes
-//! whole trees (largest first), with its own repository handle and scan
-//! [`Worker`](crate::scan::Worker). Blobs whose base is not part of the scan
-//! (and loose objects) are read through gix.
+//! whole trees (largest first), with its own repository handle and
+//! [`BlobSink`]. Blobs whose base is not part of the scan (and loose
+//! objects) are read through gix.
 //!
 //! A delta blob whose base was scanned and is clean is scanned only where
 //! it differs from its base (see [`super::delta`]), with exact positions.
@@ -17,8 +17,8 @@
 //! its base has a finding or was not scanned, or when its base was
 //! scanned whole for one of these reasons and has a finding.
 //!
-//! Blobs are scanned without a path: the findings are placed at each path
-//! the blob has in history later, when they are attributed.
+//! Blobs are scanned without a path: the driver places their findings at
+//! each path the blob has in history later, when they are attributed.
 
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,11 +31,8 @@ use gix::ObjectId;
 
 use super::delta;
 use super::graph::Missing;
-use super::Progress;
-use crate::finding::Finding;
-use crate::scan::{Engine, Worker};
-use crate::source::fs::ChunkPos;
-use crate::source::{is_binary, is_media_magic, Skip, Stats};
+use super::{BlobSink, MakeSink, Progress};
+use crate::source::{Admission, Stats};
 
 /// One blob to scan.
 pub(crate) struct Job {
@@ -48,10 +45,8 @@ pub(crate) struct Job {
 /// What scanning the blobs produced.
 #[derive(Default)]
 pub(crate) struct Scanned {
-    /// Findings, each with the dense id of its blob; paths are empty.
-    pub findings: Vec<(u32, Finding)>,
-    /// Findings suppressed by inline comments and secret allowlists.
-    pub suppressed: u64,
+    /// Dense ids of the blobs with findings.
+    pub with_findings: Vec<u32>,
     /// Blobs that could not be read.
     pub missing: Vec<Missing>,
     /// Blobs rebuilt from their base's bytes, and those scanned partially.
@@ -73,7 +68,7 @@ const NONE: u32 = u32::MAX;
 /// The jobs in pack order with their delta trees.
 struct Plan<'a> {
     sync: &'a gix::ThreadSafeRepository,
-    engine: &'a Engine,
+    admission: &'a Admission,
     stats: &'a Stats,
     progress: &'a Progress,
     jobs: Vec<Job>,
@@ -121,15 +116,17 @@ fn ofs_base(loc: &Location, base_distance: u64) -> Option<u64> {
     })
 }
 
-/// Scan `jobs` with `threads` workers.
-pub(crate) fn scan(
+/// Scan `jobs` with `threads` workers, each with a sink from `sinks`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn scan<'s>(
     sync: &gix::ThreadSafeRepository,
     packed: &PackedEntries,
-    engine: &Engine,
+    admission: &Admission,
     jobs: Vec<Job>,
     threads: usize,
     stats: &Stats,
     progress: &Progress,
+    sinks: &MakeSink<'s>,
 ) -> Scanned {
     let (keys, locs, jobs) = sort_by_location(sync, packed, jobs);
     let parents = delta_parents(sync, packed, &keys, &locs);
@@ -168,7 +165,7 @@ pub(crate) fn scan(
     roots.sort_by_key(|&r| std::cmp::Reverse(size[r as usize]));
     let plan = Plan {
         sync,
-        engine,
+        admission,
         stats,
         progress,
         jobs,
@@ -178,7 +175,7 @@ pub(crate) fn scan(
         roots,
         partial: std::env::var_os("KEYSCAN_GIT_WHOLE_BLOBS").is_none(),
     };
-    plan.run(threads)
+    plan.run(threads, sinks)
 }
 
 /// For each job, the job its pack entry is a delta against (`NONE` if it is
@@ -232,7 +229,7 @@ struct Scratch {
 }
 
 impl Plan<'_> {
-    fn run(&self, threads: usize) -> Scanned {
+    fn run<'s>(&self, threads: usize, sinks: &MakeSink<'s>) -> Scanned {
         let next = AtomicUsize::new(0);
         let out = Mutex::new(Scanned::default());
         std::thread::scope(|s| {
@@ -247,8 +244,8 @@ impl Plan<'_> {
                             32 * 1024 * 1024,
                         ))
                     });
-                    let mut worker = self.engine.worker();
-                    let mut blob_of: Vec<u32> = Vec::new();
+                    let mut sink = sinks();
+                    let mut with_findings: Vec<u32> = Vec::new();
                     let mut missing = Vec::new();
                     let mut scratch = Scratch {
                         buf: Vec::new(),
@@ -276,16 +273,18 @@ impl Plan<'_> {
                             let i = v.job as usize;
                             let kids = &self.kids
                                 [self.kid_start[i] as usize..self.kid_start[i + 1] as usize];
-                            let (bytes, clean) = self.one(
+                            let (bytes, clean, found) = self.one(
                                 &repo,
                                 i,
                                 v.parent,
-                                &mut worker,
+                                &mut *sink,
                                 &mut scratch,
                                 &mut missing,
                                 !kids.is_empty(),
                             );
-                            blob_of.resize(worker.findings.len(), self.jobs[i].blob);
+                            if found {
+                                with_findings.push(self.jobs[i].blob);
+                            }
                             let bytes = bytes.map(Rc::new);
                             for &k in kids.iter().rev() {
                                 stack.push(Visit {
@@ -296,9 +295,7 @@ impl Plan<'_> {
                         }
                     }
                     let mut o = out.lock().unwrap_or_else(|e| e.into_inner());
-                    o.findings
-                        .extend(blob_of.into_iter().zip(worker.findings.drain(..)));
-                    o.suppressed += worker.suppressed;
+                    o.with_findings.append(&mut with_findings);
                     o.missing.append(&mut missing);
                     o.rebuilt += scratch.rebuilt;
                     o.partial += scratch.partial;
@@ -376,19 +373,19 @@ impl Plan<'_> {
         delta::apply(base, &scratch.delta, out, &mut scratch.changes)
     }
 
-    /// Read and scan job `i`: its bytes (if its dependents need them) and
-    /// whether it is clean.
+    /// Read and scan job `i`: its bytes (if its dependents need them),
+    /// whether it is clean, and whether it had findings.
     #[allow(clippy::too_many_arguments)]
     fn one(
         &self,
         repo: &gix::Repository,
         i: usize,
         parent: Option<(Rc<Vec<u8>>, bool)>,
-        worker: &mut Worker<'_>,
+        sink: &mut dyn BlobSink,
         scratch: &mut Scratch,
         missing: &mut Vec<Missing>,
         keep: bool,
-    ) -> (Option<Vec<u8>>, bool) {
+    ) -> (Option<Vec<u8>>, bool, bool) {
         let mut data = Vec::new();
         let rebuilt = match self.read(
             repo,
@@ -404,79 +401,53 @@ impl Plan<'_> {
                     what: "blob",
                     message,
                 });
-                return (None, false);
+                return (None, false, false);
             }
         };
         let base_clean = parent.as_ref().is_some_and(|(_, c)| *c);
         drop(parent);
         let keep = keep && data.len() <= KEEP_MAX;
-        let done = |data: Vec<u8>, clean: bool| (keep.then_some(data), clean);
-        let opts = self.engine.options();
-        if data.len() as u64 > opts.walk.max_file_size {
-            self.stats.skip(Skip::TooLarge);
-            return done(data, false);
-        }
-        if is_media_magic(&data) {
-            self.stats.skip(Skip::Media);
-            return done(data, false);
-        }
-        let binary = is_binary(&data);
-        if binary && opts.walk.skip_binary {
-            self.stats.skip(Skip::Binary);
-            return done(data, false);
-        }
+        let done = |data: Vec<u8>, clean: bool, found: bool| (keep.then_some(data), clean, found);
+        let binary = match self.admission.check(None, &data) {
+            Ok(binary) => binary,
+            Err(why) => {
+                self.stats.skip(why);
+                return done(data, false, false);
+            }
+        };
         self.stats.scanned(data.len(), binary);
-        let before = worker.findings.len();
         if rebuilt && base_clean && self.partial {
             if let Some(regions) = self.regions(&data, &scratch.changes) {
-                let suppressed = worker.suppressed;
-                for &(lo, hi) in &regions {
-                    scratch.partial_bytes += (hi - lo) as u64;
-                    // Findings of a partial scan are never kept (the blob is
-                    // then scanned whole), so the regions' line numbers are
-                    // not counted: only whether something is found matters.
-                    worker.scan_chunk(
-                        "",
-                        &data[lo..hi],
-                        Some(ChunkPos {
-                            offset: lo as u64,
-                            line: 1,
-                            column: 0,
-                            report_from: 0,
-                            report_to: usize::MAX,
-                        }),
-                    );
-                }
-                if worker.findings.len() == before {
-                    scratch.partial += 1;
-                    return done(data, true);
+                // Findings of a partial scan are never kept (the blob is
+                // then scanned whole), so only whether something is found
+                // matters.
+                if let Some(found) = sink.probe(&data, &regions) {
+                    if !found {
+                        scratch.partial_bytes +=
+                            regions.iter().map(|(lo, hi)| (hi - lo) as u64).sum::<u64>();
+                        scratch.partial += 1;
+                        return done(data, true, false);
+                    }
                 }
                 // A finding: scan it whole, as every version holding it is.
-                worker.findings.truncate(before);
-                worker.suppressed = suppressed;
             }
         }
         scratch.whole_bytes += data.len() as u64;
         if !rebuilt {
             scratch.root_bytes += data.len() as u64;
         }
-        let n = worker.scan("", &data);
+        let n = sink.scan(self.jobs[i].blob, &data);
         if n > 0 {
             self.stats.findings.fetch_add(n as u64, Ordering::Relaxed);
         }
-        done(data, n == 0)
+        done(data, n == 0, n > 0)
     }
 
-    /// The regions of `data` to scan for `changes`, if it is plain text and
-    /// they cover at most half of it (None: scan it whole).
+    /// The regions of `data` to scan for `changes`, if they cover at most
+    /// half of it (None: scan it whole).
     fn regions(&self, data: &[u8], changes: &[(usize, usize)]) -> Option<Vec<(usize, usize)>> {
         // Small blobs gain nothing.
         if data.len() < 2 * delta::CONTEXT_BYTES {
-            return None;
-        }
-        if crate::expand::sniff("", data, &self.engine.options().expand)
-            != crate::expand::Kind::Plain
-        {
             return None;
         }
         let regions = delta::regions(data, changes);

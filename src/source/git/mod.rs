@@ -10,6 +10,11 @@
 //! 3. *scanning blobs*: every distinct blob once, in parallel, in pack order;
 //! 4. *attributing*: only for blobs with findings (see [`attribute`]).
 //!
+//! The source knows nothing of rules or findings: it hands each blob and
+//! each commit message to the scan driver's [`BlobSink`]s (which say how
+//! many findings each held), and returns where the blobs with findings are
+//! ([`History::placements`]) with the commits' metadata.
+//!
 //! Uses gix (gitoxide): pure Rust, with thread-local repository handles that
 //! scale across workers (git2 serialises on global locks). Sources never
 //! print: warnings go to [`Events`], errors are returned.
@@ -27,11 +32,78 @@ use std::time::Instant;
 use gix::objs::{Find, FindHeader};
 use gix::ObjectId;
 
-use crate::finding::{self, CommitInfo, Finding};
-use crate::scan::{self, Engine, ScanOutcome};
-use crate::source::fs::Events;
-use crate::source::{Skip, Stats, MEDIA_EXTENSIONS};
+use crate::source::{Admission, Events, Skip, Stats, MEDIA_EXTENSIONS};
 use graph::{Index, Missing, Pass};
+
+/// What the scan driver does with the blobs history yields: one sink per
+/// worker thread.
+pub trait BlobSink {
+    /// Scan blob `blob` (a dense id, the one [`Placement::blob`] names);
+    /// returns how many findings it held.
+    fn scan(&mut self, blob: u32, bytes: &[u8]) -> usize;
+
+    /// Scan only `regions` of a blob (those that differ from its clean
+    /// base): whether any of them holds a finding, or `None` when the blob
+    /// cannot be scanned in part (it is not plain text).
+    fn probe(&mut self, bytes: &[u8], regions: &[(usize, usize)]) -> Option<bool>;
+}
+
+/// Makes one [`BlobSink`] per worker thread.
+pub type MakeSink<'s> = dyn Fn() -> Box<dyn BlobSink + 's> + Sync + 's;
+
+/// How to read history.
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryOptions {
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Which blobs are scanned.
+    pub admission: Admission,
+}
+
+/// A commit's metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CommitMeta {
+    /// Full 40-hex commit id.
+    pub id: String,
+    /// Author name.
+    pub author: String,
+    /// Author email.
+    pub email: String,
+    /// Author date, RFC 3339.
+    pub date: String,
+    /// First line of the commit message.
+    pub summary: String,
+}
+
+/// A blob with findings at one path of history.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    /// Dense blob id (as given to [`BlobSink::scan`]).
+    pub blob: u32,
+    /// Path in the commit's tree; for a blob no ref reaches, its object id.
+    pub path: String,
+    /// No ref reaches the blob: it has no path and no commit.
+    pub unreachable: bool,
+    /// The commit that introduced the blob at this path (an index into
+    /// [`History::commits`]).
+    pub commit: Option<u32>,
+    /// Position of that commit in topological order (the earliest of
+    /// several placements of one secret wins).
+    pub order: usize,
+    /// Scanned commits whose tree has the blob at this path.
+    pub commits: usize,
+    /// Whether HEAD's tree has the blob at this path.
+    pub in_head: bool,
+}
+
+/// What a history scan found where.
+#[derive(Debug, Default)]
+pub struct History {
+    /// Where each blob with findings is.
+    pub placements: Vec<Placement>,
+    /// Metadata of the commits that placements and message findings name.
+    pub commits: HashMap<u32, CommitMeta>,
+}
 
 /// Which commits to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -268,20 +340,26 @@ fn resolve(repo: &gix::Repository, spec: &str) -> Result<ObjectId, Error> {
     Ok(commit.id)
 }
 
-/// Scan the history of the repository at `path`.
-pub fn scan_history(
-    engine: &Engine,
+/// Read the history of the repository at `path`: each commit message goes
+/// to `messages` (the commit's index, its bytes; returns its findings),
+/// each blob to a sink made by `sinks`, one per thread. `skip_path` excludes
+/// blobs by their path before they are read (allowlisted paths).
+#[allow(clippy::too_many_arguments)]
+pub fn history<'s>(
     path: &Path,
     selection: &Selection,
+    opts: &HistoryOptions,
     stats: &Stats,
     events: &dyn Events,
     progress: &Progress,
-) -> Result<ScanOutcome, Error> {
-    let start = Instant::now();
+    skip_path: &(dyn Fn(&str) -> bool + Sync),
+    messages: &mut dyn FnMut(u32, &[u8]) -> usize,
+    sinks: &MakeSink<'s>,
+) -> Result<History, Error> {
     progress.enter(Phase::Opening, 0);
     let sync = open(path)?;
     let repo = sync.to_thread_local();
-    let threads = match engine.options().walk.threads {
+    let threads = match opts.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
@@ -344,8 +422,7 @@ pub fn scan_history(
     progress.enter(Phase::Commits, 0);
     // Commit messages are scanned as the commits are read (`git log -p`
     // shows them too, and "add key sk-..." happens).
-    let mut message_worker = engine.worker();
-    let mut message_findings: Vec<(u32, Finding)> = Vec::new();
+    let mut message_commits: Vec<u32> = Vec::new();
     let commits = graph::walk_commits(
         &repo,
         &tips.commits,
@@ -354,9 +431,8 @@ pub fn scan_history(
         progress,
         &mut missing,
         &mut |c, message| {
-            let before = message_worker.findings.len();
-            if message_worker.scan("", message) > 0 {
-                message_findings.extend(message_worker.findings.drain(before..).map(|f| (c, f)));
+            if messages(c, message) > 0 {
+                message_commits.push(c);
             }
         },
     );
@@ -418,14 +494,13 @@ pub fn scan_history(
     // Blobs: those the scanned trees introduced, blobs refs point at, and
     // (for whole-history scans) loose blobs no commit reaches.
     let mut jobs: Vec<blobs::Job> = Vec::new();
-    let allowlist = &engine.config().allowlist;
     for &b in &index.to_scan {
         let p = index.blob_path[b as usize];
         if is_media_name(&index, p) {
             stats.skip(Skip::Media);
             continue;
         }
-        if allowlist.allows_path(&index.paths.render(p, &index.names)) {
+        if skip_path(&index.paths.render(p, &index.names)) {
             stats.skip(Skip::Allowlisted);
             continue;
         }
@@ -458,7 +533,16 @@ pub fn scan_history(
     }
     lap("jobs", &mut t);
     progress.enter(Phase::Blobs, jobs.len() as u64);
-    let scanned = blobs::scan(&sync, &packed, engine, jobs, threads, stats, progress);
+    let scanned = blobs::scan(
+        &sync,
+        &packed,
+        &opts.admission,
+        jobs,
+        threads,
+        stats,
+        progress,
+        sinks,
+    );
     lap("blobs", &mut t);
     if debug {
         events.warning(format!(
@@ -473,34 +557,38 @@ pub fn scan_history(
     missing.extend(scanned.missing);
 
     progress.enter(Phase::Attributing, 0);
-    let mut targets: Vec<u32> = scanned.findings.iter().map(|(b, _)| *b).collect();
+    let mut targets: Vec<u32> = scanned.with_findings;
     targets.sort_unstable();
     targets.dedup();
     let topo = attribute::topo_order(&commits);
-    let mut pairs = attribute::attribute(&index, &commits, &topo, head_tree, &targets);
-    for p in &mut pairs {
-        if p.commit.is_none() && unreachable.binary_search(&p.blob).is_ok() {
-            p.path = format!("(unreachable blob {})", index.blob_ids[p.blob as usize]);
+    let pairs = attribute::attribute(&index, &commits, &topo, head_tree, &targets);
+    let mut out = History::default();
+    for p in pairs {
+        let unreachable = p.commit.is_none() && unreachable.binary_search(&p.blob).is_ok();
+        if let Some(c) = p.commit {
+            out.commits
+                .entry(c)
+                .or_insert_with(|| commit_meta(&repo, &commits.ids[c as usize]));
         }
+        out.placements.push(Placement {
+            blob: p.blob,
+            path: if unreachable {
+                index.blob_ids[p.blob as usize].to_string()
+            } else {
+                p.path
+            },
+            unreachable,
+            commit: p.commit,
+            order: p.order,
+            commits: p.commits,
+            in_head: p.in_head,
+        });
     }
-
-    let mut suppressed = scanned.suppressed + message_worker.suppressed;
-    let mut findings = place(
-        engine,
-        &repo,
-        &commits,
-        scanned.findings,
-        &pairs,
-        &mut suppressed,
-    );
-    findings.extend(place_messages(
-        engine,
-        &repo,
-        &commits,
-        message_findings,
-        &mut suppressed,
-    ));
-    scan::finish(&mut findings);
+    for c in message_commits {
+        out.commits
+            .entry(c)
+            .or_insert_with(|| commit_meta(&repo, &commits.ids[c as usize]));
+    }
 
     lap("attribution", &mut t);
     report_missing(&missing, stats, events);
@@ -511,12 +599,7 @@ pub fn scan_history(
             if index.submodules == 1 { "y" } else { "ies" }
         ));
     }
-    Ok(ScanOutcome {
-        findings,
-        stats: stats.snapshot(),
-        suppressed,
-        elapsed: start.elapsed(),
-    })
+    Ok(out)
 }
 
 fn commit_tree(repo: &gix::Repository, id: &ObjectId, buf: &mut Vec<u8>) -> Option<ObjectId> {
@@ -615,143 +698,10 @@ fn report_missing(missing: &[Missing], stats: &Stats, events: &dyn Events) {
         .fetch_add(missing.len() as u64, Ordering::Relaxed);
 }
 
-/// Turn per-blob findings into findings at each path, attributed; group
-/// repeats of one secret at one path (the same fingerprint in several
-/// versions of a file) into one finding, kept at its earliest commit.
-/// Unsorted: the caller sorts all of a scan's findings once.
-fn place(
-    engine: &Engine,
-    repo: &gix::Repository,
-    commits: &graph::Commits,
-    raw: Vec<(u32, Finding)>,
-    pairs: &[attribute::Pair],
-    suppressed: &mut u64,
-) -> Vec<Finding> {
-    let config = engine.config();
-    let mut by_blob: HashMap<u32, Vec<Finding>> = HashMap::new();
-    for (b, f) in raw {
-        by_blob.entry(b).or_default().push(f);
-    }
-    for v in by_blob.values_mut() {
-        v.sort_by_key(|f| f.offset);
-    }
-    // (fingerprint, occurrence) → (order, finding, commit, commits, in_head)
-    struct Group {
-        order: usize,
-        finding: Finding,
-        commit: Option<u32>,
-        commits: usize,
-        in_head: bool,
-    }
-    let mut groups: HashMap<(String, usize), Group> = HashMap::new();
-    for pair in pairs {
-        let Some(fs) = by_blob.get(&pair.blob) else {
-            continue;
-        };
-        let mut occurrence: HashMap<&str, usize> = HashMap::new();
-        for f in fs {
-            // A finding inside an archive carries the entry's path
-            // (`!inner/path`) after the blob's, as in a directory scan.
-            let path = if f.path.starts_with('!') {
-                format!("{}{}", pair.path, f.path)
-            } else {
-                pair.path.clone()
-            };
-            if config.allowlist.allows_path(&path) || config.allows(&f.rule_id, &path, &f.secret) {
-                *suppressed += 1;
-                continue;
-            }
-            let fp = finding::fingerprint(&f.rule_id, &path, f.secret.as_bytes());
-            let k = occurrence.entry(f.secret.as_str()).or_default();
-            let key = (fp.clone(), *k);
-            *k += 1;
-            match groups.get_mut(&key) {
-                Some(g) => {
-                    g.commits += pair.commits;
-                    g.in_head |= pair.in_head;
-                    if pair.order < g.order {
-                        g.order = pair.order;
-                        g.commit = pair.commit;
-                        g.finding = f.clone();
-                        g.finding.path = path;
-                        g.finding.fingerprint = fp;
-                    }
-                }
-                None => {
-                    let mut finding = f.clone();
-                    finding.path = path;
-                    finding.fingerprint = fp;
-                    groups.insert(
-                        key,
-                        Group {
-                            order: pair.order,
-                            finding,
-                            commit: pair.commit,
-                            commits: pair.commits,
-                            in_head: pair.in_head,
-                        },
-                    );
-                }
-            }
-        }
-    }
-    let mut infos: HashMap<u32, CommitInfo> = HashMap::new();
-    let mut out = Vec::with_capacity(groups.len());
-    for (_, g) in groups {
-        let mut f = g.finding;
-        if let Some(c) = g.commit {
-            let info = infos
-                .entry(c)
-                .or_insert_with(|| commit_info(repo, &commits.ids[c as usize]));
-            let mut info = info.clone();
-            info.in_head = g.in_head;
-            info.commits = g.commits;
-            f.commit = Some(info);
-        }
-        out.push(f);
-    }
-    out
-}
-
-/// The path a finding in a commit message is reported at.
-pub const COMMIT_MESSAGE: &str = "(commit message)";
-
-/// Findings in commit messages, each attributed to its commit.
-fn place_messages(
-    engine: &Engine,
-    repo: &gix::Repository,
-    commits: &graph::Commits,
-    raw: Vec<(u32, Finding)>,
-    suppressed: &mut u64,
-) -> Vec<Finding> {
-    let config = engine.config();
-    let mut out = Vec::with_capacity(raw.len());
-    for (c, mut f) in raw {
-        if config.allowlist.allows_path(COMMIT_MESSAGE)
-            || config.allows(&f.rule_id, COMMIT_MESSAGE, &f.secret)
-        {
-            *suppressed += 1;
-            continue;
-        }
-        f.path = COMMIT_MESSAGE.to_string();
-        f.fingerprint = finding::fingerprint(&f.rule_id, COMMIT_MESSAGE, f.secret.as_bytes());
-        let mut info = commit_info(repo, &commits.ids[c as usize]);
-        info.commits = 1;
-        f.commit = Some(info);
-        out.push(f);
-    }
-    out
-}
-
-fn commit_info(repo: &gix::Repository, id: &ObjectId) -> CommitInfo {
-    let mut info = CommitInfo {
-        commit: id.to_string(),
-        author: String::new(),
-        email: String::new(),
-        date: String::new(),
-        summary: String::new(),
-        in_head: false,
-        commits: 0,
+fn commit_meta(repo: &gix::Repository, id: &ObjectId) -> CommitMeta {
+    let mut info = CommitMeta {
+        id: id.to_string(),
+        ..CommitMeta::default()
     };
     let mut buf = Vec::new();
     let Ok(Some(data)) = repo.objects.try_find(id, &mut buf) else {
@@ -770,6 +720,53 @@ fn commit_info(repo: &gix::Repository, id: &ObjectId) -> CommitInfo {
     }
     info.summary = c.message_summary().to_string();
     info
+}
+
+/// Paths, relative to `root`, of the files under it that the git index
+/// holds and `select` (given each path relative to the repository's work
+/// tree) picks; an empty path when `root` is itself one. Outside a
+/// repository nothing is tracked; an index that cannot be read is an error
+/// (its message names `root`).
+pub fn tracked_under(root: &Path, select: &dyn Fn(&str) -> bool) -> Result<Vec<PathBuf>, String> {
+    let dir = if root.is_dir() {
+        root
+    } else {
+        match root.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        }
+    };
+    let Ok(repo) = gix::discover(dir) else {
+        return Ok(Vec::new()); // not in a repository: nothing is tracked
+    };
+    let Some(workdir) = repo.workdir().and_then(|p| p.canonicalize().ok()) else {
+        return Ok(Vec::new());
+    };
+    let Ok(root_abs) = root.canonicalize() else {
+        return Ok(Vec::new());
+    };
+    let index = repo.index_or_empty().map_err(|e| {
+        format!(
+            "{}: cannot read the git index to find committed env files: {e}",
+            root.display()
+        )
+    })?;
+    let mut out = Vec::new();
+    for entry in index.entries() {
+        if entry.stage_raw() > 1 {
+            continue; // a conflicted path is listed once per stage
+        }
+        let Ok(rel) = std::str::from_utf8(entry.path(&index)) else {
+            continue;
+        };
+        if !select(rel) {
+            continue;
+        }
+        if let Ok(under) = workdir.join(rel).strip_prefix(&root_abs) {
+            out.push(under.to_path_buf());
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,21 +1,13 @@
-//! Env-file hygiene: a `.env` file that git tracks is a leak of its own,
-//! whatever it holds, because everyone with the repository reads it. The
-//! finding (rule `env-file-committed`, in `rules/env-file.toml`) is made
-//! here, not by a regex: the tracked set is read from the git index once
-//! per root, never per file.
-//!
-//! Example files (`.env.example`, `config.sample.yaml`) are meant to be
-//! committed; a real-looking key in one gets a note instead (see
-//! [`super::path_notes`]).
+//! Env files: which file names are live env files (`.env`,
+//! `.env.production`), which are templates meant to be committed
+//! (`.env.example`), and which directories hold deliberate test env files.
+//! The `env-file-committed` rule (`rules/env-file.toml`) matches paths, not
+//! contents: the scan driver asks [`is_tracked_env`] of every path git
+//! tracks.
 
-use std::path::{Path, PathBuf};
-
-use crate::finding::{self, Finding};
 use crate::rules::Rule;
-use crate::scan::Worker;
-use crate::source::fs::display_path;
 
-/// Id of the rule whose findings this module makes.
+/// Id of the rule whose findings are env files themselves.
 pub const RULE_ID: &str = "env-file-committed";
 
 /// Suffix words that mark a template rather than a live env file.
@@ -101,119 +93,6 @@ pub fn is_example_name(name: &str) -> bool {
     parts.any(|p| matches!(p, "example" | "sample" | "template" | "dist" | "tmpl"))
 }
 
-/// The note on a committed env file.
-fn advice(path: &str) -> String {
-    format!(
-        "environment file committed to version control: untrack it (git rm --cached {path}), \
-         add it to .gitignore, commit an example file with placeholders instead, \
-         and rotate every key it held"
-    )
-}
-
-/// Report every env file under `roots` that git tracks, and scan those the
-/// walk did not reach (ignored by .gitignore yet tracked). `walked` lists
-/// the display paths of env files the walk scanned.
-pub fn scan_tracked(w: &mut Worker<'_>, roots: &[PathBuf], walked: &[String]) {
-    let single_dir_root = roots.len() == 1 && roots[0].is_dir();
-    for root in roots {
-        for abs_under in tracked_env_files(w, root) {
-            let walker_path = root.join(&abs_under);
-            let shown = if abs_under.as_os_str().is_empty() {
-                root.to_string_lossy().into_owned()
-            } else {
-                display_path(root, &walker_path, single_dir_root)
-            };
-            let engine = w.engine();
-            if engine.config().allows_path(&shown) {
-                continue;
-            }
-            push_finding(w, &shown);
-            if walked.contains(&shown) {
-                continue;
-            }
-            // Tracked yet ignored: the walk skipped it, but it is in the repository.
-            let max = engine.options().walk.max_file_size;
-            let path = if abs_under.as_os_str().is_empty() {
-                root.clone()
-            } else {
-                walker_path
-            };
-            if let Ok(bytes) = std::fs::read(&path) {
-                if bytes.len() as u64 <= max {
-                    w.scan(&shown, &bytes);
-                }
-            }
-        }
-    }
-}
-
-/// Report `path` (a repository path about to be committed, in a staged
-/// scan) if it is a live env file outside test directories; returns whether
-/// it was.
-pub(crate) fn report_staged(w: &mut Worker<'_>, path: &str) -> bool {
-    if !is_env_path(path) || in_test_dir(path) {
-        return false;
-    }
-    push_finding(w, path);
-    true
-}
-
-/// Paths, relative to `root`, of the env files under it that the git index
-/// holds (an empty path when `root` is itself one).
-fn tracked_env_files(w: &Worker<'_>, root: &Path) -> Vec<PathBuf> {
-    let dir = if root.is_dir() {
-        root
-    } else {
-        match root.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        }
-    };
-    let Ok(repo) = gix::discover(dir) else {
-        return Vec::new(); // not in a repository: nothing is tracked
-    };
-    let Some(workdir) = repo.workdir().and_then(|p| p.canonicalize().ok()) else {
-        return Vec::new();
-    };
-    let Ok(root_abs) = root.canonicalize() else {
-        return Vec::new();
-    };
-    let index = match repo.index_or_empty() {
-        Ok(i) => i,
-        Err(e) => {
-            w.warn(format!(
-                "{}: cannot read the git index to find committed env files: {e}",
-                root.display()
-            ));
-            return Vec::new();
-        }
-    };
-    let mut out = Vec::new();
-    for entry in index.entries() {
-        if entry.stage_raw() > 1 {
-            continue; // a conflicted path is listed once per stage
-        }
-        let rel = entry.path(&index);
-        let name = rel.rsplit(|&b| b == b'/').next().unwrap_or(rel);
-        let Ok(name) = std::str::from_utf8(name) else {
-            continue;
-        };
-        if classify(name) != EnvName::Env {
-            continue;
-        }
-        let Ok(rel) = std::str::from_utf8(rel) else {
-            continue;
-        };
-        if in_test_dir(rel) {
-            continue;
-        }
-        if let Ok(under) = workdir.join(rel).strip_prefix(&root_abs) {
-            out.push(under.to_path_buf());
-        }
-    }
-    out
-}
-
 /// Whether a repository path lies under a test, fixture or example
 /// directory: env files there are committed on purpose (dotenv libraries,
 /// scanners and frameworks test with them). Keys inside them are still
@@ -237,38 +116,6 @@ fn in_test_dir(rel: &str) -> bool {
                 | "sample"
         )
     })
-}
-
-/// Record the finding for a committed env file.
-fn push_finding(w: &mut Worker<'_>, path: &str) {
-    let engine = w.engine();
-    let Some(rule) = engine.detector().rules().get(RULE_ID) else {
-        return; // disabled by configuration
-    };
-    if engine.config().allows(RULE_ID, path, path) {
-        w.suppressed += 1;
-        return;
-    }
-    w.findings.push(Finding {
-        rule_id: rule.spec.id.clone(),
-        rule_name: rule.spec.name.clone(),
-        provider: rule.spec.provider.clone(),
-        severity: rule.spec.severity,
-        path: path.to_string(),
-        line: 1,
-        column: 1,
-        end_line: 1,
-        end_column: 1,
-        offset: 0,
-        fingerprint: finding::fingerprint(RULE_ID, path, path.as_bytes()),
-        // Nothing secret to hide: the "secret" is the file itself.
-        secret: path.to_string(),
-        redacted: path.to_string(),
-        entropy: 0.0,
-        verified: None,
-        notes: vec![advice(path)],
-        commit: None,
-    });
 }
 
 /// The examples of an env-file rule are paths: each positive one must be a
@@ -299,6 +146,13 @@ pub fn check_examples(rule: &Rule) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether `rel`, a repository path that git tracks (or is about to
+/// commit), is a live env file outside test, fixture and example
+/// directories: a finding of the env-file rule.
+pub fn is_tracked_env(rel: &str) -> bool {
+    is_env_path(rel) && !in_test_dir(rel)
 }
 
 #[cfg(test)]

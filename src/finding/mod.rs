@@ -1,0 +1,329 @@
+//! Findings: what a rule matched, where, through which layers of the file
+//! it was found, and how to show it safely.
+//!
+//! The scan driver turns each match into a [`Detection`]: everything known
+//! from the blob's bytes (position, secret, how it was found). A detection
+//! becomes a [`Finding`] once its blob has a place ([`Finding::new`]): a
+//! file's path at once, a git blob's paths once history is attributed. The
+//! path and the fingerprint are computed there, once, from typed data;
+//! notes are rendered from the typed [`Layer`]s and [`Remark`]s and never
+//! parsed back.
+//!
+//! A finding keeps the secret in memory only; every output uses
+//! [`Finding::redacted`] unless the user asks for `--show-secrets`.
+
+mod redact;
+pub mod remark;
+
+pub use redact::{fingerprint, mask_metadata, redact};
+
+use serde::Serialize;
+
+use crate::rules::Severity;
+
+/// Commit metadata for findings that come from git history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitInfo {
+    /// Full 40-hex commit id.
+    pub commit: String,
+    /// Author name.
+    pub author: String,
+    /// Author email.
+    pub email: String,
+    /// Author date, RFC 3339.
+    pub date: String,
+    /// First line of the commit message.
+    pub summary: String,
+    /// Whether the secret is still in HEAD's tree at this path.
+    pub in_head: bool,
+    /// Number of commits whose tree holds it at this path.
+    pub commits: usize,
+}
+
+/// What kind of place a finding's outermost blob is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// A file: of a tree, of the index, or of a commit's tree.
+    File,
+    /// Standard input (`<stdin>`).
+    Stdin,
+    /// A commit's message (`(commit message)`).
+    CommitMessage,
+    /// A git blob no ref reaches (`(unreachable blob <id>)`).
+    UnreachableBlob,
+}
+
+impl Place {
+    /// The path shown for a place that is not a file.
+    pub fn fixed_path(self) -> Option<&'static str> {
+        match self {
+            Place::Stdin => Some(STDIN),
+            Place::CommitMessage => Some(COMMIT_MESSAGE),
+            Place::File | Place::UnreachableBlob => None,
+        }
+    }
+}
+
+/// The path of findings in standard input.
+pub const STDIN: &str = "<stdin>";
+/// The path of findings in a commit message.
+pub const COMMIT_MESSAGE: &str = "(commit message)";
+
+/// The path of a blob no ref reaches.
+pub fn unreachable_path(id: &str) -> String {
+    format!("(unreachable blob {id})")
+}
+
+/// One step from a blob to a blob inside it (an expansion), outermost first
+/// in a finding's [`Finding::layers`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layer {
+    /// An entry of an archive; shown in the path as `outer!entry`.
+    Archive {
+        /// The entry's path inside the archive.
+        entry: String,
+        /// It was itself an archive, nested deeper than `--archive-depth`,
+        /// and was scanned as bytes.
+        too_deep: bool,
+    },
+    /// UTF-16 text transcoded to UTF-8 (lines stay those of the file).
+    Utf16 {
+        /// Big-endian.
+        big_endian: bool,
+    },
+    /// A notebook cell's source or output, decoded from its JSON strings.
+    Notebook {
+        /// `3` for cell 3's source, `3, output 1` for its first output.
+        part: String,
+        /// 1-based line of the secret in the cell or output.
+        line: usize,
+    },
+    /// A base64 value, decoded; the finding is located at the encoded text.
+    Decoded {
+        /// What the value was (`HTTP Basic Authorization header`, a
+        /// Kubernetes Secret's key...).
+        label: String,
+    },
+}
+
+/// A remark on a finding that follows from where it is or what is around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remark {
+    /// Assigned to a variable that bundlers inline into browser code
+    /// (`NEXT_PUBLIC_...`): the value is this prefix.
+    ClientExposed(&'static str),
+    /// In an example or template file, which must hold placeholders.
+    ExampleFile,
+    /// In a file served to browsers: a built bundle, a source map, a public asset.
+    Shipped(&'static str),
+    /// A live env file that git tracks (the finding is the file itself).
+    EnvFileCommitted,
+}
+
+/// A match, located in its blob, before the blob has a place: what the scan
+/// driver produces from a blob's bytes.
+#[derive(Debug, Clone)]
+pub struct Detection {
+    /// Rule id.
+    pub rule_id: String,
+    /// Rule name.
+    pub rule_name: String,
+    /// Provider that issued the secret.
+    pub provider: String,
+    /// Severity of the leak.
+    pub severity: Severity,
+    /// 1-based line of the first byte of the secret.
+    pub line: usize,
+    /// 1-based column (in characters) of the first byte of the secret.
+    pub column: usize,
+    /// 1-based line of the last byte of the secret.
+    pub end_line: usize,
+    /// 1-based column one past the last character of the secret.
+    pub end_column: usize,
+    /// Byte offset of the secret in the located blob.
+    pub offset: usize,
+    /// The secret itself (never printed unless asked).
+    pub secret: String,
+    /// The secret with its middle masked.
+    pub redacted: String,
+    /// Shannon entropy of the secret, bits per byte.
+    pub entropy: f64,
+    /// What structural check the secret passed, if any.
+    pub verified: Option<String>,
+    /// The expansions it was found through, outermost first.
+    pub layers: Vec<Layer>,
+    /// Remarks that follow from its surroundings.
+    pub remarks: Vec<Remark>,
+    /// A `keyscan:allow` marker on its line covers its rule (whether that is
+    /// honoured is the filter stage's decision).
+    pub inline_allow: bool,
+    /// Its line is longer than a hand-written line (a minified bundle).
+    pub long_line: bool,
+}
+
+/// One detected secret, placed.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// Rule id.
+    pub rule_id: String,
+    /// Rule name.
+    pub rule_name: String,
+    /// Provider that issued the secret.
+    pub provider: String,
+    /// Severity of the leak.
+    pub severity: Severity,
+    /// What kind of place the outermost blob is.
+    pub place: Place,
+    /// Path relative to the scanned root (`/` separators), with each
+    /// archive entry after a `!` (`release.zip!config/app.env`).
+    pub path: String,
+    /// 1-based line of the first byte of the secret.
+    pub line: usize,
+    /// 1-based column (in characters) of the first byte of the secret.
+    pub column: usize,
+    /// 1-based line of the last byte of the secret.
+    pub end_line: usize,
+    /// 1-based column one past the last character of the secret.
+    pub end_column: usize,
+    /// Byte offset of the secret in the located blob.
+    pub offset: usize,
+    /// The secret itself (never printed unless asked).
+    pub secret: String,
+    /// The secret with its middle masked.
+    pub redacted: String,
+    /// Stable id: hash of rule id, path and secret.
+    pub fingerprint: String,
+    /// Shannon entropy of the secret, bits per byte.
+    pub entropy: f64,
+    /// What structural check the secret passed, if any.
+    pub verified: Option<String>,
+    /// The expansions it was found through, outermost first.
+    pub layers: Vec<Layer>,
+    /// Remarks on where it is.
+    pub remarks: Vec<Remark>,
+    /// A `keyscan:allow` marker covers it (see [`Detection::inline_allow`]).
+    pub inline_allow: bool,
+    /// Git commit that introduced the secret (history scans).
+    pub commit: Option<CommitInfo>,
+}
+
+impl Finding {
+    /// Place a detection: `root` is the path of its outermost blob (a file's
+    /// path, or the fixed path of a [`Place`] that is not a file). The
+    /// shown path, the fingerprint and the remarks that follow from the path
+    /// are computed here, once.
+    pub fn new(d: Detection, place: Place, root: &str, commit: Option<CommitInfo>) -> Finding {
+        let mut path = root.to_string();
+        for layer in &d.layers {
+            if let Layer::Archive { entry, .. } = layer {
+                path.push('!');
+                path.push_str(entry);
+            }
+        }
+        let fingerprint = fingerprint(&d.rule_id, &path, d.secret.as_bytes());
+        let mut remarks = d.remarks;
+        if !remarks.contains(&Remark::EnvFileCommitted) {
+            // Inside an archive, the entry's own path decides.
+            let inner = d
+                .layers
+                .iter()
+                .rev()
+                .find_map(|l| match l {
+                    Layer::Archive { entry, .. } => Some(entry.as_str()),
+                    _ => None,
+                })
+                .unwrap_or(root);
+            remark::path_remarks(inner, d.long_line, &mut remarks);
+        }
+        Finding {
+            rule_id: d.rule_id,
+            rule_name: d.rule_name,
+            provider: d.provider,
+            severity: d.severity,
+            place,
+            path,
+            line: d.line,
+            column: d.column,
+            end_line: d.end_line,
+            end_column: d.end_column,
+            offset: d.offset,
+            secret: d.secret,
+            redacted: d.redacted,
+            fingerprint,
+            entropy: d.entropy,
+            verified: d.verified,
+            layers: d.layers,
+            remarks,
+            inline_allow: d.inline_allow,
+            commit,
+        }
+    }
+
+    /// The notes shown with the finding, rendered from its layers and
+    /// remarks: how it was found (outermost first), then where it is.
+    pub fn notes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        // One note for archives, however deeply nested: the innermost.
+        let archive = self
+            .layers
+            .iter()
+            .rposition(|l| matches!(l, Layer::Archive { .. }));
+        for (i, layer) in self.layers.iter().enumerate() {
+            match layer {
+                Layer::Archive { too_deep, .. } if Some(i) == archive => out.push(if *too_deep {
+                    "inside archive, nested deeper than --archive-depth: scanned as bytes"
+                        .to_string()
+                } else {
+                    "inside archive".to_string()
+                }),
+                Layer::Archive { .. } => {}
+                Layer::Utf16 { big_endian } => out.push(format!(
+                    "decoded from UTF-16{}",
+                    if *big_endian { "BE" } else { "LE" }
+                )),
+                Layer::Notebook { part, line } => {
+                    out.push(format!("notebook cell {part}, line {line}"))
+                }
+                Layer::Decoded { label } => out.push(format!("decoded from base64 ({label})")),
+            }
+        }
+        for r in &self.remarks {
+            out.push(match r {
+                Remark::ClientExposed(var) => format!(
+                    "exposed to browsers: {var} variables are inlined into the client bundle, so the key reaches every visitor"
+                ),
+                Remark::ExampleFile => "example file: example files must hold placeholders, not real keys; \
+                     put a placeholder here and rotate the key"
+                    .to_string(),
+                Remark::Shipped(what) => {
+                    format!("shipped to browsers ({what}): anyone who loads the site can read it")
+                }
+                Remark::EnvFileCommitted => format!(
+                    "environment file committed to version control: untrack it (git rm --cached {}), \
+                     add it to .gitignore, commit an example file with placeholders instead, \
+                     and rotate every key it held",
+                    self.path
+                ),
+            });
+        }
+        out
+    }
+
+    /// Sort key that makes parallel scans print deterministically: by
+    /// place and rule, then (for findings a history scan places at the same
+    /// spot from different commits or blobs) by commit, extent and secret,
+    /// so that repeats end up next to each other for [`crate::filter::dedup`].
+    #[allow(clippy::type_complexity)]
+    pub fn sort_key(&self) -> (&str, usize, usize, &str, Option<&str>, usize, usize, &str) {
+        (
+            &self.path,
+            self.line,
+            self.column,
+            &self.rule_id,
+            self.commit.as_ref().map(|c| c.commit.as_str()),
+            self.end_line,
+            self.end_column,
+            &self.fingerprint,
+        )
+    }
+}

@@ -1,0 +1,791 @@
+//! The scan driver: sources → expansions → detector → findings → filters.
+//!
+//! Sources hand [`Blob`]s to a [`Worker`] (one per thread). The worker walks
+//! each blob's tree of children depth-first: it asks [`crate::expand`] for
+//! a blob's children (archive entries, notebook cells, transcoded UTF-16,
+//! decoded values), runs the [`Detector`] on each text, maps every span
+//! back to the blob it is located in, and records a [`Detection`] with the
+//! typed [`Layer`]s it was found through. Expansions only produce data;
+//! this module is the one place that scans, warns and counts.
+//!
+//! A detection becomes a [`Finding`] once its blob has a place (at once for
+//! a file, after attribution for git history: see [`history`]), and every
+//! finding of a scan then goes through the one filter stage
+//! ([`crate::filter::Filter`]) in [`Engine::finish`].
+
+pub mod history;
+pub mod staged;
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::detect::{Detector, Match, Scratch};
+use crate::expand::{self, archive, decode, notebook, utf16, DecodeBudget, Kind};
+use crate::filter::{self, Filter};
+use crate::finding::{self, remark, Detection, Finding, Layer, Place, Remark};
+use crate::rules::{envfile, Severity};
+use crate::source::fs::{self, WalkOptions};
+use crate::source::{Admission, Blob, ChunkPos, Events, Origin, Stats, StatsSnapshot};
+use crate::text::{line_at, Locator};
+
+/// Options that shape a scan (beyond the rule set and configuration).
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// How to walk file trees.
+    pub walk: WalkOptions,
+    /// Honour inline `keyscan:allow` comments.
+    pub inline_allow: bool,
+    /// Archives, notebooks, encoded values, UTF-16, env files.
+    pub expand: crate::expand::ExpandOptions,
+    /// Print secrets in full: commit messages, paths and labels are not
+    /// masked either.
+    pub show_secrets: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            walk: WalkOptions::default(),
+            inline_allow: true,
+            expand: Default::default(),
+            show_secrets: false,
+        }
+    }
+}
+
+/// Findings plus the counters of the scan that produced them.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOutcome {
+    /// Findings, sorted by path, line, column and rule.
+    pub findings: Vec<Finding>,
+    /// What was scanned and skipped.
+    pub stats: StatsSnapshot,
+    /// Findings suppressed by the filter stage.
+    pub suppressed: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// The scanning engine: the detector, the configuration, the options and
+/// the filter stage they make.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    detector: Detector,
+    config: Config,
+    options: ScanOptions,
+    filter: Filter,
+}
+
+/// Per-thread state of a scan: the detector's scratch space and the
+/// detections of the blobs scanned so far.
+pub struct Worker<'e> {
+    engine: &'e Engine,
+    scratch: Scratch,
+    matches: Vec<Match>,
+    /// Detections of this worker, in the order found.
+    pub detections: Vec<Detection>,
+    /// Where expansions are counted (archives, notebooks...).
+    stats: Option<&'e Stats>,
+    /// Where problems are told (a zip bomb stopped, a broken notebook).
+    events: Option<&'e dyn Events>,
+}
+
+/// A match on its way to becoming a detection, in the coordinates of the
+/// text it is reported against.
+#[derive(Debug, Clone)]
+struct Hit {
+    rule: usize,
+    /// Byte span reported (for a decoded secret: the encoded text).
+    start: usize,
+    end: usize,
+    /// The secret, when it is not the bytes of the span (decoded values,
+    /// notebook strings with escapes).
+    secret: Option<Vec<u8>>,
+    entropy: f64,
+    verified: bool,
+    prefix_len: usize,
+    /// Layers inside the text it is reported against (outermost first).
+    layers: Vec<Layer>,
+    /// An allow marker on one of its lines, at any layer, covers its rule.
+    inline_allow: bool,
+}
+
+/// Where the worker is in a blob's tree of children.
+struct Ctx<'p> {
+    /// The path shown so far (`outer.zip!inner`); empty for a git blob.
+    path: Cow<'p, str>,
+    /// The layers entered so far, outermost first.
+    layers: Vec<Layer>,
+}
+
+impl<'e> Worker<'e> {
+    /// Scan one blob of a source, appending its detections; returns how
+    /// many it had.
+    pub fn scan(&mut self, blob: Blob<'_>) -> usize {
+        let before = self.detections.len();
+        match blob.chunk {
+            Some(chunk) => self.chunk(blob.bytes, chunk),
+            None => {
+                let mut ctx = Ctx {
+                    path: Cow::Borrowed(blob.origin.path().unwrap_or("")),
+                    layers: Vec::new(),
+                };
+                self.node(&mut ctx, blob.bytes);
+            }
+        }
+        self.detections.len() - before
+    }
+
+    /// Count what this worker's expansions open in `stats`, and send their
+    /// problems to `events` (without them, both are dropped).
+    pub fn attach(&mut self, stats: &'e Stats, events: &'e dyn Events) {
+        self.stats = Some(stats);
+        self.events = Some(events);
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &'e Engine {
+        self.engine
+    }
+
+    /// Regex searches this worker has run (for tests and profiling).
+    pub fn regex_runs(&self) -> u64 {
+        self.scratch.regex_runs
+    }
+
+    /// Whether a partial scan of `bytes` (changed regions only) can stand
+    /// for a whole one: plain text, with no expansion to run.
+    pub fn is_plain(&self, bytes: &[u8]) -> bool {
+        expand::sniff("", bytes, &self.engine.options.expand) == Kind::Plain
+    }
+
+    fn count(
+        &self,
+        counter: impl FnOnce(&crate::source::SourceStats) -> &std::sync::atomic::AtomicU64,
+    ) {
+        if let Some(s) = self.stats {
+            counter(&s.sources).fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn warn(&self, message: String) {
+        if let Some(e) = self.events {
+            e.warning(message);
+        }
+    }
+
+    /// One chunk of a large file: matches outside the chunk's own range
+    /// belong to its neighbours.
+    fn chunk(&mut self, bytes: &[u8], chunk: ChunkPos) {
+        let skip = [(0, chunk.report_from), (chunk.report_to, usize::MAX)];
+        let hits = self.collect(bytes, 0, &mut DecodeBudget::default(), &skip);
+        let ctx = Ctx {
+            path: Cow::Borrowed(""),
+            layers: Vec::new(),
+        };
+        self.emit(&ctx, bytes, hits, chunk);
+    }
+
+    /// A blob: an archive's entries, or its text.
+    fn node(&mut self, ctx: &mut Ctx<'_>, bytes: &[u8]) {
+        let kind = expand::sniff(&ctx.path, bytes, &self.engine.options.expand);
+        if !kind.is_archive() {
+            return self.leaf(ctx, bytes, kind);
+        }
+        let o = &self.engine.options;
+        let budget = archive::Budget::new(archive::Limits {
+            max_bytes: o.expand.archive_max_bytes,
+            max_entries: o.expand.archive_max_entries,
+            max_entry_size: o.walk.max_file_size,
+        });
+        if self.archive(ctx, bytes, kind, &budget, 1).is_err() {
+            self.count(|s| &s.archives_stopped);
+            self.warn(format!(
+                "{}: archive reading stopped at a limit: {}; likely a zip bomb, \
+                 the rest of it was not scanned",
+                display(&ctx.path),
+                budget.stopped().unwrap_or_default()
+            ));
+        }
+    }
+
+    /// The entries of an archive whose entries sit at `depth`.
+    fn archive(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        data: &[u8],
+        kind: Kind,
+        budget: &archive::Budget,
+        depth: usize,
+    ) -> Result<(), archive::Stop> {
+        self.count(|s| &s.archives);
+        let engine = self.engine;
+        let outer = ctx.path.clone().into_owned();
+        let skip = |name: &str| {
+            crate::source::is_media_path(std::path::Path::new(name))
+                || engine.filter.skips_path(&format!("{outer}!{name}"))
+        };
+        let admission = engine.options.walk.admission();
+        archive::read(
+            data,
+            kind,
+            &outer,
+            budget,
+            &skip,
+            &mut |event| match event {
+                archive::Event::Entry { name, bytes } => {
+                    if admission.after_read(bytes).is_err() {
+                        return Ok(());
+                    }
+                    self.count(|s| &s.archive_entries);
+                    let expand = &engine.options.expand;
+                    let kind = expand::sniff(name, bytes, expand);
+                    let nested = kind.is_archive() && depth < expand.archive_depth;
+                    let saved =
+                        std::mem::replace(&mut ctx.path, Cow::Owned(format!("{outer}!{name}")));
+                    ctx.layers.push(Layer::Archive {
+                        entry: name.to_string(),
+                        too_deep: kind.is_archive() && !nested,
+                    });
+                    let result = if nested {
+                        self.archive(ctx, bytes, kind, budget, depth + 1)
+                    } else {
+                        let kind = if kind.is_archive() { Kind::Plain } else { kind };
+                        self.leaf(ctx, bytes, kind);
+                        Ok(())
+                    };
+                    ctx.layers.pop();
+                    ctx.path = saved;
+                    result
+                }
+                archive::Event::Unreadable { what, error, bytes } => {
+                    self.warn(format!(
+                        "{}: not a readable {what} archive ({error}); scanned as bytes",
+                        display(&outer)
+                    ));
+                    self.leaf(ctx, bytes, Kind::Plain);
+                    Ok(())
+                }
+                archive::Event::EntryUnreadable { name, error } => {
+                    self.warn(format!(
+                        "{}: entry {name} cannot be read ({error}); it is skipped",
+                        display(&outer)
+                    ));
+                    Ok(())
+                }
+                archive::Event::EntryFailed { name, error } => {
+                    self.warn(format!(
+                        "{outer}!{name}: cannot be read ({error}); it is skipped"
+                    ));
+                    Ok(())
+                }
+                archive::Event::Damaged { error } => {
+                    self.warn(format!(
+                        "{}: the tar archive is damaged ({error}); the rest of it is skipped",
+                        display(&outer)
+                    ));
+                    Ok(())
+                }
+            },
+        )
+    }
+
+    /// A blob that is not an archive.
+    fn leaf(&mut self, ctx: &mut Ctx<'_>, bytes: &[u8], kind: Kind) {
+        match kind {
+            Kind::Utf16 { big_endian } => {
+                let text = utf16::to_utf8(bytes, big_endian);
+                self.count(|s| &s.utf16);
+                ctx.layers.push(Layer::Utf16 { big_endian });
+                self.text(ctx, &text);
+                ctx.layers.pop();
+                // The bytes as they are, too: FF FE or FE FF may open a file that
+                // is not UTF-16 at all, and must not hide its keys. (The raw bytes
+                // of real UTF-16 text interleave NULs with ASCII, so no rule
+                // matches them twice.)
+                self.text(ctx, bytes);
+            }
+            Kind::Notebook => match notebook::parse(bytes) {
+                Ok(nb) => {
+                    self.count(|s| &s.notebooks);
+                    self.notebook(ctx, bytes, &nb);
+                }
+                Err(e) => {
+                    self.count(|s| &s.notebooks_malformed);
+                    self.warn(format!(
+                        "{}: not a valid notebook ({e}); scanned as plain text",
+                        display(&ctx.path)
+                    ));
+                    self.text(ctx, bytes);
+                }
+            },
+            _ => self.text(ctx, bytes),
+        }
+    }
+
+    /// Text located in itself.
+    fn text(&mut self, ctx: &Ctx<'_>, hay: &[u8]) {
+        let hits = self.collect(hay, 0, &mut DecodeBudget::default(), &[]);
+        if !hits.is_empty() {
+            self.emit(ctx, hay, hits, ChunkPos::whole(hay.len()));
+        }
+    }
+
+    /// A parsed notebook: each part's hits are mapped back to the raw
+    /// file, then the raw bytes outside the parts are scanned.
+    fn notebook(&mut self, ctx: &Ctx<'_>, bytes: &[u8], nb: &notebook::Notebook) {
+        let mut hits: Vec<Hit> = Vec::new();
+        let mut budget = DecodeBudget::default();
+        for part in &nb.parts {
+            let buf = &part.text.buf;
+            for mut h in self.collect(buf, 0, &mut budget, &[]) {
+                let line = 1 + memchr::memchr_iter(b'\n', &buf[..h.start]).count();
+                if h.secret.is_none() {
+                    h.secret = Some(buf[h.start..h.end].to_vec());
+                }
+                h.layers.insert(
+                    0,
+                    Layer::Notebook {
+                        part: part.label.clone(),
+                        line,
+                    },
+                );
+                h.start = part.text.raw(h.start);
+                h.end = part.text.raw_end(h.end).max(h.start);
+                hits.push(h);
+            }
+        }
+        hits.extend(self.collect(bytes, 0, &mut budget, &nb.covered));
+        self.emit(ctx, bytes, hits, ChunkPos::whole(bytes.len()));
+    }
+
+    /// Run the detector on `hay` and return its hits. Matches of handler
+    /// rules are expanded (decoded and scanned) instead; `level` counts the
+    /// decodings around `hay`. Matches that start inside a `skip` span are
+    /// dropped (sorted spans of text scanned another way).
+    fn collect(
+        &mut self,
+        hay: &[u8],
+        level: u32,
+        budget: &mut DecodeBudget,
+        skip: &[(usize, usize)],
+    ) -> Vec<Hit> {
+        let mut matches = std::mem::take(&mut self.matches);
+        matches.clear();
+        let engine = self.engine;
+        engine.detector.detect(hay, &mut self.scratch, &mut matches);
+        let rules = engine.detector.rules().rules();
+        let decoding = engine.options.expand.decode;
+        let mut out: Vec<Hit> = Vec::new();
+        let mut decoded = false;
+        for m in &matches {
+            if !skip.is_empty() && expand::in_spans(skip, m.start) {
+                continue;
+            }
+            let rule = &rules[m.rule];
+            match rule.spec.handler {
+                None => out.push(Hit {
+                    rule: m.rule,
+                    start: m.start,
+                    end: m.end,
+                    secret: None,
+                    entropy: m.entropy,
+                    verified: m.verified,
+                    prefix_len: m.prefix_len,
+                    layers: Vec::new(),
+                    inline_allow: filter::inline::is_allowed(hay, m.start, m.end, rule.id()),
+                }),
+                Some(h) if decoding && level < decode::MAX_LEVEL => {
+                    let before = out.len();
+                    for v in decode::values(h, hay, m.start, m.end, budget, &rule.spec.name) {
+                        self.count(|s| &s.decoded);
+                        self.decoded(hay, v, level, budget, &mut out);
+                    }
+                    decoded |= out.len() > before;
+                }
+                Some(_) => {}
+            }
+        }
+        if decoded {
+            // A generic rule that matched the encoded text (`token: <base64>`)
+            // yields to what was found inside it.
+            let spans: Vec<(usize, usize)> = out
+                .iter()
+                .filter(|h| h.secret.is_some() && !h.layers.is_empty())
+                .map(|h| (h.start, h.end))
+                .collect();
+            out.retain(|h| {
+                !(h.secret.is_none()
+                    && rules[h.rule].spec.generic
+                    && spans.iter().any(|&(s, e)| h.start < e && s < h.end))
+            });
+        }
+        matches.clear();
+        self.matches = matches;
+        out
+    }
+
+    /// Scan a decoded value and report what it holds at its encoded span.
+    fn decoded(
+        &mut self,
+        hay: &[u8],
+        v: decode::Value,
+        level: u32,
+        budget: &mut DecodeBudget,
+        out: &mut Vec<Hit>,
+    ) {
+        let (s, e) = v.span;
+        let inner = self.collect(&v.text, level + 1, budget, &[]);
+        let rules = self.engine.detector.rules().rules();
+        let mut seen: Vec<(usize, Vec<u8>)> = Vec::new();
+        for h in inner {
+            let secret = h.secret.unwrap_or_else(|| v.text[h.start..h.end].to_vec());
+            if seen.iter().any(|(r, x)| *r == h.rule && *x == secret) {
+                continue;
+            }
+            let inline_allow =
+                h.inline_allow || filter::inline::is_allowed(hay, s, e, rules[h.rule].id());
+            seen.push((h.rule, secret.clone()));
+            let mut layers = vec![Layer::Decoded {
+                label: v.label.clone(),
+            }];
+            layers.extend(h.layers);
+            out.push(Hit {
+                rule: h.rule,
+                start: s,
+                end: e,
+                secret: Some(secret),
+                entropy: h.entropy,
+                verified: h.verified,
+                prefix_len: h.prefix_len,
+                layers,
+                inline_allow,
+            });
+        }
+    }
+
+    /// Turn hits into detections: `hay` is the text their spans refer to and
+    /// that lines and columns are counted in, `chunk` where it sits in its
+    /// file.
+    fn emit(&mut self, ctx: &Ctx<'_>, hay: &[u8], mut hits: Vec<Hit>, chunk: ChunkPos) {
+        if hits.is_empty() {
+            return;
+        }
+        hits.sort_by_key(|h| (h.start, h.end));
+        let rules = self.engine.detector.rules().rules();
+        let mut locator = Locator::with_base(hay, chunk.line, chunk.column);
+        for h in hits {
+            let rule = &rules[h.rule];
+            let raw = h.secret.as_deref().unwrap_or(&hay[h.start..h.end]);
+            let secret = String::from_utf8_lossy(raw).into_owned();
+            let (line, column) = locator.locate(h.start);
+            let (end_line, end_column) = locator.locate(h.end);
+            let redacted = finding::redact(&secret, h.prefix_len);
+            let mut severity = rule.spec.severity;
+            let (line_start, line_bytes) = line_at(hay, h.start);
+            let mut remarks = Vec::new();
+            if let Some(var) = remark::client_exposed(line_bytes, h.start - line_start) {
+                severity = Severity::Critical;
+                remarks.push(Remark::ClientExposed(var));
+            }
+            let mut layers = ctx.layers.clone();
+            layers.extend(h.layers);
+            self.detections.push(Detection {
+                rule_id: rule.spec.id.clone(),
+                rule_name: rule.spec.name.clone(),
+                provider: rule.spec.provider.clone(),
+                severity,
+                line,
+                column,
+                end_line,
+                end_column,
+                offset: chunk.offset as usize + h.start,
+                secret,
+                redacted,
+                entropy: h.entropy,
+                verified: if h.verified {
+                    rule.spec.check.as_ref().map(|c| c.describe())
+                } else {
+                    None
+                },
+                layers,
+                remarks,
+                inline_allow: h.inline_allow,
+                long_line: line_bytes.len() > remark::LONG_LINE,
+            });
+        }
+    }
+}
+
+/// The path as shown in warnings (`<blob>` for git history blobs).
+fn display(path: &str) -> &str {
+    if path.is_empty() {
+        "<blob>"
+    } else {
+        path
+    }
+}
+
+impl Engine {
+    /// An engine over a detector and configuration.
+    pub fn new(detector: Detector, config: Config, options: ScanOptions) -> Engine {
+        let filter = Filter::new(
+            config.allowlists(),
+            options.inline_allow,
+            !options.show_secrets,
+        );
+        Engine {
+            detector,
+            config,
+            options,
+            filter,
+        }
+    }
+
+    /// Report only findings that `baseline` does not hold.
+    pub fn with_baseline(mut self, baseline: &filter::baseline::Baseline) -> Engine {
+        self.filter = self.filter.with_baseline(baseline);
+        self
+    }
+
+    /// The detector.
+    pub fn detector(&self) -> &Detector {
+        &self.detector
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The scan options.
+    pub fn options(&self) -> &ScanOptions {
+        &self.options
+    }
+
+    /// The filter stage.
+    pub fn filter(&self) -> &Filter {
+        &self.filter
+    }
+
+    /// A fresh per-thread worker.
+    pub fn worker(&self) -> Worker<'_> {
+        Worker {
+            engine: self,
+            scratch: Scratch::default(),
+            matches: Vec::new(),
+            detections: Vec::new(),
+            stats: None,
+            events: None,
+        }
+    }
+
+    /// The admission policy of every source.
+    pub fn admission(&self) -> Admission {
+        self.options.walk.admission()
+    }
+
+    /// The filter stage over every finding of a scan: the outcome.
+    pub fn finish(&self, findings: Vec<Finding>, stats: &Stats, started: Instant) -> ScanOutcome {
+        let (findings, suppressed) = self.filter.apply(findings);
+        ScanOutcome {
+            findings,
+            stats: stats.snapshot(),
+            suppressed,
+            elapsed: started.elapsed(),
+        }
+    }
+
+    /// Scan one in-memory blob shown at `path` (tests, fuzzing), filters
+    /// included.
+    pub fn scan_bytes(&self, path: &str, bytes: &[u8]) -> Vec<Finding> {
+        let mut w = self.worker();
+        w.scan(Blob::whole(bytes, Origin::File(path)));
+        let findings = w
+            .detections
+            .into_iter()
+            .map(|d| Finding::new(d, Place::File, path, None))
+            .collect();
+        self.filter.apply(findings).0
+    }
+
+    /// Findings of standard input (unfiltered).
+    pub fn collect_stdin(&self, bytes: &[u8], stats: &Stats, events: &dyn Events) -> Vec<Finding> {
+        stats.scanned(bytes.len(), crate::source::is_binary(bytes));
+        let mut w = self.worker();
+        w.attach(stats, events);
+        w.scan(Blob::whole(bytes, Origin::Stdin));
+        w.detections
+            .into_iter()
+            .map(|d| Finding::new(d, Place::Stdin, finding::STDIN, None))
+            .collect()
+    }
+
+    /// Scan file trees (or single files), filters included. `stats` is
+    /// updated live so a progress display can read it.
+    pub fn scan_paths(&self, roots: &[PathBuf], stats: &Stats, events: &dyn Events) -> ScanOutcome {
+        let start = Instant::now();
+        let findings = self.collect_paths(roots, stats, events);
+        self.finish(findings, stats, start)
+    }
+
+    /// Findings of file trees (or single files), unfiltered.
+    pub fn collect_paths(
+        &self,
+        roots: &[PathBuf],
+        stats: &Stats,
+        events: &dyn Events,
+    ) -> Vec<Finding> {
+        let shared: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
+        let skip_path = |p: &str| self.filter.skips_path(p);
+        let env_files = self.options.expand.env_files;
+        let walked_env: Mutex<Vec<String>> = Mutex::new(Vec::new());
+        fs::walk(roots, &self.options.walk, stats, events, &skip_path, || {
+            let mut sink = Flush {
+                worker: self.worker(),
+                findings: Vec::new(),
+                shared: &shared,
+            };
+            sink.worker.attach(stats, events);
+            let walked_env = &walked_env;
+            move |blob: Blob<'_>| {
+                let sink = &mut sink; // capture the whole `Flush`, so it flushes on drop
+                let Some(path) = blob.origin.path() else {
+                    return;
+                };
+                if env_files && blob.chunk.is_none() && envfile::is_env_path(path) {
+                    let mut g = walked_env.lock().unwrap_or_else(|e| e.into_inner());
+                    g.push(path.to_string());
+                }
+                let n = sink.worker.scan(blob);
+                if n > 0 {
+                    stats.findings.fetch_add(n as u64, Ordering::Relaxed);
+                    sink.place(path);
+                }
+            }
+        });
+        let mut findings = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+        if env_files {
+            let walked = walked_env.into_inner().unwrap_or_else(|e| e.into_inner());
+            self.tracked_env_files(roots, &walked, stats, events, &mut findings);
+        }
+        findings
+    }
+
+    /// The env-file rule's findings: every live env file under `roots` that
+    /// git tracks, read from the index. Those the walk did not reach
+    /// (ignored, yet in the repository) are scanned too. `walked` lists the
+    /// env files the walk scanned.
+    fn tracked_env_files(
+        &self,
+        roots: &[PathBuf],
+        walked: &[String],
+        stats: &Stats,
+        events: &dyn Events,
+        out: &mut Vec<Finding>,
+    ) {
+        let single_dir_root = roots.len() == 1 && roots[0].is_dir();
+        let mut w = self.worker();
+        w.attach(stats, events);
+        for root in roots {
+            let tracked = match crate::source::git::tracked_under(root, &envfile::is_tracked_env) {
+                Ok(t) => t,
+                Err(e) => {
+                    events.warning(e);
+                    continue;
+                }
+            };
+            for under in tracked {
+                let walker_path = root.join(&under);
+                let (shown, path) = if under.as_os_str().is_empty() {
+                    (root.to_string_lossy().into_owned(), root.clone())
+                } else {
+                    (
+                        fs::display_path(root, &walker_path, single_dir_root),
+                        walker_path,
+                    )
+                };
+                if self.filter.skips_path(&shown) {
+                    continue;
+                }
+                if let Some(f) = self.env_file_finding(&shown) {
+                    stats.findings.fetch_add(1, Ordering::Relaxed);
+                    out.push(f);
+                }
+                if walked.contains(&shown) {
+                    continue;
+                }
+                // Tracked yet ignored: the walk skipped it, but it is in the repository.
+                if let Ok(bytes) = std::fs::read(&path) {
+                    if self.admission().check(Some(&shown), &bytes).is_ok() {
+                        stats.scanned(bytes.len(), crate::source::is_binary(&bytes));
+                        w.scan(Blob::whole(&bytes, Origin::File(&shown)));
+                        out.extend(
+                            w.detections
+                                .drain(..)
+                                .map(|d| Finding::new(d, Place::File, &shown, None)),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The finding of the env-file rule for a live env file at `path` that
+    /// git tracks or is about to commit (`None` when the rule is disabled).
+    pub fn env_file_finding(&self, path: &str) -> Option<Finding> {
+        let rule = self.detector.rules().get(envfile::RULE_ID)?;
+        let d = Detection {
+            rule_id: rule.spec.id.clone(),
+            rule_name: rule.spec.name.clone(),
+            provider: rule.spec.provider.clone(),
+            severity: rule.spec.severity,
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+            offset: 0,
+            // Nothing secret to hide: the "secret" is the file itself.
+            secret: path.to_string(),
+            redacted: path.to_string(),
+            entropy: 0.0,
+            verified: None,
+            layers: Vec::new(),
+            remarks: vec![Remark::EnvFileCommitted],
+            inline_allow: false,
+            long_line: false,
+        };
+        Some(Finding::new(d, Place::File, path, None))
+    }
+}
+
+/// A walk thread's worker and findings, handed to the shared list when the
+/// thread ends, so that threads do not contend on a lock per finding.
+struct Flush<'e, 's> {
+    worker: Worker<'e>,
+    findings: Vec<Finding>,
+    shared: &'s Mutex<Vec<Finding>>,
+}
+
+impl Flush<'_, '_> {
+    /// Place the worker's detections at `path`.
+    fn place(&mut self, path: &str) {
+        let placed = self
+            .worker
+            .detections
+            .drain(..)
+            .map(|d| Finding::new(d, Place::File, path, None));
+        self.findings.extend(placed);
+    }
+}
+
+impl Drop for Flush<'_, '_> {
+    fn drop(&mut self) {
+        let mut g = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        g.append(&mut self.findings);
+    }
+}
