@@ -26,16 +26,43 @@ const LINE_SNAP: usize = 160;
 pub struct Match {
     /// Index of the rule in the detector's rule set.
     pub rule: usize,
-    /// Byte span of the secret.
+    /// Byte span of the secret: of all its parts when it has several.
     pub start: usize,
     /// End of the secret span (exclusive).
     pub end: usize,
-    /// Shannon entropy of the secret.
+    /// Shannon entropy of the secret (of the credential, for parts).
     pub entropy: f64,
-    /// Whether the rule's structural check verified it.
-    pub verified: bool,
+    /// Whether the rule's format check (a checksum, a marker) passed.
+    pub format_valid: bool,
     /// Length of the recognisable prefix of the secret (for redaction).
     pub prefix_len: usize,
+    /// The values of a secret that holds several (a key id and its secret,
+    /// a URL's user and password), in order, the credential last; empty
+    /// for a secret of one value.
+    pub parts: Vec<Part>,
+}
+
+/// One value of a multi-value secret, in the blob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// Its name (`id`, `secret`, `user`, `password`).
+    pub name: &'static str,
+    /// Byte span in the blob.
+    pub start: usize,
+    /// End of the span (exclusive).
+    pub end: usize,
+    /// Length of its recognisable prefix (for redaction).
+    pub prefix_len: usize,
+}
+
+impl Match {
+    /// The span of the credential itself: the last part's, or the whole
+    /// secret's.
+    pub fn secret_span(&self) -> (usize, usize) {
+        self.parts
+            .last()
+            .map_or((self.start, self.end), |p| (p.start, p.end))
+    }
 }
 
 /// Per-thread reusable state, so that scanning allocates nothing per blob
@@ -275,19 +302,20 @@ impl Detector {
         if rule.spec.min_entropy.is_some_and(|min| ent < min) {
             return None;
         }
-        let prefix_len = rule
-            .keywords
-            .iter()
-            .filter(|k| {
-                secret.len() > k.len() && secret[..k.len()].eq_ignore_ascii_case(k.as_bytes())
-            })
-            .map(|k| k.len())
-            .max()
-            .unwrap_or(0);
+        let prefix_len = keyword_prefix(&rule.keywords, secret);
         if placeholder::is_placeholder(secret, &secret[prefix_len..]) {
             return None;
         }
-        let mut verified = false;
+        let mut format_valid = false;
+        let mut found = Match {
+            rule: r,
+            start: s,
+            end: e,
+            entropy: ent,
+            format_valid,
+            prefix_len,
+            parts: Vec::new(),
+        };
         if let Some(check) = &rule.spec.check {
             let name = rule
                 .compiled()
@@ -297,17 +325,52 @@ impl Detector {
             if !check.verify_with(secret, name) {
                 return None;
             }
-            verified = check.is_structural();
+            format_valid = check.is_format_check();
+            let prefix = |v: &[u8]| keyword_prefix(&rule.keywords, v);
+            match check.parts(secret).as_slice() {
+                [] => {}
+                // One value: the secret is that value alone (an AWS secret
+                // access key without the name it is assigned to).
+                [one] => {
+                    let v = &secret[one.start..one.end];
+                    found.start = s + one.start;
+                    found.end = s + one.end;
+                    found.entropy = entropy::shannon(v);
+                    found.prefix_len = prefix(v);
+                }
+                parts => {
+                    // The span covers every part, in whichever order they are written.
+                    let last = &parts[parts.len() - 1];
+                    found.start = s + parts.iter().map(|p| p.start).min().unwrap_or(0);
+                    found.end = s + parts.iter().map(|p| p.end).max().unwrap_or(0);
+                    found.entropy = entropy::shannon(&secret[last.start..last.end]);
+                    found.prefix_len = prefix(&secret[last.start..last.end]);
+                    found.parts = parts
+                        .iter()
+                        .map(|p| Part {
+                            name: p.name,
+                            start: s + p.start,
+                            end: s + p.end,
+                            prefix_len: prefix(&secret[p.start..p.end]),
+                        })
+                        .collect();
+                }
+            }
         }
-        Some(Match {
-            rule: r,
-            start: s,
-            end: e,
-            entropy: ent,
-            verified,
-            prefix_len,
-        })
+        found.format_valid = format_valid;
+        Some(found)
     }
+}
+
+/// The length of the longest of `keywords` that `secret` starts with (and
+/// is longer than): its recognisable prefix, kept when it is redacted.
+fn keyword_prefix(keywords: &[String], secret: &[u8]) -> usize {
+    keywords
+        .iter()
+        .filter(|k| secret.len() > k.len() && secret[..k.len()].eq_ignore_ascii_case(k.as_bytes()))
+        .map(|k| k.len())
+        .max()
+        .unwrap_or(0)
 }
 
 /// A window a rule's regex may search (`before`/`after` bytes around its
@@ -355,7 +418,7 @@ fn snap_and_merge(hay: &[u8], windows: &mut Vec<(usize, usize)>) {
 }
 
 /// Sort the matches appended since `first` and drop duplicates: the same
-/// rule at the same span, the same span claimed by two rules (the verified,
+/// rule at the same span, the same span claimed by two rules (the format-checked,
 /// then more severe, then earlier rule wins), and a generic rule's match
 /// overlapping a specific rule's.
 fn dedup(rules: &RuleSet, matches: &mut Vec<Match>) {
@@ -364,7 +427,7 @@ fn dedup(rules: &RuleSet, matches: &mut Vec<Match>) {
         let r = &rs[m.rule];
         (
             !r.spec.generic,
-            m.verified,
+            m.format_valid,
             r.spec.severity,
             std::cmp::Reverse(m.rule),
         )
@@ -417,7 +480,7 @@ impl Check {
     /// assigned to), which generic checks use.
     pub fn verify_with(&self, secret: &[u8], name: Option<&[u8]>) -> bool {
         match self {
-            Check::GenericSecret => crate::rules::check::generic_secret_ok(secret, name),
+            Check::GenericSecret => crate::rules::checks::generic::ok(secret, name),
             other => other.verify(secret),
         }
     }

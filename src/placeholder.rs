@@ -67,7 +67,7 @@ fn encoded_words(body: &[u8]) -> bool {
     {
         return false;
     }
-    let Some(decoded) = crate::rules::check::base64url_decode(body) else {
+    let Some(decoded) = crate::rules::checks::base64_decode(body) else {
         return false;
     };
     decoded.len() >= 8

@@ -426,7 +426,7 @@ fn rules_subcommand_lists_and_shows() {
         .args(["rules", "show", "github-classic-token"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("CRC32 checksum verified"));
+        .stdout(predicate::str::contains("CRC32 checksum valid"));
     keyscan()
         .args(["rules", "show", "nope"])
         .assert()

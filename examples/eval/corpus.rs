@@ -1581,6 +1581,12 @@ pub fn matches(finding_secret: &str, label_secret: &str) -> bool {
     finding_secret == label_secret || finding_secret.contains(label_secret)
 }
 
+/// Whether a finding holds the labelled secret: as its secret, or as one
+/// of its parts (an AWS key id next to its secret access key).
+pub fn finding_matches(f: &keyscan::finding::Finding, label_secret: &str) -> bool {
+    matches(&f.secret, label_secret) || f.parts.iter().any(|p| matches(&p.value, label_secret))
+}
+
 // ------------------------------------------------------------------ scoring
 
 /// Counts for one provider.
@@ -1655,7 +1661,7 @@ pub fn evaluate(corpus: &Corpus) -> Evaluation {
             s.keys += 1;
             let hits: Vec<_> = findings
                 .iter()
-                .filter(|f| matches(&f.secret, &l.secret))
+                .filter(|f| finding_matches(f, &l.secret))
                 .collect();
             if hits.is_empty() {
                 eval.misses.push((*l).clone());
@@ -1674,7 +1680,7 @@ pub fn evaluate(corpus: &Corpus) -> Evaluation {
         for f in &findings {
             let s = scores.entry(f.provider.clone()).or_default();
             s.findings += 1;
-            if !labels.iter().any(|l| matches(&f.secret, &l.secret)) {
+            if !labels.iter().any(|l| finding_matches(f, &l.secret)) {
                 s.false_positives += 1;
                 eval.false_positives
                     .push((path.clone(), f.rule_id.clone(), f.secret.clone()));

@@ -45,6 +45,8 @@ pub struct Value {
     /// What the value is, for the finding's note: the rule's name, and the
     /// key under which a Secret stores it.
     pub label: String,
+    /// The user and password of a value read as `user:password`.
+    pub userinfo: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 /// The values to decode for one match of a handler rule named `rule_name`;
@@ -104,31 +106,38 @@ fn decode_one(
     }
     budget.values -= 1;
     budget.bytes -= decoded.len();
-    let text = match name {
-        Some(name) => [name.as_bytes(), b": ", &decoded].concat(),
+    let (text, userinfo) = match name {
+        Some(name) => ([name.as_bytes(), b": ", &decoded].concat(), None),
         None => {
             let mut t = decoded;
-            add_password_line(&mut t);
-            t
+            let userinfo = add_password_line(&mut t);
+            (t, userinfo)
         }
     };
-    Some(Value { span, text, label })
+    Some(Value {
+        span,
+        text,
+        label,
+        userinfo,
+    })
 }
 
 /// `user:password` → also `password = password` on a line of its own.
-fn add_password_line(text: &mut Vec<u8>) {
-    let Some(colon) = memchr::memchr(b':', text) else {
-        return;
-    };
+/// Returns the user and the password when it added the line.
+fn add_password_line(text: &mut Vec<u8>) -> Option<(Vec<u8>, Vec<u8>)> {
+    let colon = memchr::memchr(b':', text)?;
     let ok = colon > 0
         && colon + 1 < text.len()
         && text.iter().all(|&b| (0x21..0x7f).contains(&b) || b >= 0x80);
-    if ok {
-        let pass = text[colon + 1..].to_vec();
-        text.extend_from_slice(b"\npassword = ");
-        text.extend_from_slice(&pass);
-        text.push(b'\n');
+    if !ok {
+        return None;
     }
+    let user = text[..colon].to_vec();
+    let pass = text[colon + 1..].to_vec();
+    text.extend_from_slice(b"\npassword = ");
+    text.extend_from_slice(&pass);
+    text.push(b'\n');
+    Some((user, pass))
 }
 
 /// Decode standard or URL-safe base64, padded or not. `None` for anything
@@ -142,7 +151,7 @@ pub fn base64(s: &[u8]) -> Option<Vec<u8>> {
     if s.len() % 4 == 1 || s.is_empty() {
         return None;
     }
-    crate::rules::check::base64url_decode(s)
+    crate::rules::checks::base64_decode(s)
 }
 
 /// The values under the `data:` of the Kubernetes manifest whose `kind:

@@ -120,6 +120,26 @@ pub enum Remark {
     EnvFileCommitted,
 }
 
+/// One value of a finding that holds several (an AWS key id and its secret,
+/// a URL's user and password), located on its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// Its name: `id`, `secret`, `user`, `password`.
+    pub name: String,
+    /// The value (never printed unless asked).
+    pub value: String,
+    /// The value with its middle masked.
+    pub redacted: String,
+    /// 1-based line of its first byte.
+    pub line: usize,
+    /// 1-based column of its first byte.
+    pub column: usize,
+    /// 1-based line of its last byte.
+    pub end_line: usize,
+    /// 1-based column one past its last character.
+    pub end_column: usize,
+}
+
 /// A match, located in its blob, before the blob has a place: what the scan
 /// driver produces from a blob's bytes.
 #[derive(Debug, Clone)]
@@ -148,8 +168,13 @@ pub struct Detection {
     pub redacted: String,
     /// Shannon entropy of the secret, bits per byte.
     pub entropy: f64,
-    /// What structural check the secret passed, if any.
-    pub verified: Option<String>,
+    /// What the rule's offline format check (a checksum, a marker, a
+    /// structure) found, when the rule has one and it says something about
+    /// the format. Never a claim that the key is live.
+    pub format_check: Option<String>,
+    /// The values of a secret that holds several, the credential last
+    /// (empty for a secret of one value; then `secret` is that value).
+    pub parts: Vec<Part>,
     /// The expansions it was found through, outermost first.
     pub layers: Vec<Layer>,
     /// Remarks that follow from its surroundings.
@@ -191,12 +216,18 @@ pub struct Finding {
     pub secret: String,
     /// The secret with its middle masked.
     pub redacted: String,
-    /// Stable id: hash of rule id, path and secret.
+    /// Stable id: hash of rule id, path and the secret's value (or values,
+    /// for a secret of several parts; never the text between them).
     pub fingerprint: String,
     /// Shannon entropy of the secret, bits per byte.
     pub entropy: f64,
-    /// What structural check the secret passed, if any.
-    pub verified: Option<String>,
+    /// What the rule's offline format check (a checksum, a marker, a
+    /// structure) found, when the rule has one and it says something about
+    /// the format. Never a claim that the key is live.
+    pub format_check: Option<String>,
+    /// The values of a secret that holds several, the credential last
+    /// (empty for a secret of one value; then `secret` is that value).
+    pub parts: Vec<Part>,
     /// The expansions it was found through, outermost first.
     pub layers: Vec<Layer>,
     /// Remarks on where it is.
@@ -220,7 +251,12 @@ impl Finding {
                 path.push_str(entry);
             }
         }
-        let fingerprint = fingerprint(&d.rule_id, &path, d.secret.as_bytes());
+        let fingerprint = if d.parts.len() > 1 {
+            let values: Vec<&str> = d.parts.iter().map(|p| p.value.as_str()).collect();
+            fingerprint(&d.rule_id, &path, values.join("\0").as_bytes())
+        } else {
+            fingerprint(&d.rule_id, &path, d.secret.as_bytes())
+        };
         let mut remarks = d.remarks;
         if !remarks.contains(&Remark::EnvFileCommitted) {
             // Inside an archive, the entry's own path decides.
@@ -251,7 +287,8 @@ impl Finding {
             redacted: d.redacted,
             fingerprint,
             entropy: d.entropy,
-            verified: d.verified,
+            format_check: d.format_check,
+            parts: d.parts,
             layers: d.layers,
             remarks,
             inline_allow: d.inline_allow,

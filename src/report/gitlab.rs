@@ -92,9 +92,9 @@ pub fn write_gitlab(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                 "category": "secret_detection",
                 "name": f.rule_name,
                 "description": description,
-                "message": format!("{} found: {}", f.rule_name, report.shown_secret(f).replace('\n', "\\n")),
+                "message": format!("{} found: {}", f.rule_name, report.shown_value(f).replace('\n', "\\n")),
                 "severity": severity(f.severity),
-                "confidence": if f.verified.is_some() { "High" } else { "Medium" },
+                "confidence": if f.format_check.is_some() { "High" } else { "Medium" },
                 "raw_source_code_extract": report.shown_secret(f),
                 "scanner": { "id": "keyscan", "name": "keyscan" },
                 "location": {

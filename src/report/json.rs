@@ -41,11 +41,17 @@ pub struct JsonFinding<'a> {
     pub fingerprint: &'a str,
     /// Shannon entropy, bits per byte.
     pub entropy: f64,
-    /// Whether a structural check (checksum, marker) verified the key.
-    pub verified: bool,
-    /// What the structural check verified.
+    /// The values of a secret that holds several (an AWS key id and its
+    /// secret, a URL's user and password), the credential last.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<JsonPart<'a>>,
+    /// `valid` when the rule's offline format check (a checksum, a marker)
+    /// passed, `absent` when the rule has none. An invalid format is never
+    /// a finding. Not a claim that the key is live.
+    pub format_check: &'static str,
+    /// What the format check found.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub verification: Option<&'a str>,
+    pub format_check_detail: Option<&'a str>,
     /// Where to revoke and rotate the key.
     pub remediation: &'a str,
     /// Remarks about how it was found.
@@ -54,6 +60,26 @@ pub struct JsonFinding<'a> {
     /// History scans: commit metadata.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub commit: Option<&'a CommitInfo>,
+}
+
+/// One value of a multi-value secret as serialised.
+#[derive(Debug, Serialize)]
+pub struct JsonPart<'a> {
+    /// `id`, `secret`, `user`, `password`...
+    pub name: &'a str,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// 1-based end line.
+    pub end_line: usize,
+    /// 1-based end column (exclusive).
+    pub end_column: usize,
+    /// Redacted value.
+    pub secret_redacted: &'a str,
+    /// The value, only with `--show-secrets`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<&'a str>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -73,8 +99,25 @@ impl<'a> JsonFinding<'a> {
             secret: report.show_secrets.then_some(f.secret.as_str()),
             fingerprint: &f.fingerprint,
             entropy: (f.entropy * 1000.0).round() / 1000.0,
-            verified: f.verified.is_some(),
-            verification: f.verified.as_deref(),
+            parts: f
+                .parts
+                .iter()
+                .map(|p| JsonPart {
+                    name: &p.name,
+                    line: p.line,
+                    column: p.column,
+                    end_line: p.end_line,
+                    end_column: p.end_column,
+                    secret_redacted: &p.redacted,
+                    secret: report.show_secrets.then_some(p.value.as_str()),
+                })
+                .collect(),
+            format_check: if f.format_check.is_some() {
+                "valid"
+            } else {
+                "absent"
+            },
+            format_check_detail: f.format_check.as_deref(),
             remediation: report
                 .rules
                 .get(&f.rule_id)

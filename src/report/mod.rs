@@ -131,6 +131,27 @@ impl Report<'_> {
         }
     }
 
+    /// The secret as it may be shown, naming each part of a secret that has
+    /// several: `id AKIA…, secret wJ…`.
+    pub fn shown_value(&self, f: &Finding) -> String {
+        if f.parts.is_empty() {
+            return self.shown_secret(f).to_string();
+        }
+        let parts: Vec<String> = f
+            .parts
+            .iter()
+            .map(|p| {
+                let v = if self.show_secrets {
+                    &p.value
+                } else {
+                    &p.redacted
+                };
+                format!("{} {v}", p.name)
+            })
+            .collect();
+        parts.join(", ")
+    }
+
     /// Render in `format` to `out`. Returns a notice for stderr, if any
     /// (e.g. that SARIF results were truncated to fit upload limits).
     pub fn write(&self, format: Format, out: &mut dyn Write) -> io::Result<Option<String>> {

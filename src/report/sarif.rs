@@ -150,6 +150,8 @@ struct SarifResult {
     level: &'static str,
     message: Message,
     locations: Vec<Location>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     properties: BTreeMap<&'static str, serde_json::Value>,
@@ -159,6 +161,14 @@ struct SarifResult {
 #[serde(rename_all = "camelCase")]
 struct Location {
     physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: usize,
+    physical_location: PhysicalLocation,
+    message: Message,
 }
 
 #[derive(Serialize)]
@@ -282,9 +292,9 @@ fn result(report: &Report<'_>, f: &Finding, rule_index: usize) -> SarifResult {
         "{} ({}) found: {}",
         f.rule_name,
         f.provider,
-        report.shown_secret(f).replace('\n', "\\n")
+        report.shown_value(f).replace('\n', "\\n")
     );
-    if let Some(v) = &f.verified {
+    if let Some(v) = &f.format_check {
         text.push_str(&format!(" [{v}]"));
     }
     for n in f.notes() {
@@ -300,12 +310,44 @@ fn result(report: &Report<'_>, f: &Finding, rule_index: usize) -> SarifResult {
         properties.insert("in_head", serde_json::json!(c.in_head));
         properties.insert("commits", serde_json::json!(c.commits));
     }
-    if f.verified.is_some() {
-        properties.insert("verified", serde_json::json!(true));
+    if f.format_check.is_some() {
+        properties.insert("format_check", serde_json::json!("valid"));
     }
     properties.insert("severity", serde_json::json!(f.severity.as_str()));
     let mut fp = BTreeMap::new();
     fp.insert("primaryLocationLineHash", f.fingerprint.clone());
+    // Each value of a multi-value secret is a related location of its own.
+    let related_locations = f
+        .parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| RelatedLocation {
+            id: i,
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri: uri_encode(&f.path),
+                    uri_base_id: "%SRCROOT%",
+                },
+                region: Region {
+                    start_line: p.line,
+                    start_column: p.column,
+                    end_line: p.end_line,
+                    end_column: p.end_column,
+                },
+            },
+            message: Message {
+                text: format!(
+                    "{}: {}",
+                    p.name,
+                    if report.show_secrets {
+                        &p.value
+                    } else {
+                        &p.redacted
+                    }
+                ),
+            },
+        })
+        .collect();
     SarifResult {
         rule_id: f.rule_id.clone(),
         rule_index,
@@ -325,6 +367,7 @@ fn result(report: &Report<'_>, f: &Finding, rule_index: usize) -> SarifResult {
                 },
             },
         }],
+        related_locations,
         partial_fingerprints: fp,
         properties,
     }

@@ -50,9 +50,9 @@ pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
         } else {
             f.rule_id.clone()
         };
-        let secret = report.shown_secret(f);
+        let secret = report.shown_value(f);
         // A multi-line secret (a private key block) is shown on one line.
-        let secret = printable(secret).into_owned();
+        let secret = printable(&secret).into_owned();
         write!(
             out,
             "{pos_c}{pad}  {}  {id}  {}  {}",
@@ -65,7 +65,7 @@ pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
             },
             pad = " ".repeat(9usize.saturating_sub(pos.len())),
         )?;
-        if let Some(v) = &f.verified {
+        if let Some(v) = &f.format_check {
             write!(out, "  [{v}]")?;
         }
         for n in f.notes() {

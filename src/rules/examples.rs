@@ -45,13 +45,30 @@ pub fn check_examples(det: &Detector, rule: &Rule) -> Result<(), String> {
         let mine: Vec<_> = out.iter().filter(|m| m.rule == idx).collect();
         match mine.as_slice() {
             [m] => {
-                let got = String::from_utf8_lossy(&ex.text.as_bytes()[m.start..m.end]);
+                let text = ex.text.as_bytes();
+                let (s, e) = m.secret_span();
+                let got = String::from_utf8_lossy(&text[s..e]);
                 if got != ex.secret {
                     return Err(format!(
                         "positive example {} yields secret {:?}, expected {:?}",
                         i + 1,
                         got,
                         ex.secret
+                    ));
+                }
+                let parts: std::collections::BTreeMap<String, String> = m
+                    .parts
+                    .iter()
+                    .map(|p| {
+                        let v = String::from_utf8_lossy(&text[p.start..p.end]).into_owned();
+                        (p.name.to_string(), v)
+                    })
+                    .collect();
+                if parts != ex.parts {
+                    return Err(format!(
+                        "positive example {} yields parts {parts:?}, expected {:?}",
+                        i + 1,
+                        ex.parts
                     ));
                 }
             }

@@ -4,7 +4,7 @@
 //! validation, and compilation into a [`RuleSet`] that the detector runs. It
 //! knows nothing about files, walking or output.
 
-pub mod check;
+pub mod checks;
 pub mod envfile;
 pub mod examples;
 pub mod gate;
@@ -14,7 +14,7 @@ use std::fmt;
 use regex::bytes::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
-pub use check::Check;
+pub use checks::Check;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
@@ -100,8 +100,13 @@ pub struct RuleFile {
 pub struct Example {
     /// Input text.
     pub text: String,
-    /// The secret the rule must extract from `text`.
+    /// The secret the rule must extract from `text`: the credential itself
+    /// (for a secret of several values, the last part).
     pub secret: String,
+    /// For a secret of several values, each part's value by name (`id`,
+    /// `secret`, `user`, `password`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub parts: std::collections::BTreeMap<String, String>,
 }
 
 /// The serde form of one rule, as written in TOML.

@@ -106,12 +106,45 @@ struct Hit {
     /// notebook strings with escapes).
     secret: Option<Vec<u8>>,
     entropy: f64,
-    verified: bool,
+    format_valid: bool,
     prefix_len: usize,
+    /// The values of a multi-value secret (the credential last).
+    parts: Vec<HitPart>,
     /// Layers inside the text it is reported against (outermost first).
     layers: Vec<Layer>,
     /// An allow marker on one of its lines, at any layer, covers its rule.
     inline_allow: bool,
+}
+
+/// One value of a multi-value hit.
+#[derive(Debug, Clone)]
+struct HitPart {
+    name: &'static str,
+    start: usize,
+    end: usize,
+    /// The value, when it is not the bytes of the span.
+    value: Option<Vec<u8>>,
+    prefix_len: usize,
+}
+
+impl Hit {
+    /// The credential's bytes: the last part's, or the secret's.
+    fn secret_bytes<'h>(&'h self, hay: &'h [u8]) -> &'h [u8] {
+        match self.parts.last() {
+            Some(p) => p.value.as_deref().unwrap_or(&hay[p.start..p.end]),
+            None => self.secret.as_deref().unwrap_or(&hay[self.start..self.end]),
+        }
+    }
+
+    /// Give each part its value from `hay`, before the spans are moved to
+    /// another text.
+    fn fix_part_values(&mut self, hay: &[u8]) {
+        for p in &mut self.parts {
+            if p.value.is_none() {
+                p.value = Some(hay[p.start..p.end].to_vec());
+            }
+        }
+    }
 }
 
 /// Where the worker is in a blob's tree of children.
@@ -347,6 +380,11 @@ impl<'e> Worker<'e> {
                 if h.secret.is_none() {
                     h.secret = Some(buf[h.start..h.end].to_vec());
                 }
+                h.fix_part_values(buf);
+                for p in &mut h.parts {
+                    p.start = part.text.raw(p.start);
+                    p.end = part.text.raw_end(p.end).max(p.start);
+                }
                 h.layers.insert(
                     0,
                     Layer::Notebook {
@@ -394,8 +432,19 @@ impl<'e> Worker<'e> {
                     end: m.end,
                     secret: None,
                     entropy: m.entropy,
-                    verified: m.verified,
+                    format_valid: m.format_valid,
                     prefix_len: m.prefix_len,
+                    parts: m
+                        .parts
+                        .iter()
+                        .map(|p| HitPart {
+                            name: p.name,
+                            start: p.start,
+                            end: p.end,
+                            value: None,
+                            prefix_len: p.prefix_len,
+                        })
+                        .collect(),
                     layers: Vec::new(),
                     inline_allow: filter::inline::is_allowed(hay, m.start, m.end, rule.id()),
                 }),
@@ -442,26 +491,51 @@ impl<'e> Worker<'e> {
         let inner = self.collect(&v.text, level + 1, budget, &[]);
         let rules = self.engine.detector.rules().rules();
         let mut seen: Vec<(usize, Vec<u8>)> = Vec::new();
-        for h in inner {
-            let secret = h.secret.unwrap_or_else(|| v.text[h.start..h.end].to_vec());
+        for mut h in inner {
+            let secret = h.secret_bytes(&v.text).to_vec();
             if seen.iter().any(|(r, x)| *r == h.rule && *x == secret) {
                 continue;
             }
             let inline_allow =
                 h.inline_allow || filter::inline::is_allowed(hay, s, e, rules[h.rule].id());
             seen.push((h.rule, secret.clone()));
+            // Every value inside is located at the encoded text.
+            h.fix_part_values(&v.text);
             let mut layers = vec![Layer::Decoded {
                 label: v.label.clone(),
             }];
             layers.extend(h.layers);
+            let mut parts = h.parts;
+            for p in &mut parts {
+                (p.start, p.end) = (s, e);
+            }
+            if parts.is_empty() {
+                // A `user:password` value whose password is the finding:
+                // both are the credential.
+                if let Some((user, pass)) = &v.userinfo {
+                    if *pass == secret {
+                        parts = [("user", user), ("password", pass)]
+                            .into_iter()
+                            .map(|(name, value)| HitPart {
+                                name,
+                                start: s,
+                                end: e,
+                                value: Some(value.clone()),
+                                prefix_len: 0,
+                            })
+                            .collect();
+                    }
+                }
+            }
             out.push(Hit {
                 rule: h.rule,
                 start: s,
                 end: e,
                 secret: Some(secret),
                 entropy: h.entropy,
-                verified: h.verified,
+                format_valid: h.format_valid,
                 prefix_len: h.prefix_len,
+                parts,
                 layers,
                 inline_allow,
             });
@@ -480,8 +554,27 @@ impl<'e> Worker<'e> {
         let mut locator = Locator::with_base(hay, chunk.line, chunk.column);
         for h in hits {
             let rule = &rules[h.rule];
-            let raw = h.secret.as_deref().unwrap_or(&hay[h.start..h.end]);
+            let raw = h.secret_bytes(hay);
             let secret = String::from_utf8_lossy(raw).into_owned();
+            let parts = h
+                .parts
+                .iter()
+                .map(|p| {
+                    let value = p.value.as_deref().unwrap_or(&hay[p.start..p.end]);
+                    let value = String::from_utf8_lossy(value).into_owned();
+                    let (line, column) = locator.locate(p.start);
+                    let (end_line, end_column) = locator.locate(p.end);
+                    finding::Part {
+                        name: p.name.to_string(),
+                        redacted: finding::redact(&value, p.prefix_len),
+                        value,
+                        line,
+                        column,
+                        end_line,
+                        end_column,
+                    }
+                })
+                .collect();
             let (line, column) = locator.locate(h.start);
             let (end_line, end_column) = locator.locate(h.end);
             let redacted = finding::redact(&secret, h.prefix_len);
@@ -507,11 +600,12 @@ impl<'e> Worker<'e> {
                 secret,
                 redacted,
                 entropy: h.entropy,
-                verified: if h.verified {
+                format_check: if h.format_valid {
                     rule.spec.check.as_ref().map(|c| c.describe())
                 } else {
                     None
                 },
+                parts,
                 layers,
                 remarks,
                 inline_allow: h.inline_allow,
@@ -753,7 +847,8 @@ impl Engine {
             secret: path.to_string(),
             redacted: path.to_string(),
             entropy: 0.0,
-            verified: None,
+            format_check: None,
+            parts: Vec::new(),
             layers: Vec::new(),
             remarks: vec![Remark::EnvFileCommitted],
             inline_allow: false,

@@ -1,0 +1,232 @@
+//! Checks: properties of a secret beyond its regex, such as a checksum, a
+//! fixed marker or a structure, that tell a real key from a look-alike. A
+//! rule names its check in its `check` field; each kind with logic of its
+//! own lives in a small module here.
+//!
+//! A check that says something about the key's structure (a checksum, a
+//! marker) is reported as the finding's `format_check`; it is an offline
+//! check, never a claim that the key is live.
+
+pub mod aws;
+pub mod bedrock;
+pub mod crc32;
+pub mod discord;
+pub mod env_key;
+pub mod generic;
+pub mod jwt;
+pub mod pem;
+pub mod url;
+use base64::alphabet::{STANDARD as STANDARD_ALPHABET, URL_SAFE as URL_SAFE_ALPHABET};
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+/// A structural check named by a rule's `check` field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Check {
+    /// The last 6 characters are the base62 CRC32 of the 30 characters before
+    /// them, after the prefix that ends at the last `_` (GitHub classic
+    /// tokens `ghp_` etc., npm `npm_`).
+    Crc32Base62,
+    /// The secret contains this literal (e.g. OpenAI's `T3BlbkFJ`).
+    Contains(String),
+    /// The secret is a JWT whose header decodes to a JSON object with `alg`.
+    Jwt,
+    /// A value assigned to a secret-like name: entropy floors per charset,
+    /// no hashes, UUIDs, identifiers or file names; the `name` group, if
+    /// the regex has one, must not name a hash, id, URL or the like.
+    GenericSecret,
+    /// An environment-prefixed key (`prod_…`): the random part after the
+    /// last `_` mixes upper case, lower case and digits (or is long
+    /// lower-case hex) and has high entropy.
+    EnvKey,
+    /// The secret ends with this literal (e.g. Anthropic's `AA`).
+    EndsWith(String),
+    /// The secret is a JWT whose payload (decoded, whitespace removed)
+    /// contains every one of these literals, e.g. `"role":"service_role"`.
+    JwtPayload(Vec<String>),
+    /// A Discord bot token: its first segment is the base64 of the bot's
+    /// numeric user id (a 17 to 20 digit snowflake).
+    DiscordToken,
+    /// An AWS access key id, a secret access key, or both (a pair found
+    /// together is one secret): the id is base32 with a known type prefix,
+    /// the secret is 40 characters of base64 mixing upper and lower case.
+    AwsKey,
+    /// A URL with embedded credentials (`postgres://user:pass@host`): the
+    /// password is not a template, not the user name and not a well-known
+    /// default such as `password` or `postgres`.
+    UrlPassword,
+    /// A long-lived Amazon Bedrock API key: `ABSK` and the base64 of
+    /// `BedrockAPIKey-<id>:<secret>`.
+    BedrockKey,
+    /// The secret mixes upper-case and lower-case letters (random
+    /// alphanumeric keys do; hex digests and identifiers in one case don't).
+    MixedCase,
+    /// An armoured key block whose body holds key material: a run of at
+    /// least 40 base64 characters (code that merely mentions the BEGIN and
+    /// END lines has none).
+    PemBody,
+}
+
+impl Check {
+    /// Reject checks that cannot be applied.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            Check::Contains(s) | Check::EndsWith(s) if s.is_empty() => {
+                Err("check `contains` / `ends-with` needs a literal".into())
+            }
+            Check::JwtPayload(v) if v.is_empty() || v.iter().any(|s| s.is_empty()) => {
+                Err("check `jwt-payload` needs at least one non-empty literal".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether `secret` passes the check.
+    pub fn verify(&self, secret: &[u8]) -> bool {
+        match self {
+            Check::Crc32Base62 => crc32::ok(secret),
+            Check::Contains(lit) => memchr::memmem::find(secret, lit.as_bytes()).is_some(),
+            Check::Jwt => jwt::ok(secret),
+            Check::GenericSecret => generic::ok(secret, None),
+            Check::EnvKey => env_key::ok(secret),
+            Check::EndsWith(lit) => secret.ends_with(lit.as_bytes()),
+            Check::JwtPayload(lits) => jwt::payload_ok(secret, lits),
+            Check::DiscordToken => discord::ok(secret),
+            Check::AwsKey => aws::ok(secret),
+            Check::UrlPassword => url::ok(secret),
+            Check::BedrockKey => bedrock::ok(secret),
+            Check::MixedCase => {
+                secret.iter().any(u8::is_ascii_uppercase)
+                    && secret.iter().any(u8::is_ascii_lowercase)
+            }
+            Check::PemBody => pem::ok(secret),
+        }
+    }
+
+    /// The values a matched secret holds, when it holds more than one
+    /// (a key id and its secret, a URL's user and password), in order; the
+    /// last is the credential itself. Empty: the secret is one value.
+    pub fn parts(&self, secret: &[u8]) -> Vec<PartSpan> {
+        match self {
+            Check::AwsKey => aws::parts(secret),
+            Check::UrlPassword => url::parts(secret),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether passing the check says something about the key's format (a
+    /// checksum, a marker, a structure), reported as its `format_check`.
+    pub fn is_format_check(&self) -> bool {
+        !matches!(
+            self,
+            Check::GenericSecret
+                | Check::EnvKey
+                | Check::AwsKey
+                | Check::UrlPassword
+                | Check::MixedCase
+                | Check::PemBody
+        )
+    }
+
+    /// A short phrase saying what the format check found.
+    pub fn describe(&self) -> String {
+        match self {
+            Check::Crc32Base62 => "CRC32 checksum valid".into(),
+            Check::Contains(lit) => format!("format marker `{lit}` present"),
+            Check::Jwt => "JWT structure valid".into(),
+            Check::EndsWith(lit) => format!("format marker `{lit}` present"),
+            Check::JwtPayload(lits) => format!("JWT claims {} present", lits.join(", ")),
+            Check::DiscordToken => "bot id segment decodes to a Discord snowflake".into(),
+            Check::BedrockKey => "decodes to a Bedrock API key credential".into(),
+            Check::GenericSecret
+            | Check::EnvKey
+            | Check::AwsKey
+            | Check::UrlPassword
+            | Check::MixedCase
+            | Check::PemBody => "high-entropy value".into(),
+        }
+    }
+}
+
+/// A named value inside a matched secret: its name (`id`, `secret`,
+/// `user`, `password`) and byte span in the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartSpan {
+    /// The value's name.
+    pub name: &'static str,
+    /// Where it starts in the secret.
+    pub start: usize,
+    /// Where it ends (exclusive).
+    pub end: usize,
+}
+
+impl PartSpan {
+    fn new(name: &'static str, r: std::ops::Range<usize>) -> PartSpan {
+        PartSpan {
+            name,
+            start: r.start,
+            end: r.end,
+        }
+    }
+}
+
+/// Decode base64, standard or URL-safe, padded or not; what follows the
+/// first `=` is ignored, and so are the unused bits of the last character.
+/// `None` if the text is not base64.
+pub fn base64_decode(input: &[u8]) -> Option<Vec<u8>> {
+    const CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    const STD: GeneralPurpose = GeneralPurpose::new(&STANDARD_ALPHABET, CONFIG);
+    const URL: GeneralPurpose = GeneralPurpose::new(&URL_SAFE_ALPHABET, CONFIG);
+    let body = match memchr::memchr(b'=', input) {
+        Some(i) => &input[..i],
+        None => input,
+    };
+    let url = body.iter().any(|&b| b == b'-' || b == b'_');
+    if url {
+        URL.decode(body)
+    } else {
+        STD.decode(body)
+    }
+    .ok()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Unpadded base64url, to build test tokens.
+    pub(crate) fn b64url(data: &[u8]) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data)
+    }
+
+    #[test]
+    fn contains_marker() {
+        let c = Check::Contains("T3BlbkFJ".into());
+        assert!(c.verify(b"sk-abcT3BlbkFJdef"));
+        assert!(!c.verify(b"sk-abcdef"));
+    }
+
+    #[test]
+    fn ends_with_and_mixed_case() {
+        assert!(Check::EndsWith("AA".into()).verify(b"sk-ant-xyzAA"));
+        assert!(!Check::EndsWith("AA".into()).verify(b"sk-ant-xyzAB"));
+        assert!(Check::MixedCase.verify(b"aB3"));
+        assert!(!Check::MixedCase.verify(b"deadbeef0123"));
+    }
+
+    #[test]
+    fn base64_of_either_alphabet() {
+        assert_eq!(base64_decode(b"aGVsbG8=").unwrap(), b"hello");
+        assert_eq!(base64_decode(b"aGVsbG8").unwrap(), b"hello");
+        assert_eq!(
+            base64_decode(b"-_-_").unwrap(),
+            base64_decode(b"+/+/").unwrap()
+        );
+        assert!(base64_decode(b"not base64!").is_none());
+    }
+}
