@@ -14,9 +14,8 @@ use memchr::{memchr, memrchr};
 use regex::bytes::CaptureLocations;
 
 use crate::entropy;
-use crate::placeholder;
 use crate::prefilter::Prefilter;
-use crate::rules::{Check, RuleSet};
+use crate::rules::RuleSet;
 
 /// How far a window may stretch beyond its byte budget to reach a line end.
 const LINE_SNAP: usize = 160;
@@ -101,6 +100,8 @@ pub struct Detector {
     /// Per keyword, the largest gap between two of its occurrences for
     /// which the windows of every rule owning it still meet.
     joins: Vec<usize>,
+    /// The rules that read paths, not contents.
+    path_rules: Vec<usize>,
 }
 
 /// No open run.
@@ -125,11 +126,16 @@ impl Detector {
                     .unwrap_or(0)
             })
             .collect();
+        let path_rules = (rules.rules().iter().enumerate())
+            .filter(|(_, r)| r.spec.target == crate::rules::Target::Path)
+            .map(|(i, _)| i)
+            .collect();
         Ok(Detector {
             rules,
             prefilter,
             spans,
             joins,
+            path_rules,
         })
     }
 
@@ -141,6 +147,46 @@ impl Detector {
     /// The keyword prefilter.
     pub fn prefilter(&self) -> &Prefilter {
         &self.prefilter
+    }
+
+    /// The path rules that `path` (a file git tracks or is about to
+    /// commit) is a finding of: (rule index, the secret's span in `path`).
+    pub fn detect_path(&self, path: &str) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        let bytes = path.as_bytes();
+        for &r in &self.path_rules {
+            let rule = &self.rules.rules()[r];
+            let keyword = rule.keywords.is_empty()
+                || rule.keywords.iter().any(|k| {
+                    bytes
+                        .windows(k.len())
+                        .any(|w| w.eq_ignore_ascii_case(k.as_bytes()))
+                });
+            if !keyword {
+                continue;
+            }
+            let compiled = rule.compiled();
+            let Some(caps) = compiled.regex.captures(bytes) else {
+                continue;
+            };
+            let Some(m) = compiled.secret_group.and_then(|g| caps.get(g)) else {
+                continue;
+            };
+            if rule
+                .exclude
+                .iter()
+                .any(|x| x.is_match(&bytes[m.start()..m.end()]))
+            {
+                continue;
+            }
+            out.push((r, m.start(), m.end()));
+        }
+        out
+    }
+
+    /// Whether any path rule runs.
+    pub fn has_path_rules(&self) -> bool {
+        !self.path_rules.is_empty()
     }
 
     /// Give each rule owning keyword `k` the window around the keyword's
@@ -303,7 +349,18 @@ impl Detector {
             return None;
         }
         let prefix_len = keyword_prefix(&rule.keywords, secret);
-        if placeholder::is_placeholder(secret, &secret[prefix_len..]) {
+        if crate::rules::placeholder::is_placeholder(secret, &secret[prefix_len..]) {
+            return None;
+        }
+        if !rule.spec.requirements.hold_for(secret) {
+            return None;
+        }
+        let name = rule
+            .compiled()
+            .name_group
+            .and_then(|g| locs.get(g))
+            .map(|(a, b)| &hay[a..b]);
+        if name.is_some_and(|n| rule.spec.variable.denies(n)) {
             return None;
         }
         let mut format_valid = false;
@@ -317,12 +374,7 @@ impl Detector {
             parts: Vec::new(),
         };
         if let Some(check) = &rule.spec.check {
-            let name = rule
-                .compiled()
-                .name_group
-                .and_then(|g| locs.get(g))
-                .map(|(a, b)| &hay[a..b]);
-            if !check.verify_with(secret, name) {
+            if !check.verify(secret) {
                 return None;
             }
             format_valid = check.is_format_check();
@@ -358,6 +410,13 @@ impl Detector {
             }
         }
         found.format_valid = format_valid;
+        let (cs, ce) = found.secret_span();
+        let credential = &hay[cs..ce];
+        if rule.spec.requirements.is_trivial(credential)
+            || rule.exclude.iter().any(|x| x.is_match(credential))
+        {
+            return None;
+        }
         Some(found)
     }
 }
@@ -473,17 +532,6 @@ fn dedup(rules: &RuleSet, matches: &mut Vec<Match>) {
         }
     }
     *matches = kept;
-}
-
-impl Check {
-    /// Verify with the optional `name` capture (the variable a value is
-    /// assigned to), which generic checks use.
-    pub fn verify_with(&self, secret: &[u8], name: Option<&[u8]>) -> bool {
-        match self {
-            Check::GenericSecret => crate::rules::checks::generic::ok(secret, name),
-            other => other.verify(secret),
-        }
-    }
 }
 
 #[cfg(test)]

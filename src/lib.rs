@@ -17,7 +17,6 @@ pub mod entropy;
 pub mod expand;
 pub mod filter;
 pub mod finding;
-pub mod placeholder;
 pub mod prefilter;
 pub mod report;
 pub mod rules;

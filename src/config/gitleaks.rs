@@ -306,6 +306,8 @@ pub fn convert(name: &str, text: &str) -> Result<(ConfigFile, Vec<String>), Conf
             }),
             min_entropy: r.entropy,
             check: None,
+            requirements: Default::default(),
+            variable: Default::default(),
             generic: false,
             remediation: format!(
                 "Revoke and rotate the secret (custom rule `{}` from {name})",
@@ -317,6 +319,9 @@ pub fn convert(name: &str, text: &str) -> Result<(ConfigFile, Vec<String>), Conf
             examples: Vec::new(),
             negatives: Vec::new(),
             handler: None,
+            target: Default::default(),
+            exclude: Vec::new(),
+            note: None,
         });
     }
     Ok((file, warnings))

@@ -83,7 +83,6 @@ pub fn values(
                 out.extend(decode_one(hay, (s, e), label, Some(&name), budget));
             }
         }
-        Handler::EnvFile => {}
     }
     out
 }

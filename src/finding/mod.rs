@@ -107,7 +107,7 @@ pub enum Layer {
 }
 
 /// A remark on a finding that follows from where it is or what is around it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Remark {
     /// Assigned to a variable that bundlers inline into browser code
     /// (`NEXT_PUBLIC_...`): the value is this prefix.
@@ -116,8 +116,9 @@ pub enum Remark {
     ExampleFile,
     /// In a file served to browsers: a built bundle, a source map, a public asset.
     Shipped(&'static str),
-    /// A live env file that git tracks (the finding is the file itself).
-    EnvFileCommitted,
+    /// The finding is a file git tracks or is about to commit (a path rule,
+    /// such as a live env file): the rule's advice, with the path in it.
+    TrackedFile(String),
 }
 
 /// One value of a finding that holds several (an AWS key id and its secret,
@@ -258,7 +259,7 @@ impl Finding {
             fingerprint(&d.rule_id, &path, d.secret.as_bytes())
         };
         let mut remarks = d.remarks;
-        if !remarks.contains(&Remark::EnvFileCommitted) {
+        if !remarks.iter().any(|r| matches!(r, Remark::TrackedFile(_))) {
             // Inside an archive, the entry's own path decides.
             let inner = d
                 .layers
@@ -335,12 +336,7 @@ impl Finding {
                 Remark::Shipped(what) => {
                     format!("shipped to browsers ({what}): anyone who loads the site can read it")
                 }
-                Remark::EnvFileCommitted => format!(
-                    "environment file committed to version control: untrack it (git rm --cached {}), \
-                     add it to .gitignore, commit an example file with placeholders instead, \
-                     and rotate every key it held",
-                    self.path
-                ),
+                Remark::TrackedFile(note) => note.clone(),
             });
         }
         out

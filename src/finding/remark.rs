@@ -44,12 +44,50 @@ pub fn client_exposed(line: &[u8], start: usize) -> Option<&'static str> {
 /// than people write (a minified bundle).
 pub fn path_remarks(path: &str, long_line: bool, out: &mut Vec<Remark>) {
     let name = path.rsplit('/').next().unwrap_or(path);
-    if crate::rules::envfile::is_example_name(name) {
+    if is_example_name(name) {
         out.push(Remark::ExampleFile);
     }
     if let Some(what) = browser_asset(path, name, long_line) {
         out.push(Remark::Shipped(what));
     }
+}
+
+/// Words that mark a template meant to be committed.
+const TEMPLATE_WORDS: &[&str] = &[
+    "example",
+    "examples",
+    "sample",
+    "samples",
+    "template",
+    "templates",
+    "tmpl",
+    "tpl",
+    "dist",
+    "defaults",
+    "schema",
+];
+
+/// Whether a file name is an example or template file of any kind:
+/// `.env.example`, `example.env`, `config.example.yaml`,
+/// `credentials.json.sample`.
+pub fn is_example_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let env_words = if let Some(rest) = lower
+        .strip_prefix(".env")
+        .filter(|r| r.starts_with(['.', '-', '_']))
+    {
+        Some(rest)
+    } else {
+        lower.strip_suffix(".env").filter(|s| !s.is_empty())
+    };
+    if env_words.is_some_and(|w| {
+        w.split(['.', '-', '_'])
+            .any(|w| TEMPLATE_WORDS.contains(&w))
+    }) {
+        return true;
+    }
+    let mut parts = lower.split('.').skip(1);
+    parts.any(|p| matches!(p, "example" | "sample" | "template" | "dist" | "tmpl"))
 }
 
 /// Lines longer than this are taken for built, minified code.
@@ -116,6 +154,23 @@ mod tests {
         n.clear();
         path_remarks("src/main.rs", false, &mut n);
         assert!(n.is_empty());
+    }
+
+    #[test]
+    fn example_names() {
+        for n in [
+            ".env.example",
+            "config.example.yaml",
+            "credentials.json.sample",
+            "example.env",
+            ".env.local.example",
+            ".env.dist",
+        ] {
+            assert!(is_example_name(n), "{n}");
+        }
+        for n in ["examples.py", ".env", ".env.local", "sample_data.csv"] {
+            assert!(!is_example_name(n), "{n}");
+        }
     }
 
     #[test]

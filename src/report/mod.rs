@@ -100,7 +100,7 @@ fn count_sources(c: &mut SourceCounts, findings: &[Finding]) {
         c.decoded.findings += layer(|l| matches!(l, Layer::Decoded { .. }));
         c.utf16.findings += layer(|l| matches!(l, Layer::Utf16 { .. }));
         c.env_files.findings +=
-            remark(|r| matches!(r, Remark::EnvFileCommitted | Remark::ExampleFile));
+            remark(|r| matches!(r, Remark::TrackedFile(_) | Remark::ExampleFile));
         c.bundles.findings += remark(|r| matches!(r, Remark::Shipped(_)));
     }
 }

@@ -24,8 +24,8 @@ pub fn check_examples(det: &Detector, rule: &Rule) -> Result<(), String> {
     if rule.spec.examples.is_empty() {
         return Err("has no positive example".into());
     }
-    if rule.spec.handler == Some(crate::rules::Handler::EnvFile) {
-        return crate::rules::envfile::check_examples(rule);
+    if rule.spec.target == crate::rules::Target::Path {
+        return check_path_examples(det, idx, rule);
     }
     let mut scratch = Scratch::default();
     for (i, ex) in rule.spec.examples.iter().enumerate() {
@@ -105,6 +105,42 @@ pub fn check_examples(det: &Detector, rule: &Rule) -> Result<(), String> {
                 i + 1,
                 String::from_utf8_lossy(&neg.as_bytes()[m.start..m.end])
             ));
+        }
+    }
+    Ok(())
+}
+
+/// The examples of a path rule are paths: each positive one must be a
+/// finding whose secret is the expected one, each negative none.
+fn check_path_examples(det: &Detector, idx: usize, rule: &Rule) -> Result<(), String> {
+    for (i, ex) in rule.spec.examples.iter().enumerate() {
+        let found: Vec<_> = det
+            .detect_path(&ex.text)
+            .into_iter()
+            .filter(|m| m.0 == idx)
+            .collect();
+        match found.as_slice() {
+            [(_, s, e)] if ex.text[*s..*e] == ex.secret => {}
+            [(_, s, e)] => {
+                return Err(format!(
+                    "positive example {} yields secret {:?}, expected {:?}",
+                    i + 1,
+                    &ex.text[*s..*e],
+                    ex.secret
+                ))
+            }
+            _ => {
+                return Err(format!(
+                    "positive example {} ({:?}) is not a finding of this path rule",
+                    i + 1,
+                    ex.text
+                ))
+            }
+        }
+    }
+    for (i, neg) in rule.spec.negatives.iter().enumerate() {
+        if det.detect_path(neg).iter().any(|m| m.0 == idx) {
+            return Err(format!("negative example {} ({neg:?}) is a finding", i + 1));
         }
     }
     Ok(())

@@ -5,9 +5,10 @@
 //! knows nothing about files, walking or output.
 
 pub mod checks;
-pub mod envfile;
+pub mod data;
 pub mod examples;
 pub mod gate;
+pub mod placeholder;
 
 use std::fmt;
 
@@ -136,6 +137,14 @@ pub struct RuleSpec {
     /// A structural check the secret must pass.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<Check>,
+    /// What the secret must hold beyond the regex (digits, cases, words it
+    /// must not contain, trivial values).
+    #[serde(default, skip_serializing_if = "data::Requirements::is_empty")]
+    pub requirements: data::Requirements,
+    /// What the variable a value is assigned to (the `name` group) must not
+    /// say.
+    #[serde(default, skip_serializing_if = "data::Variable::is_empty")]
+    pub variable: data::Variable,
     /// Generic rules yield to a specific rule that matches the same place.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub generic: bool,
@@ -159,6 +168,38 @@ pub struct RuleSpec {
     /// Code that takes over from the regex (see [`Handler`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handler: Option<Handler>,
+    /// What the regex reads: file contents (the default), or the paths of
+    /// files git tracks or is about to commit.
+    #[serde(default, skip_serializing_if = "Target::is_contents")]
+    pub target: Target,
+    /// Regexes: a secret (for a path rule, a path) that one of them matches
+    /// is not a finding of this rule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    /// For a path rule: the advice shown with each finding, `{path}`
+    /// standing for the path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What a rule's regex reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// File contents (and everything expanded from them).
+    #[default]
+    Contents,
+    /// The path of each file that git tracks (directory scans, read from
+    /// the index) or that is about to be committed (staged scans): the
+    /// file itself is the finding, whatever it holds. The secret is the
+    /// path; the examples are paths.
+    Path,
+}
+
+impl Target {
+    fn is_contents(&self) -> bool {
+        *self == Target::Contents
+    }
 }
 
 /// What code does with a rule's matches, for rules that are not reported
@@ -173,10 +214,6 @@ pub enum Handler {
     /// The match marks a Kubernetes Secret manifest: every value under its
     /// `data:` is decoded and scanned; the match itself is never a finding.
     KubernetesSecret,
-    /// The findings are produced by code, not by the regex: an env file
-    /// that git tracks. The rule takes no keywords, so its regex never runs
-    /// on file contents; its examples are file names.
-    EnvFile,
 }
 
 /// A rule that could not be loaded.
@@ -216,6 +253,8 @@ pub struct Rule {
     compiled: std::sync::OnceLock<Compiled>,
     /// Keywords, lower-cased.
     pub keywords: Vec<String>,
+    /// The compiled `exclude` regexes.
+    pub exclude: Vec<Regex>,
     /// Effective window before a keyword hit.
     pub window_before: usize,
     /// Effective window after a keyword hit.
@@ -336,7 +375,7 @@ impl Rule {
     /// rule whose findings do not come from contents (an env-file rule
     /// matches paths), an empty list for a rule that reads every blob.
     pub fn content_keywords(&self) -> Option<&[String]> {
-        (self.spec.handler != Some(Handler::EnvFile)).then_some(self.keywords.as_slice())
+        (self.spec.target == Target::Contents).then_some(self.keywords.as_slice())
     }
 
     /// The rule id.
@@ -385,9 +424,12 @@ impl Rule {
                 return Err(invalid(format!("`{field}` must not be empty")));
             }
         }
-        if spec.handler == Some(Handler::EnvFile) && !spec.keywords.is_empty() {
+        if spec.target == Target::Path && spec.handler.is_some() {
+            return Err(invalid("a path rule takes no `handler`".into()));
+        }
+        if spec.note.is_some() && spec.target != Target::Path {
             return Err(invalid(
-                "a rule with `handler = \"env-file\"` takes no keywords: its findings come from code".into(),
+                "only a path rule (`target = \"path\"`) takes a `note`".into(),
             ));
         }
         if let Some(k) = spec.keywords.iter().find(|k| k.len() < 2) {
@@ -409,6 +451,21 @@ impl Rule {
             check.validate().map_err(invalid)?;
         }
         let keywords = spec.keywords.iter().map(|k| k.to_lowercase()).collect();
+        let exclude = spec
+            .exclude
+            .iter()
+            .map(|r| {
+                RegexBuilder::new(r)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                    .map_err(|e| {
+                        invalid(format!(
+                            "invalid exclude regex {r:?}: {}",
+                            one_line(&e.to_string())
+                        ))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let cell = std::sync::OnceLock::new();
         if let Some(c) = compiled {
             let _ = cell.set(c);
@@ -417,6 +474,7 @@ impl Rule {
             window_before: spec.window_before.unwrap_or(DEFAULT_WINDOW_BEFORE),
             window_after: spec.window_after.unwrap_or(DEFAULT_WINDOW_AFTER),
             keywords,
+            exclude,
             compiled: cell,
             source: source.to_string(),
             spec,

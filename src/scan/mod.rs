@@ -27,7 +27,7 @@ use crate::detect::{Detector, Match, Scratch};
 use crate::expand::{self, archive, decode, notebook, utf16, DecodeBudget, Kind};
 use crate::filter::{self, Filter};
 use crate::finding::{self, remark, Detection, Finding, Layer, Place, Remark};
-use crate::rules::{envfile, Severity};
+use crate::rules::Severity;
 use crate::source::fs::{self, WalkOptions};
 use crate::source::{Admission, Blob, ChunkPos, Events, Origin, Stats, StatsSnapshot};
 use crate::text::{line_at, Locator};
@@ -736,7 +736,7 @@ impl Engine {
     ) -> Vec<Finding> {
         let shared: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
         let skip_path = |p: &str| self.filter.skips_path(p);
-        let env_files = self.options.expand.env_files;
+        let path_rules = self.path_rules_on();
         let walked_env: Mutex<Vec<String>> = Mutex::new(Vec::new());
         fs::walk(roots, &self.options.walk, stats, events, &skip_path, || {
             let mut sink = Flush {
@@ -751,7 +751,8 @@ impl Engine {
                 let Some(path) = blob.origin.path() else {
                     return;
                 };
-                if env_files && blob.chunk.is_none() && envfile::is_env_path(path) {
+                if path_rules && blob.chunk.is_none() && !self.detector.detect_path(path).is_empty()
+                {
                     let mut g = walked_env.lock().unwrap_or_else(|e| e.into_inner());
                     g.push(path.to_string());
                 }
@@ -763,18 +764,24 @@ impl Engine {
             }
         });
         let mut findings = shared.into_inner().unwrap_or_else(|e| e.into_inner());
-        if env_files {
+        if path_rules {
             let walked = walked_env.into_inner().unwrap_or_else(|e| e.into_inner());
-            self.tracked_env_files(roots, &walked, stats, events, &mut findings);
+            self.tracked_files(roots, &walked, stats, events, &mut findings);
         }
         findings
     }
 
-    /// The env-file rule's findings: every live env file under `roots` that
-    /// git tracks, read from the index. Those the walk did not reach
-    /// (ignored, yet in the repository) are scanned too. `walked` lists the
-    /// env files the walk scanned.
-    fn tracked_env_files(
+    /// Whether path rules run (`--no-env-files` turns them off).
+    fn path_rules_on(&self) -> bool {
+        self.options.expand.env_files && self.detector.has_path_rules()
+    }
+
+    /// The path rules' findings: every file under `roots` that git tracks
+    /// (read from the index) and a path rule matches, such as a live env
+    /// file. Those the walk did not reach (ignored, yet in the repository)
+    /// are scanned too. `walked` lists the files the walk scanned that a
+    /// path rule matches.
+    fn tracked_files(
         &self,
         roots: &[PathBuf],
         walked: &[String],
@@ -786,7 +793,8 @@ impl Engine {
         let mut w = self.worker();
         w.attach(stats, events);
         for root in roots {
-            let tracked = match crate::source::git::tracked_under(root, &envfile::is_tracked_env) {
+            let select = |rel: &str| !self.detector.detect_path(rel).is_empty();
+            let tracked = match crate::source::git::tracked_under(root, &select) {
                 Ok(t) => t,
                 Err(e) => {
                     events.warning(e);
@@ -806,10 +814,11 @@ impl Engine {
                 if self.filter.skips_path(&shown) {
                     continue;
                 }
-                if let Some(f) = self.env_file_finding(&shown) {
-                    stats.findings.fetch_add(1, Ordering::Relaxed);
-                    out.push(f);
-                }
+                let found = self.path_findings(&shown);
+                stats
+                    .findings
+                    .fetch_add(found.len() as u64, Ordering::Relaxed);
+                out.extend(found);
                 if walked.contains(&shown) {
                     continue;
                 }
@@ -829,32 +838,47 @@ impl Engine {
         }
     }
 
-    /// The finding of the env-file rule for a live env file at `path` that
-    /// git tracks or is about to commit (`None` when the rule is disabled).
-    pub fn env_file_finding(&self, path: &str) -> Option<Finding> {
-        let rule = self.detector.rules().get(envfile::RULE_ID)?;
-        let d = Detection {
-            rule_id: rule.spec.id.clone(),
-            rule_name: rule.spec.name.clone(),
-            provider: rule.spec.provider.clone(),
-            severity: rule.spec.severity,
-            line: 1,
-            column: 1,
-            end_line: 1,
-            end_column: 1,
-            offset: 0,
-            // Nothing secret to hide: the "secret" is the file itself.
-            secret: path.to_string(),
-            redacted: path.to_string(),
-            entropy: 0.0,
-            format_check: None,
-            parts: Vec::new(),
-            layers: Vec::new(),
-            remarks: vec![Remark::EnvFileCommitted],
-            inline_allow: false,
-            long_line: false,
-        };
-        Some(Finding::new(d, Place::File, path, None))
+    /// The findings of the path rules for `path`, a file that git tracks
+    /// or is about to commit (none when path rules are off).
+    pub fn path_findings(&self, path: &str) -> Vec<Finding> {
+        if !self.path_rules_on() {
+            return Vec::new();
+        }
+        let rules = self.detector.rules().rules();
+        let mut out = Vec::new();
+        for (r, s, e) in self.detector.detect_path(path) {
+            let rule = &rules[r];
+            let secret = path[s..e].to_string();
+            let note = rule
+                .spec
+                .note
+                .as_deref()
+                .map(|n| n.replace("{path}", path))
+                .unwrap_or_else(|| rule.description());
+            let d = Detection {
+                rule_id: rule.spec.id.clone(),
+                rule_name: rule.spec.name.clone(),
+                provider: rule.spec.provider.clone(),
+                severity: rule.spec.severity,
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+                offset: 0,
+                // Nothing secret to hide: the "secret" is the file itself.
+                redacted: secret.clone(),
+                secret,
+                entropy: 0.0,
+                format_check: None,
+                parts: Vec::new(),
+                layers: Vec::new(),
+                remarks: vec![Remark::TrackedFile(note)],
+                inline_allow: false,
+                long_line: false,
+            };
+            out.push(Finding::new(d, Place::File, path, None));
+        }
+        out
     }
 }
 

@@ -6,7 +6,6 @@ use std::path::Path;
 
 use super::Engine;
 use crate::finding::{Finding, Place};
-use crate::rules::envfile;
 use crate::source::staged::{added_lines, staged, Staged};
 use crate::source::{git, Blob, Events, Origin, Stats};
 
@@ -21,7 +20,6 @@ impl Engine {
     ) -> Result<Vec<Finding>, git::Error> {
         let mut worker = self.worker();
         let mut kept = Vec::new();
-        let env_files = self.options.expand.env_files;
         staged(
             path,
             &self.admission(),
@@ -29,11 +27,10 @@ impl Engine {
             stats,
             events,
             &mut |s: Staged<'_>| {
-                // A live env file about to be committed is a leak of its own,
-                // whatever it holds (as a tracked one is in a directory scan).
-                if env_files && envfile::is_tracked_env(s.path) {
-                    kept.extend(self.env_file_finding(s.path));
-                }
+                // A file a path rule matches (a live env file) about to be
+                // committed is a leak of its own, whatever it holds (as a
+                // tracked one is in a directory scan).
+                kept.extend(self.path_findings(s.path));
                 let Some((new, old)) = s.blob else {
                     return;
                 };

@@ -1,51 +1,12 @@
 //! The generic check: a value assigned to a secret-like name is a secret
 //! when it looks random (entropy floors per charset) and is not a hash, a
-//! UUID, an identifier, a file name or words, and the name it is assigned
-//! to does not say it is something else (a hash, an id, a URL).
-
-/// Parts of variable names that say the value is not a secret.
-const NAME_DENY: &[&str] = &[
-    "hash",
-    "sha1",
-    "sha256",
-    "sha512",
-    "md5",
-    "checksum",
-    "digest",
-    "integrity",
-    "commit",
-    "revision",
-    "etag",
-    "uuid",
-    "guid",
-    "fingerprint",
-    "public",
-    "pubkey",
-    // WebRTC session descriptions: per-session ICE credentials.
-    "ice-pwd",
-    "ice_pwd",
-    "ice-ufrag",
-];
-
-/// Endings of variable names that say the value is not the secret itself.
-const NAME_DENY_SUFFIX: &[&str] = &[
-    "url", "uri", "endpoint", "path", "file", "filename", "name", "type", "length", "len", "size",
-    "env", "header", "prefix", "field", "format", "pattern", "regex", "id", "ids", "count",
-    "version", "dir", "expiry", "expires", "ttl", "timeout", "label", "ref", "arn",
-];
+//! UUID, an identifier or words. What the name must not say and which file
+//! extensions make a file name are the rule's data (see
+//! [`crate::rules::data`]).
 
 /// See [`crate::rules::Check::GenericSecret`].
-pub fn ok(secret: &[u8], name: Option<&[u8]>) -> bool {
+pub fn ok(secret: &[u8]) -> bool {
     use crate::entropy::{charset, mixed_classes, shannon, Charset};
-    if let Some(name) = name {
-        let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
-        if NAME_DENY.iter().any(|d| lower.contains(d)) {
-            return false;
-        }
-        if NAME_DENY_SUFFIX.contains(&last_word(name).as_str()) {
-            return false;
-        }
-    }
     if secret.len() < 16
         // A Fernet token (version byte 0x80, then a timestamp) is an
         // encrypted message, not a key.
@@ -53,7 +14,6 @@ pub fn ok(secret: &[u8], name: Option<&[u8]>) -> bool {
         || is_uuid(secret)
         || looks_like_identifier(secret)
         || looks_like_words(secret)
-        || looks_like_file(secret)
         || inner_equals(secret)
     {
         return false;
@@ -173,31 +133,6 @@ fn looks_like_words(s: &[u8]) -> bool {
     letters >= 8 && wordy * 10 >= letters * 9
 }
 
-/// The last word of a snake, kebab, dotted or camelCase name, lower-cased:
-/// `OPENAI_API_KEY` → `key`, `tokenUrl` → `url`.
-fn last_word(name: &[u8]) -> String {
-    let name: &[u8] = match name.iter().rposition(u8::is_ascii_alphanumeric) {
-        Some(end) => &name[..=end],
-        None => return String::new(),
-    };
-    let mut start = 0;
-    for i in 1..name.len() {
-        let (a, b) = (name[i - 1], name[i]);
-        let acronym_end = a.is_ascii_uppercase()
-            && b.is_ascii_uppercase()
-            && name.get(i + 1).is_some_and(u8::is_ascii_lowercase);
-        if !a.is_ascii_alphanumeric()
-            || (a.is_ascii_lowercase() && b.is_ascii_uppercase())
-            || acronym_end
-        {
-            start = i;
-        }
-    }
-    String::from_utf8_lossy(&name[start..])
-        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
-        .to_ascii_lowercase()
-}
-
 /// `8-4-4-4-12` hex.
 fn is_uuid(s: &[u8]) -> bool {
     s.len() == 36
@@ -226,55 +161,6 @@ fn looks_like_identifier(s: &[u8]) -> bool {
         })
 }
 
-/// Ends with a file extension, e.g. `logo_32x32.png`.
-fn looks_like_file(s: &[u8]) -> bool {
-    match memchr::memrchr(b'.', s) {
-        Some(i) => {
-            let ext = &s[i + 1..];
-            (2..=4).contains(&ext.len())
-                && ext.iter().all(u8::is_ascii_lowercase)
-                && i > 0
-                && matches!(
-                    ext,
-                    b"png"
-                        | b"jpg"
-                        | b"jpeg"
-                        | b"gif"
-                        | b"svg"
-                        | b"js"
-                        | b"ts"
-                        | b"css"
-                        | b"json"
-                        | b"yaml"
-                        | b"yml"
-                        | b"toml"
-                        | b"txt"
-                        | b"md"
-                        | b"html"
-                        | b"py"
-                        | b"rs"
-                        | b"go"
-                        | b"java"
-                        | b"pem"
-                        | b"key"
-                        | b"crt"
-                        | b"tar"
-                        | b"gz"
-                        | b"zip"
-                        | b"log"
-                        | b"xml"
-                        | b"ini"
-                        | b"cfg"
-                        | b"conf"
-                        | b"env"
-                        | b"sh"
-                        | b"lock"
-                )
-        }
-        None => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,7 +172,7 @@ mod tests {
             b"v4Internal.AmzSecurityTokenKey",
             b"SecretName-6RandomCharacters",
         ] {
-            assert!(!ok(v, Some(b"token")), "{}", String::from_utf8_lossy(v));
+            assert!(!ok(v), "{}", String::from_utf8_lossy(v));
         }
         for v in [
             &b"QSr6rz24LpOqJ3OpuLIEi2NvSBbI1rmA"[..],
@@ -294,21 +180,14 @@ mod tests {
             b"oUpHW0mzoQscjnvIcruciLSMLhWQXdQm",
             b"whsec_RdvaYFYUXuIFuEbvZHwMfYFhUf7aMYjYcmM24+Aj40c=",
         ] {
-            assert!(ok(v, Some(b"token")), "{}", String::from_utf8_lossy(v));
+            assert!(ok(v), "{}", String::from_utf8_lossy(v));
         }
-        assert_eq!(last_word(b"tokenTTLHeader"), "header");
     }
 
     #[test]
     fn generic_values_without_digits() {
-        assert!(ok(
-            b"kBCJmPZLJHOZASgRrpRDwHMMloZmyFbo",
-            Some(b"INTERNAL_TOKEN")
-        ));
-        assert!(!ok(
-            b"ThisIsAVeryLongCamelCaseIdentifierName",
-            Some(b"token")
-        ));
-        assert!(!ok(b"HTTPRequestHandlerFactoryXML", Some(b"token")));
+        assert!(ok(b"kBCJmPZLJHOZASgRrpRDwHMMloZmyFbo",));
+        assert!(!ok(b"ThisIsAVeryLongCamelCaseIdentifierName",));
+        assert!(!ok(b"HTTPRequestHandlerFactoryXML",));
     }
 }

@@ -35,8 +35,8 @@ pub enum Check {
     /// The secret is a JWT whose header decodes to a JSON object with `alg`.
     Jwt,
     /// A value assigned to a secret-like name: entropy floors per charset,
-    /// no hashes, UUIDs, identifiers or file names; the `name` group, if
-    /// the regex has one, must not name a hash, id, URL or the like.
+    /// no hashes, UUIDs, identifiers or words. (What the name must not say
+    /// is the rule's `[rule.variable]` data.)
     GenericSecret,
     /// An environment-prefixed key (`prod_…`): the random part after the
     /// last `_` mixes upper case, lower case and digits (or is long
@@ -55,15 +55,12 @@ pub enum Check {
     /// the secret is 40 characters of base64 mixing upper and lower case.
     AwsKey,
     /// A URL with embedded credentials (`postgres://user:pass@host`): the
-    /// password is not a template, not the user name and not a well-known
-    /// default such as `password` or `postgres`.
+    /// password is not a template and not the user name. (Well-known
+    /// defaults are the rule's `trivial` data.)
     UrlPassword,
     /// A long-lived Amazon Bedrock API key: `ABSK` and the base64 of
     /// `BedrockAPIKey-<id>:<secret>`.
     BedrockKey,
-    /// The secret mixes upper-case and lower-case letters (random
-    /// alphanumeric keys do; hex digests and identifiers in one case don't).
-    MixedCase,
     /// An armoured key block whose body holds key material: a run of at
     /// least 40 base64 characters (code that merely mentions the BEGIN and
     /// END lines has none).
@@ -90,7 +87,7 @@ impl Check {
             Check::Crc32Base62 => crc32::ok(secret),
             Check::Contains(lit) => memchr::memmem::find(secret, lit.as_bytes()).is_some(),
             Check::Jwt => jwt::ok(secret),
-            Check::GenericSecret => generic::ok(secret, None),
+            Check::GenericSecret => generic::ok(secret),
             Check::EnvKey => env_key::ok(secret),
             Check::EndsWith(lit) => secret.ends_with(lit.as_bytes()),
             Check::JwtPayload(lits) => jwt::payload_ok(secret, lits),
@@ -98,10 +95,6 @@ impl Check {
             Check::AwsKey => aws::ok(secret),
             Check::UrlPassword => url::ok(secret),
             Check::BedrockKey => bedrock::ok(secret),
-            Check::MixedCase => {
-                secret.iter().any(u8::is_ascii_uppercase)
-                    && secret.iter().any(u8::is_ascii_lowercase)
-            }
             Check::PemBody => pem::ok(secret),
         }
     }
@@ -126,7 +119,6 @@ impl Check {
                 | Check::EnvKey
                 | Check::AwsKey
                 | Check::UrlPassword
-                | Check::MixedCase
                 | Check::PemBody
         )
     }
@@ -145,7 +137,6 @@ impl Check {
             | Check::EnvKey
             | Check::AwsKey
             | Check::UrlPassword
-            | Check::MixedCase
             | Check::PemBody => "high-entropy value".into(),
         }
     }
@@ -212,11 +203,9 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn ends_with_and_mixed_case() {
+    fn ends_with() {
         assert!(Check::EndsWith("AA".into()).verify(b"sk-ant-xyzAA"));
         assert!(!Check::EndsWith("AA".into()).verify(b"sk-ant-xyzAB"));
-        assert!(Check::MixedCase.verify(b"aB3"));
-        assert!(!Check::MixedCase.verify(b"deadbeef0123"));
     }
 
     #[test]

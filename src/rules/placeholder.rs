@@ -3,45 +3,62 @@
 //! truncated keys, and runs of repeated or sequential characters.
 //!
 //! Every rule's candidate secret passes through [`is_placeholder`]; rules do
-//! not carry their own copies of these patterns.
+//! not carry their own copies of these patterns. The markers and the
+//! published sample credentials are data (`rules/shared/placeholders.toml`);
+//! the runs, the low diversity and the base64 of words are computed here.
 
-/// Substrings (compared case-insensitively) that mark a value as a stand-in.
-const MARKERS: &[&[u8]] = &[
-    b"example",
-    b"placeholder",
-    b"your_",
-    b"your-",
-    b"yourkey",
-    b"yourapi",
-    b"yoursecret",
-    b"yourtoken",
-    b"redacted",
-    b"changeme",
-    b"change_me",
-    b"replace",
-    b"...",
-    b"***",
-    b"\xe2\x80\xa6", // U+2026 ellipsis
-    b"${",
-    b"{{",
-    b"<",
-    b">",
-    b"%s",
-    b"getenv",
-    b"environ",
-    b"process.env",
-    b"secrets.",
-    b"not-a-real",
-    b"notareal",
-    b"not_a_real",
-    b"abcdefgh",
-    b"12345678",
-    b"testkey",
-    b"test-key",
-    b"test_key",
-    b"_here",
-    b"-here",
-];
+use serde::Deserialize;
+
+/// The shared placeholder data (`rules/shared/placeholders.toml`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Data {
+    /// Substrings (compared case-insensitively) that mark a value as a
+    /// stand-in.
+    pub markers: Vec<String>,
+    /// Short words that mark a stand-in only as a word of their own.
+    pub word_markers: Vec<String>,
+    /// Sample credentials that providers publish in their documentation.
+    pub published: Vec<Published>,
+    /// Values that must and must not be taken for placeholders (asserted
+    /// by the tests).
+    pub examples: Examples,
+}
+
+/// A sample credential a provider or specification publishes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Published {
+    /// The value (found anywhere in a secret).
+    pub value: String,
+    /// Where it is published.
+    pub source: String,
+}
+
+/// The shared data's own examples.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    /// Each must be a placeholder.
+    pub placeholders: Vec<String>,
+    /// Each must not.
+    pub keys: Vec<String>,
+}
+
+/// The text of the shared placeholder data, embedded at build time.
+pub const DATA_TOML: &str = include_str!("../../rules/shared/placeholders.toml");
+
+/// Parse placeholder data.
+pub fn parse(text: &str) -> Result<Data, toml::de::Error> {
+    toml::from_str(text)
+}
+
+/// The built-in placeholder data, parsed once. (The tests make sure it
+/// parses; should it not, no value is taken for a placeholder by it.)
+pub fn data() -> &'static Data {
+    static DATA: std::sync::OnceLock<Data> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| parse(DATA_TOML).unwrap_or_default())
+}
 
 /// Whether the candidate secret is a placeholder rather than a key.
 ///
@@ -76,46 +93,20 @@ fn encoded_words(body: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-' | b' ' | b'\r' | b'\n'))
 }
 
-/// Short words that mark a stand-in only as a word of their own (`sk-fake-…`,
-/// `mock_token`, `sk-xxxx-xxxx`, `your_sample_key`): found inside a run of
-/// random characters (`…gamOCKco…`, `…ICxLOreMB…`) they are chance, and a
-/// long random key or key block contains one often enough that matching
-/// them anywhere would hide real keys. Longer markers are matched anywhere.
-const WORD_MARKERS: &[&[u8]] = &[
-    b"xxxx", b"fake", b"mock", b"dummy", b"lorem", b"sample", b"insert", b"abc123", b"foobar",
-    b"qwerty",
-];
-
-/// Sample credentials that providers and specifications publish in their
-/// documentation, the way AWS publishes `AKIAIOSFODNN7EXAMPLE`: they appear
-/// in thousands of repositories and grant nothing.
-const PUBLISHED_EXAMPLES: &[&[u8]] = &[
-    // Docker Engine API reference: the sample swarm join tokens and unlock
-    // key, repeated in every API version's document.
-    b"3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl",
-    b"1h8aps2yszaiqmz2l3oc5392pgk8e49qhx2aj3nyv0ui0hez2a",
-    b"7c37Cc8654o6p38HnroywCi19pllOnGtbdZEgtKxZu8",
-    // jwt.io: the signature of the example HS256 token.
-    b"SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
-    // Stripe API reference: the sample test-mode secret key.
-    b"4eC39HqLyjWDarjtT1zdp7dc",
-    // Svix / Standard Webhooks documentation: the sample signing secret.
-    b"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-    // Fernet specification test vectors: the sample key.
-    b"cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4",
-];
-
 fn has_marker(secret: &[u8]) -> bool {
-    PUBLISHED_EXAMPLES
+    let d = data();
+    d.published
         .iter()
-        .any(|m| memchr::memmem::find(secret, m).is_some())
-        || MARKERS.iter().any(|m| contains_ignore_case(secret, m))
+        .any(|p| memchr::memmem::find(secret, p.value.as_bytes()).is_some())
+        || d.markers
+            .iter()
+            .any(|m| contains_ignore_case(secret, m.as_bytes()))
         // Key blocks (PEM, PGP) are long runs of base64 split by line
         // breaks: short words turn up in them by chance.
         || (secret.len() <= 256
-            && WORD_MARKERS
+            && d.word_markers
                 .iter()
-                .any(|m| contains_word_ignore_case(secret, m)))
+                .any(|m| contains_word_ignore_case(secret, m.as_bytes())))
 }
 
 /// `needle` occurs with a separator (not alphanumeric, not a base64 symbol)
@@ -218,17 +209,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn placeholders() {
-        for p in [
-            &b"sk-xxxxxxxxxxxxxxxxxxxx"[..],
-            b"your-api-key-here",
-            b"${OPENAI_API_KEY}",
-            b"<KEY>",
-            b"AKIAIOSFODNN7EXAMPLE",
-            b"sk-abc123...",
-            b"process.env.OPENAI_API_KEY",
-        ] {
-            assert!(is_placeholder(p, p), "{}", String::from_utf8_lossy(p));
+    fn shared_data_parses_and_its_examples_hold() {
+        let d = parse(DATA_TOML).expect("rules/shared/placeholders.toml parses");
+        assert!(!d.markers.is_empty() && !d.word_markers.is_empty() && !d.published.is_empty());
+        for p in &d.examples.placeholders {
+            assert!(is_placeholder(p.as_bytes(), p.as_bytes()), "{p}");
+        }
+        for k in &d.examples.keys {
+            assert!(!is_placeholder(k.as_bytes(), k.as_bytes()), "{k}");
+        }
+        // Every published sample is found inside a value.
+        for p in &d.published {
+            let v = format!("tok_{}", p.value);
+            assert!(is_placeholder(v.as_bytes(), v.as_bytes()), "{}", p.value);
         }
     }
 
@@ -276,28 +269,11 @@ mod tests {
     }
 
     #[test]
-    fn published_examples() {
-        let t = b"SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-7p73s1dx5in4tatdymyhg9hu2";
-        assert!(is_placeholder(t, t));
-    }
-
-    #[test]
     fn base64_of_words() {
         assert!(is_placeholder(b"QUNDRVNTX0tFWQ0K", b"QUNDRVNTX0tFWQ0K"));
         assert!(!is_placeholder(
             b"NfiglJ5m7yyPhcothuTUjVBIPrDKjawz4MOuXM+Y",
             b"NfiglJ5m7yyPhcothuTUjVBIPrDKjawz4MOuXM+Y"
         ));
-    }
-
-    #[test]
-    fn more_markers() {
-        for p in [
-            &b"sk-fake-key-for-tests-0000"[..],
-            b"gsk_your_key_here",
-            b"mock_token_value_Q9z",
-        ] {
-            assert!(is_placeholder(p, p), "{}", String::from_utf8_lossy(p));
-        }
     }
 }

@@ -1,0 +1,189 @@
+//! Rule data beyond the regex: what a secret must hold ([`Requirements`])
+//! and what the variable it is assigned to must not say ([`Variable`]).
+//! Written in a rule's TOML (`[rule.requirements]`, `[rule.variable]`),
+//! applied by the detector to every candidate of the rule, before and after
+//! its `check`.
+
+use serde::{Deserialize, Serialize};
+
+/// What a secret must hold, beyond its regex (Kingfisher calls these
+/// pattern requirements).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Requirements {
+    /// At least this many ASCII digits.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub min_digits: usize,
+    /// At least this many upper-case ASCII letters.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub min_uppercase: usize,
+    /// At least this many lower-case ASCII letters.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub min_lowercase: usize,
+    /// Substrings (compared case-insensitively) that make a value no secret.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore_if_contains: Vec<String>,
+    /// File extensions (lower case): a value that ends with `.EXT` after
+    /// something else is a file name (`logo_32x32.png`), not a secret.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub file_extensions: Vec<String>,
+    /// Credentials that are defaults or documentation (`postgres`,
+    /// `changeme`), compared case-insensitively with the credential itself
+    /// (a URL's password, not the whole URL): never secrets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trivial: Vec<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl Requirements {
+    /// Whether the rule asks for nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == Requirements::default()
+    }
+
+    /// Whether the matched secret meets the requirements on its text.
+    pub fn hold_for(&self, secret: &[u8]) -> bool {
+        let count = |f: fn(&u8) -> bool| secret.iter().filter(|b| f(b)).count();
+        (self.min_digits == 0 || count(u8::is_ascii_digit) >= self.min_digits)
+            && (self.min_uppercase == 0 || count(u8::is_ascii_uppercase) >= self.min_uppercase)
+            && (self.min_lowercase == 0 || count(u8::is_ascii_lowercase) >= self.min_lowercase)
+            && !self
+                .ignore_if_contains
+                .iter()
+                .any(|w| contains_ignore_case(secret, w.as_bytes()))
+            && !self.is_file_name(secret)
+    }
+
+    /// Whether the credential (a secret's last part, or the secret) is a
+    /// trivial value.
+    pub fn is_trivial(&self, credential: &[u8]) -> bool {
+        self.trivial
+            .iter()
+            .any(|t| t.as_bytes().eq_ignore_ascii_case(credential))
+    }
+
+    /// Ends with one of the file extensions, after something else.
+    fn is_file_name(&self, s: &[u8]) -> bool {
+        if self.file_extensions.is_empty() {
+            return false;
+        }
+        match memchr::memrchr(b'.', s) {
+            Some(i) if i > 0 => {
+                let ext = &s[i + 1..];
+                (2..=4).contains(&ext.len())
+                    && ext.iter().all(u8::is_ascii_lowercase)
+                    && self.file_extensions.iter().any(|e| e.as_bytes() == ext)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// What the variable a value is assigned to (the regex's `name` group)
+/// must not say.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Variable {
+    /// Substrings (compared case-insensitively) of names whose value is no
+    /// secret: `hash`, `checksum`, `uuid`, `public`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deny: Vec<String>,
+    /// Last words (of a snake, kebab, dotted or camelCase name) that say
+    /// the value is not the secret itself: `url`, `id`, `ttl`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deny_last_word: Vec<String>,
+}
+
+impl Variable {
+    /// Whether the rule asks nothing of the name.
+    pub fn is_empty(&self) -> bool {
+        *self == Variable::default()
+    }
+
+    /// Whether `name` says its value is not a secret.
+    pub fn denies(&self, name: &[u8]) -> bool {
+        if self.is_empty() {
+            return false;
+        }
+        let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
+        self.deny.iter().any(|d| lower.contains(d.as_str()))
+            || self.deny_last_word.contains(&last_word(name))
+    }
+}
+
+fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
+    needle.len() <= hay.len()
+        && hay
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// The last word of a snake, kebab, dotted or camelCase name, lower-cased:
+/// `OPENAI_API_KEY` → `key`, `tokenUrl` → `url`.
+fn last_word(name: &[u8]) -> String {
+    let name: &[u8] = match name.iter().rposition(u8::is_ascii_alphanumeric) {
+        Some(end) => &name[..=end],
+        None => return String::new(),
+    };
+    let mut start = 0;
+    for i in 1..name.len() {
+        let (a, b) = (name[i - 1], name[i]);
+        let acronym_end = a.is_ascii_uppercase()
+            && b.is_ascii_uppercase()
+            && name.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+        if !a.is_ascii_alphanumeric()
+            || (a.is_ascii_lowercase() && b.is_ascii_uppercase())
+            || acronym_end
+        {
+            start = i;
+        }
+    }
+    String::from_utf8_lossy(&name[start..])
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_words() {
+        assert_eq!(last_word(b"tokenTTLHeader"), "header");
+        assert_eq!(last_word(b"OPENAI_API_KEY"), "key");
+        assert_eq!(last_word(b"tokenUrl"), "url");
+    }
+
+    #[test]
+    fn requirements_count_and_exclude() {
+        let r = Requirements {
+            min_uppercase: 1,
+            min_lowercase: 1,
+            ignore_if_contains: vec!["TEST".into()],
+            file_extensions: vec!["png".into()],
+            trivial: vec!["postgres".into()],
+            ..Requirements::default()
+        };
+        assert!(r.hold_for(b"aB3"));
+        assert!(!r.hold_for(b"deadbeef0123"));
+        assert!(!r.hold_for(b"aBtest"));
+        assert!(!r.hold_for(b"logo_32X32.png"));
+        assert!(r.is_trivial(b"Postgres"));
+        assert!(Requirements::default().hold_for(b"anything"));
+    }
+
+    #[test]
+    fn variable_names() {
+        let v = Variable {
+            deny: vec!["hash".into()],
+            deny_last_word: vec!["url".into()],
+        };
+        assert!(v.denies(b"secret_hash"));
+        assert!(v.denies(b"tokenUrl"));
+        assert!(!v.denies(b"API_TOKEN"));
+        assert!(!Variable::default().denies(b"tokenUrl"));
+    }
+}
