@@ -2,6 +2,10 @@
 //! the line around an offset, and strings made safe for one line of a
 //! terminal. A leaf: it imports nothing of the crate.
 
+use base64::alphabet::{STANDARD as STANDARD_ALPHABET, URL_SAFE as URL_SAFE_ALPHABET};
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine as _;
 use memchr::{memchr, memrchr};
 
 /// Converts byte offsets to 1-based line and column numbers. Lines end at
@@ -142,6 +146,28 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Decode base64, standard or URL-safe, padded or not; what follows the
+/// first `=` is ignored, and so are the unused bits of the last character.
+/// `None` if the text is not base64.
+pub fn base64_decode(input: &[u8]) -> Option<Vec<u8>> {
+    const CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    const STD: GeneralPurpose = GeneralPurpose::new(&STANDARD_ALPHABET, CONFIG);
+    const URL: GeneralPurpose = GeneralPurpose::new(&URL_SAFE_ALPHABET, CONFIG);
+    let body = match memchr::memchr(b'=', input) {
+        Some(i) => &input[..i],
+        None => input,
+    };
+    let url = body.iter().any(|&b| b == b'-' || b == b'_');
+    if url {
+        URL.decode(body)
+    } else {
+        STD.decode(body)
+    }
+    .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +197,16 @@ mod tests {
         assert_eq!(one_line("a\n  b\tc "), "a b c");
         assert_eq!(human_bytes(512), "512 B");
         assert_eq!(human_bytes(1536), "1.5 KiB");
+    }
+
+    #[test]
+    fn base64_of_either_alphabet() {
+        assert_eq!(base64_decode(b"aGVsbG8=").unwrap(), b"hello");
+        assert_eq!(base64_decode(b"aGVsbG8").unwrap(), b"hello");
+        assert_eq!(
+            base64_decode(b"-_-_").unwrap(),
+            base64_decode(b"+/+/").unwrap()
+        );
+        assert!(base64_decode(b"not base64!").is_none());
     }
 }

@@ -1,8 +1,9 @@
 //! Every rule's own examples, run through the real detector with the whole
 //! built-in rule pack loaded (so a rule that another rule shadows fails too).
 
+use keyscan::detect::examples;
 use keyscan::detect::Detector;
-use keyscan::rules::{examples, RuleSet};
+use keyscan::rules::RuleSet;
 
 #[test]
 fn every_rule_example_holds() {

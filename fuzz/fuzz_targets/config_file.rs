@@ -23,8 +23,9 @@ fuzz_target!(|data: &[u8]| {
         Ok(config) => {
             let mut rules = builtin().clone();
             let _ = config.apply(&mut rules);
-            let _ = config.allows_path("src/main.rs");
-            let _ = config.allows("github-pat", "src/main.rs", "not-a-secret");
+            let allowlists = config.allowlists();
+            let _ = allowlists.allows_path("github-pat", "src/main.rs");
+            let _ = allowlists.allows_secret("github-pat", "not-a-secret");
         }
         Err(e) => {
             // Errors are one line that names the file.

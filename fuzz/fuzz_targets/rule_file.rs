@@ -4,7 +4,8 @@
 #![no_main]
 
 use keyscan::detect::Detector;
-use keyscan::rules::{examples, parse_rule_file, Rule, RuleSet};
+use keyscan::detect::examples;
+use keyscan::rules::{parse_rule_file, Rule, RuleSet};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

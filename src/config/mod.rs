@@ -188,7 +188,7 @@ impl Config {
                 .map_err(|e| err(&spec.id, strip_file(&e.to_string(), name)))?;
             let has_examples = !spec.examples.is_empty() || !spec.negatives.is_empty();
             if has_examples {
-                if let Err(m) = crate::rules::examples::check_rule(&rule) {
+                if let Err(m) = crate::detect::examples::check_rule(&rule) {
                     return Err(err(&spec.id, format!("rule `{}`: {m}", spec.id)));
                 }
             }

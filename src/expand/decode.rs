@@ -19,7 +19,6 @@
 use memchr::memmem;
 
 use super::DecodeBudget;
-use crate::rules::Handler;
 
 /// Decodings inside decodings: a Secret's `.dockerconfigjson`, then its `auth`.
 pub const MAX_LEVEL: u32 = 3;
@@ -29,6 +28,15 @@ pub const MAX_VALUES: u32 = 1024;
 pub const MAX_BYTES: usize = 4 * 1024 * 1024;
 /// Longest encoded value decoded.
 const MAX_ENCODED: usize = 1024 * 1024;
+
+/// Where encoded values are, as the rule that found the place says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoded {
+    /// The match itself is base64 (an HTTP Basic header, a Docker auth).
+    Base64,
+    /// The match marks a Kubernetes Secret manifest: its `data:` values are.
+    KubernetesSecret,
+}
 
 /// One decoded value: a child blob of the text it was found in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +60,7 @@ pub struct Value {
 /// The values to decode for one match of a handler rule named `rule_name`;
 /// `[start, end)` is the rule's secret. Bounded by `budget`.
 pub fn values(
-    handler: Handler,
+    handler: Encoded,
     hay: &[u8],
     start: usize,
     end: usize,
@@ -61,7 +69,7 @@ pub fn values(
 ) -> Vec<Value> {
     let mut out = Vec::new();
     match handler {
-        Handler::Base64 => {
+        Encoded::Base64 => {
             out.extend(decode_one(
                 hay,
                 (start, end),
@@ -70,7 +78,7 @@ pub fn values(
                 budget,
             ));
         }
-        Handler::KubernetesSecret => {
+        Encoded::KubernetesSecret => {
             // A manifest holding several Secrets triggers once per Secret;
             // each value is decoded once.
             for (name, s, e) in kube_data(hay, start) {
@@ -150,7 +158,7 @@ pub fn base64(s: &[u8]) -> Option<Vec<u8>> {
     if s.len() % 4 == 1 || s.is_empty() {
         return None;
     }
-    crate::rules::checks::base64_decode(s)
+    crate::text::base64_decode(s)
 }
 
 /// The values under the `data:` of the Kubernetes manifest whose `kind:

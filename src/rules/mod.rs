@@ -6,7 +6,6 @@
 
 pub mod checks;
 pub mod data;
-pub mod examples;
 pub mod gate;
 pub mod placeholder;
 

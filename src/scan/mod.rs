@@ -27,7 +27,7 @@ use crate::detect::{Detector, Match, Scratch};
 use crate::expand::{self, archive, decode, notebook, utf16, DecodeBudget, Kind};
 use crate::filter::{self, Filter};
 use crate::finding::{self, remark, Detection, Finding, Layer, Place, Remark};
-use crate::rules::Severity;
+use crate::rules::{Handler, Severity};
 use crate::source::fs::{self, WalkOptions};
 use crate::source::{Admission, Blob, ChunkPos, Events, Origin, Stats, StatsSnapshot};
 use crate::text::{line_at, Locator};
@@ -450,7 +450,11 @@ impl<'e> Worker<'e> {
                 }),
                 Some(h) if decoding && level < decode::MAX_LEVEL => {
                     let before = out.len();
-                    for v in decode::values(h, hay, m.start, m.end, budget, &rule.spec.name) {
+                    let encoded = match h {
+                        Handler::Base64 => decode::Encoded::Base64,
+                        Handler::KubernetesSecret => decode::Encoded::KubernetesSecret,
+                    };
+                    for v in decode::values(encoded, hay, m.start, m.end, budget, &rule.spec.name) {
                         self.count(|s| &s.decoded);
                         self.decoded(hay, v, level, budget, &mut out);
                     }

@@ -16,10 +16,8 @@ pub mod generic;
 pub mod jwt;
 pub mod pem;
 pub mod url;
-use base64::alphabet::{STANDARD as STANDARD_ALPHABET, URL_SAFE as URL_SAFE_ALPHABET};
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::DecodePaddingMode;
-use base64::Engine as _;
+
+pub use crate::text::base64_decode;
 use serde::{Deserialize, Serialize};
 
 /// A structural check named by a rule's `check` field.
@@ -164,31 +162,10 @@ impl PartSpan {
     }
 }
 
-/// Decode base64, standard or URL-safe, padded or not; what follows the
-/// first `=` is ignored, and so are the unused bits of the last character.
-/// `None` if the text is not base64.
-pub fn base64_decode(input: &[u8]) -> Option<Vec<u8>> {
-    const CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new()
-        .with_decode_allow_trailing_bits(true)
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent);
-    const STD: GeneralPurpose = GeneralPurpose::new(&STANDARD_ALPHABET, CONFIG);
-    const URL: GeneralPurpose = GeneralPurpose::new(&URL_SAFE_ALPHABET, CONFIG);
-    let body = match memchr::memchr(b'=', input) {
-        Some(i) => &input[..i],
-        None => input,
-    };
-    let url = body.iter().any(|&b| b == b'-' || b == b'_');
-    if url {
-        URL.decode(body)
-    } else {
-        STD.decode(body)
-    }
-    .ok()
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use base64::Engine as _;
 
     /// Unpadded base64url, to build test tokens.
     pub(crate) fn b64url(data: &[u8]) -> String {

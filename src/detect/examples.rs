@@ -3,7 +3,7 @@
 //! expected secret, each negative none. The same code backs the rule-pack
 //! test and the loading of custom rules from configuration.
 
-use crate::detect::{Detector, Scratch};
+use super::{Detector, Scratch};
 use crate::rules::{Rule, RuleSet};
 
 /// Check one rule's examples with a detector holding only that rule.

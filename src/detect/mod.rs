@@ -10,6 +10,8 @@
 //! The detector knows nothing of paths, files or output: it returns byte
 //! spans ([`Match`]) that the caller turns into findings.
 
+pub mod examples;
+
 use memchr::{memchr, memrchr};
 use regex::bytes::CaptureLocations;
 
