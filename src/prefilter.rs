@@ -21,6 +21,12 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::simd::{Avx2, GRAM_BITS, GRAM_WORDS};
 
+/// The keyword automaton could not be built (a custom keyword list beyond
+/// the automaton's size limits).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the keyword automaton: {0}")]
+pub struct BuildError(pub String);
+
 /// The compiled keyword automaton.
 #[derive(Debug, Clone)]
 pub struct Prefilter {
@@ -45,7 +51,7 @@ impl Prefilter {
     /// nothing else of them.
     pub fn new<'k>(
         owners_keywords: impl IntoIterator<Item = Option<&'k [String]>>,
-    ) -> Result<Prefilter, String> {
+    ) -> Result<Prefilter, BuildError> {
         let mut keywords: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<u32>> = Vec::new();
         let mut always = Vec::new();
@@ -82,7 +88,7 @@ impl Prefilter {
             // size limits, let the crate pick a smaller automaton.
             let ac = build(Some(AhoCorasickKind::DFA))
                 .or_else(|_| build(None))
-                .map_err(|e| format!("cannot build the keyword automaton: {e}"))?;
+                .map_err(|e| BuildError(e.to_string()))?;
             Some(ac)
         };
         let grams = GramFilter::new(&keywords);

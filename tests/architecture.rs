@@ -27,7 +27,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("filter", &["finding", "rules", "text"]),
     // Configuration builds rules and allowlists (and checks custom rules'
     // examples with a detector).
-    ("config", &["filter", "rules", "detect"]),
+    ("config", &["filter", "rules", "detect", "text"]),
     // The driver ties the stages together.
     (
         "scan",

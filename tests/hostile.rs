@@ -763,7 +763,7 @@ fn rule_with_invalid_regex_is_one_error_line_naming_file_and_rule() {
     one_error_line(
         &t,
         &["."],
-        "keyscan: error: ./.keyscan.toml:2: rule `my-rule`: invalid regex: regex parse error:",
+        "keyscan: error: ./.keyscan.toml:1: rule `my-rule`: invalid regex: regex parse error:",
     );
 }
 
@@ -781,7 +781,7 @@ fn rule_over_the_regex_size_cap_is_refused_at_load() {
     one_error_line(
         &t,
         &["."],
-        "keyscan: error: ./.keyscan.toml:2: rule `my-rule`: invalid regex: \
+        "keyscan: error: ./.keyscan.toml:1: rule `my-rule`: invalid regex: \
          Compiled regex exceeds size limit of 4194304 bytes.",
     );
     // Just under the cap is accepted.

@@ -138,7 +138,7 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
     }
     let mut rules = RuleSet::builtin().map_err(|e| anyhow!("built-in rules: {e}"))?;
     config.apply(&mut rules)?;
-    let detector = Detector::new(rules).map_err(|e| anyhow!(e))?;
+    let detector = Detector::new(rules)?;
     let max_file_size = match &args.max_file_size {
         Some(s) => config::parse_size(s).map_err(|e| anyhow!("--max-file-size: {e}"))?,
         None => config
@@ -177,12 +177,17 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
 
 /// The output format: `--format`, else the configuration's, else text.
 fn output_format(args: &ScanArgs, config: &Config) -> Result<Format> {
-    Ok(match (args.format, config.options.format.as_deref()) {
-        (Some(f), _) => f,
-        (None, None) => Format::Text,
-        (None, Some(name)) => <Format as clap::ValueEnum>::from_str(name, true)
-            .map_err(|_| anyhow!("options.format: unknown format {name:?}"))?,
-    })
+    Ok(
+        match (
+            args.format,
+            config.options.format.as_ref().map(|f| f.get_ref().as_str()),
+        ) {
+            (Some(f), _) => f,
+            (None, None) => Format::Text,
+            (None, Some(name)) => <Format as clap::ValueEnum>::from_str(name, true)
+                .map_err(|_| anyhow!("options.format: unknown format {name:?}"))?,
+        },
+    )
 }
 
 /// Build the engine, check the paths, run the sources and the filter stage.

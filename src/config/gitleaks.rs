@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{AllowlistSpec, ConfigError, ConfigFile, RuleSettings};
+use super::{AllowlistSpec, ConfigError, ConfigFile, Pos, RuleSettings};
 use crate::rules::{RuleSet, RuleSpec, Severity};
 
 #[derive(Debug, Default, Deserialize)]
@@ -24,7 +24,7 @@ struct GlConfig {
     #[serde(default)]
     extend: Option<GlExtend>,
     #[serde(default)]
-    rules: Vec<GlRule>,
+    rules: Vec<Pos<GlRule>>,
     #[serde(default)]
     allowlist: Option<GlAllowlist>,
     #[serde(default)]
@@ -43,7 +43,7 @@ struct GlExtend {
     #[serde(default)]
     url: Option<String>,
     #[serde(default)]
-    disabled_rules: Vec<String>,
+    disabled_rules: Vec<Pos<String>>,
     #[serde(flatten)]
     other: BTreeMap<String, toml::Value>,
 }
@@ -80,9 +80,9 @@ struct GlAllowlist {
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
-    paths: Vec<String>,
+    paths: Vec<Pos<String>>,
     #[serde(default)]
-    regexes: Vec<String>,
+    regexes: Vec<Pos<String>>,
     #[serde(default)]
     stopwords: Vec<String>,
     #[serde(default)]
@@ -186,19 +186,21 @@ fn merge(into: &mut AllowlistSpec, from: AllowlistSpec) {
 /// Translate gitleaks configuration text into keyscan's form, with one
 /// warning per field that keyscan cannot honour.
 pub fn convert(name: &str, text: &str) -> Result<(ConfigFile, Vec<String>), ConfigError> {
-    let gl: GlConfig = toml::from_str(text).map_err(|e| {
-        let line = e.span().map_or(1, |s| {
-            1 + text[..s.start.min(text.len())].matches('\n').count()
-        });
-        ConfigError(format!(
-            "{name}:{line}: {}",
-            e.message().split_whitespace().collect::<Vec<_>>().join(" ")
-        ))
+    let line = |at: usize| 1 + text[..at.min(text.len())].matches('\n').count();
+    let gl: GlConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+        file: name.to_string(),
+        line: e.span().map_or(1, |s| line(s.start)),
+        message: crate::text::one_line(e.message()),
     })?;
     let mut warnings = Vec::new();
     let _ = (&gl.title, &gl.description);
     unknown_fields("top level", &gl.other, &mut warnings);
-    let builtin = RuleSet::builtin().map_err(|e| ConfigError(e.to_string()))?;
+    let builtin = RuleSet::builtin().map_err(|e| ConfigError::Invalid {
+        file: name.to_string(),
+        line: 1,
+        key: "built-in rules".into(),
+        message: e.to_string(),
+    })?;
     let mut file = ConfigFile::default();
 
     if let Some(ext) = &gl.extend {
@@ -214,7 +216,7 @@ pub fn convert(name: &str, text: &str) -> Result<(ConfigFile, Vec<String>), Conf
             warnings.push("[extend] path/url: extending another file is not supported".into());
         }
         for id in &ext.disabled_rules {
-            if builtin.get(id).is_some() {
+            if builtin.get(id.get_ref()).is_some() {
                 file.disable.push(id.clone());
             } else {
                 warnings.push(format!(
@@ -234,7 +236,8 @@ pub fn convert(name: &str, text: &str) -> Result<(ConfigFile, Vec<String>), Conf
     file.allowlist = global;
 
     let mut seen = Vec::new();
-    for r in &gl.rules {
+    for spanned in &gl.rules {
+        let r = spanned.get_ref();
         let what = format!("rule `{}`", r.id);
         unknown_fields(&what, &r.other, &mut warnings);
         let Some(regex) = &r.regex else {
@@ -277,11 +280,14 @@ pub fn convert(name: &str, text: &str) -> Result<(ConfigFile, Vec<String>), Conf
         {
             file.rules.insert(
                 id.clone(),
-                RuleSettings {
-                    disabled: false,
-                    min_entropy: None,
-                    allowlist: rule_allow,
-                },
+                Pos::new(
+                    spanned.span(),
+                    RuleSettings {
+                        disabled: false,
+                        min_entropy: None,
+                        allowlist: rule_allow,
+                    },
+                ),
             );
         }
         let provider = r
@@ -289,7 +295,7 @@ pub fn convert(name: &str, text: &str) -> Result<(ConfigFile, Vec<String>), Conf
             .first()
             .cloned()
             .unwrap_or_else(|| "Custom".to_string());
-        file.custom_rules.push(RuleSpec {
+        let spec = RuleSpec {
             id,
             name: r.description.clone().unwrap_or_else(|| r.id.clone()),
             provider,
@@ -322,7 +328,8 @@ pub fn convert(name: &str, text: &str) -> Result<(ConfigFile, Vec<String>), Conf
             target: Default::default(),
             exclude: Vec::new(),
             note: None,
-        });
+        };
+        file.custom_rules.push(Pos::new(spanned.span(), spec));
     }
     Ok((file, warnings))
 }

@@ -21,10 +21,72 @@ use crate::rules::{Rule, RuleSet, RuleSpec, Severity};
 /// The file name looked for at the scanned root.
 pub const FILE_NAME: &str = ".keyscan.toml";
 
-/// A configuration error, already formatted as `file:line: message`.
+/// A value with its position in the configuration file.
+pub type Pos<T> = toml::Spanned<T>;
+
+/// A configuration that cannot be used: each names the file and, where the
+/// problem has a place in it, the 1-based line.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(pub String);
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        /// The file.
+        file: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not TOML, or not the configuration's schema (an unknown key, a value
+    /// of the wrong type).
+    #[error("{file}:{line}: {message}")]
+    Syntax {
+        /// The file.
+        file: String,
+        /// Where.
+        line: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A value is invalid: a glob or regex that does not compile, a size or
+    /// format keyscan does not know.
+    #[error("{file}:{line}: {key}: {message}")]
+    Invalid {
+        /// The file.
+        file: String,
+        /// Where.
+        line: usize,
+        /// The setting (`allowlist`, `rules.<id>.allowlist`,
+        /// `options.format`...).
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A custom rule does not compile, or fails its own examples.
+    #[error("{file}:{line}: rule `{id}`: {message}")]
+    Rule {
+        /// The file.
+        file: String,
+        /// Where the rule starts.
+        line: usize,
+        /// The rule's id.
+        id: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A setting names a rule that does not exist (or a custom rule's id is
+    /// taken).
+    #[error("{file}:{line}: {key}: {message}")]
+    UnknownRule {
+        /// The file.
+        file: String,
+        /// Where.
+        line: usize,
+        /// The setting (`disable`, `rules.<id>`).
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
 
 /// An allowlist as written.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -32,16 +94,16 @@ pub struct ConfigError(pub String);
 pub struct AllowlistSpec {
     /// Path globs (relative to the scanned root).
     #[serde(default)]
-    pub paths: Vec<String>,
+    pub paths: Vec<Pos<String>>,
     /// Regexes matched against the secret.
     #[serde(default)]
-    pub regexes: Vec<String>,
+    pub regexes: Vec<Pos<String>>,
     /// Words that, found in the secret (case-insensitively), allow it.
     #[serde(default)]
     pub stopwords: Vec<String>,
     /// Regexes matched against the path (as gitleaks' `paths` are).
     #[serde(default)]
-    pub path_regexes: Vec<String>,
+    pub path_regexes: Vec<Pos<String>>,
 }
 
 /// Per-rule settings: `[rules.<id>]`.
@@ -52,7 +114,7 @@ pub struct RuleSettings {
     #[serde(default)]
     pub disabled: bool,
     /// Override the rule's entropy floor.
-    pub min_entropy: Option<f64>,
+    pub min_entropy: Option<Pos<f64>>,
     /// The rule's own allowlist.
     #[serde(default)]
     pub allowlist: AllowlistSpec,
@@ -63,11 +125,11 @@ pub struct RuleSettings {
 #[serde(deny_unknown_fields)]
 pub struct OptionsSpec {
     /// Output format (`text`, `json`, `jsonl`, ...).
-    pub format: Option<String>,
+    pub format: Option<Pos<String>>,
     /// Lowest severity that fails the run.
     pub fail_on: Option<Severity>,
     /// Size cap: bytes, or a string such as `"10MiB"`.
-    pub max_file_size: Option<toml::Value>,
+    pub max_file_size: Option<Pos<toml::Value>>,
 }
 
 /// The whole file as written.
@@ -76,16 +138,16 @@ pub struct OptionsSpec {
 pub struct ConfigFile {
     /// Rule ids to turn off.
     #[serde(default)]
-    pub disable: Vec<String>,
+    pub disable: Vec<Pos<String>>,
     /// The global allowlist.
     #[serde(default)]
     pub allowlist: AllowlistSpec,
     /// Per-rule settings, by rule id.
     #[serde(default)]
-    pub rules: BTreeMap<String, RuleSettings>,
+    pub rules: BTreeMap<String, Pos<RuleSettings>>,
     /// Custom rules, same schema as the files under `rules/`.
     #[serde(default, rename = "rule")]
-    pub custom_rules: Vec<RuleSpec>,
+    pub custom_rules: Vec<Pos<RuleSpec>>,
     /// Default options.
     #[serde(default)]
     pub options: OptionsSpec,
@@ -108,90 +170,120 @@ pub struct Config {
     pub warnings: Vec<String>,
     /// Where the file was found, as the user would name it.
     shown_path: Option<PathBuf>,
+    /// The custom rules, compiled (and their examples checked) once, when
+    /// the file loads.
+    custom: Vec<(usize, Rule)>,
     file: ConfigFile,
+    /// The name errors give the file.
+    name: String,
+    /// Line starts, to turn spans into lines.
+    lines: Vec<usize>,
 }
 
-/// 1-based line of byte `offset` in `text`.
-fn line_of_offset(text: &str, offset: usize) -> usize {
-    1 + text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
+/// Byte offsets where the lines of `text` start.
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+        .collect()
 }
 
-/// 1-based line where `needle` first appears (1 if it does not).
-fn line_of(text: &str, needle: &str) -> usize {
-    text.find(needle).map_or(1, |o| line_of_offset(text, o))
+/// 1-based line of byte `offset`.
+fn line_at(lines: &[usize], offset: usize) -> usize {
+    lines.partition_point(|&s| s <= offset).max(1)
 }
 
 impl Config {
     /// Parse and validate configuration text; `name` is used in errors.
     pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
-        let syntax = |e: toml::de::Error| {
-            let line = e.span().map_or(1, |s| line_of_offset(text, s.start));
-            let msg = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
-            ConfigError(format!("{name}:{line}: {msg}"))
-        };
+        let lines = line_starts(text);
+        let line = |span: std::ops::Range<usize>| line_at(&lines, span.start);
         let (file, warnings) = if gitleaks::looks_like_gitleaks(text) {
             gitleaks::convert(name, text)?
         } else {
-            (
-                toml::from_str::<ConfigFile>(text).map_err(syntax)?,
-                Vec::new(),
-            )
+            let file = toml::from_str::<ConfigFile>(text).map_err(|e| ConfigError::Syntax {
+                file: name.to_string(),
+                line: e.span().map_or(1, &line),
+                message: crate::text::one_line(e.message()),
+            })?;
+            (file, Vec::new())
         };
-        let err = |needle: &str, msg: String| {
-            ConfigError(format!("{name}:{}: {msg}", line_of(text, needle)))
-        };
+        let invalid =
+            |span: std::ops::Range<usize>, key: String, message: String| ConfigError::Invalid {
+                file: name.to_string(),
+                line: line(span),
+                key,
+                message,
+            };
         let allowlist = compile_allowlist(&file.allowlist)
-            .map_err(|(needle, m)| err(&needle, format!("allowlist: {m}")))?;
+            .map_err(|(span, m)| invalid(span, "allowlist".into(), m))?;
         let mut rule_allowlists = BTreeMap::new();
         for (id, settings) in &file.rules {
-            let a = compile_allowlist(&settings.allowlist)
-                .map_err(|(needle, m)| err(&needle, format!("rules.{id}.allowlist: {m}")))?;
+            let a = compile_allowlist(&settings.get_ref().allowlist)
+                .map_err(|(span, m)| invalid(span, format!("rules.{id}.allowlist"), m))?;
             rule_allowlists.insert(id.clone(), a);
-            if let Some(e) = settings.min_entropy {
-                if !(0.0..=8.0).contains(&e) {
-                    return Err(err(
-                        id,
-                        format!("rules.{id}.min_entropy: {e} is outside 0..8"),
+            if let Some(e) = &settings.get_ref().min_entropy {
+                if !(0.0..=8.0).contains(e.get_ref()) {
+                    return Err(invalid(
+                        e.span(),
+                        format!("rules.{id}.min_entropy"),
+                        format!("{} is outside 0..8", e.get_ref()),
                     ));
                 }
             }
         }
         let max_file_size = match &file.options.max_file_size {
             None => None,
-            Some(toml::Value::Integer(n)) if *n >= 0 => Some(*n as u64),
-            Some(toml::Value::String(s)) => Some(
-                parse_size(s)
-                    .map_err(|m| err("max_file_size", format!("options.max_file_size: {m}")))?,
-            ),
-            Some(other) => {
-                return Err(err(
-                    "max_file_size",
-                    format!("options.max_file_size: expected a size such as 10MiB, found {other}"),
-                ))
+            Some(v) => {
+                let key = || "options.max_file_size".to_string();
+                match v.get_ref() {
+                    toml::Value::Integer(n) if *n >= 0 => Some(*n as u64),
+                    toml::Value::String(s) => {
+                        Some(parse_size(s).map_err(|m| invalid(v.span(), key(), m.to_string()))?)
+                    }
+                    other => {
+                        return Err(invalid(
+                            v.span(),
+                            key(),
+                            format!("expected a size such as 10MiB, found {other}"),
+                        ))
+                    }
+                }
             }
         };
         if let Some(f) = &file.options.format {
-            if !matches!(f.as_str(), "text" | "json" | "jsonl" | "sarif" | "gitlab") {
-                return Err(err(
-                    "format",
-                    format!("options.format: unknown format {f:?}"),
+            if !matches!(
+                f.get_ref().as_str(),
+                "text" | "json" | "jsonl" | "sarif" | "gitlab"
+            ) {
+                return Err(invalid(
+                    f.span(),
+                    "options.format".into(),
+                    format!("unknown format {:?}", f.get_ref()),
                 ));
             }
         }
-        // Custom rules must compile and pass their own examples now, so a
-        // broken rule is reported at load time, not as a silent miss.
+        // Custom rules are compiled and checked against their own examples
+        // once, now, so a broken rule is reported at load time, not as a
+        // silent miss.
+        let mut custom = Vec::new();
         for spec in &file.custom_rules {
-            let rule = Rule::compile(spec.clone(), name)
-                .map_err(|e| err(&spec.id, strip_file(&e.to_string(), name)))?;
-            let has_examples = !spec.examples.is_empty() || !spec.negatives.is_empty();
-            if has_examples {
-                if let Err(m) = crate::detect::examples::check_rule(&rule) {
-                    return Err(err(&spec.id, format!("rule `{}`: {m}", spec.id)));
-                }
+            let at = line(spec.span());
+            let rule_error = |message: String| ConfigError::Rule {
+                file: name.to_string(),
+                line: at,
+                id: spec.get_ref().id.clone(),
+                message,
+            };
+            let rule = Rule::compile(spec.get_ref().clone(), name).map_err(|e| match e {
+                crate::rules::RuleError::Invalid { message, .. } => rule_error(message),
+                other => rule_error(other.to_string()),
+            })?;
+            let s = spec.get_ref();
+            if !s.examples.is_empty() || !s.negatives.is_empty() {
+                crate::detect::examples::check_rule(&rule)
+                    .map_err(|e| rule_error(e.to_string()))?;
             }
+            custom.push((at, rule));
         }
         Ok(Config {
             path: None,
@@ -201,15 +293,20 @@ impl Config {
             max_file_size,
             warnings,
             shown_path: None,
+            custom,
             file,
+            name: name.to_string(),
+            lines,
         })
     }
 
     /// Load `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError(format!("{name}: cannot read: {e}")))?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            file: name.clone(),
+            source,
+        })?;
         let mut c = Config::parse(&name, &text)?;
         c.path = Some(path.to_path_buf());
         Ok(c)
@@ -235,38 +332,62 @@ impl Config {
     }
 
     /// Apply the configuration to a rule set: disable rules, add custom
-    /// rules, override entropy floors. Unknown rule ids are errors.
+    /// rules (compiled when the file loaded), override entropy floors.
+    /// Unknown rule ids are errors.
     pub fn apply(&self, rules: &mut RuleSet) -> Result<(), ConfigError> {
         let name = self
             .display_path()
-            .map_or_else(|| FILE_NAME.to_string(), |p| p.display().to_string());
-        for spec in &self.file.custom_rules {
-            let rule =
-                Rule::compile(spec.clone(), &name).map_err(|e| ConfigError(e.to_string()))?;
-            rules.push(rule).map_err(|e| ConfigError(e.to_string()))?;
+            .map_or_else(|| self.name.clone(), |p| p.display().to_string());
+        let unknown = |line: usize, key: String, message: String| ConfigError::UnknownRule {
+            file: name.clone(),
+            line,
+            key,
+            message,
+        };
+        for (line, rule) in &self.custom {
+            let id = rule.id().to_string();
+            rules.push(rule.clone()).map_err(|_| {
+                unknown(
+                    *line,
+                    format!("rule `{id}`"),
+                    "a rule has this id already".into(),
+                )
+            })?;
         }
-        let mut disabled: Vec<String> = self.file.disable.clone();
+        let mut disabled: Vec<String> = Vec::new();
         for (id, s) in &self.file.rules {
             if rules.get(id).is_none() {
-                return Err(ConfigError(format!(
-                    "{name}: rules.{id}: no rule has this id"
-                )));
+                return Err(unknown(
+                    line_at(&self.lines, s.span().start),
+                    format!("rules.{id}"),
+                    "no rule has this id".into(),
+                ));
             }
-            if s.disabled {
+            if s.get_ref().disabled {
                 disabled.push(id.clone());
             }
         }
+        for d in &self.file.disable {
+            if rules.get(d.get_ref()).is_none() {
+                return Err(unknown(
+                    line_at(&self.lines, d.span().start),
+                    "disable".into(),
+                    format!("no rule has the id {:?}", d.get_ref()),
+                ));
+            }
+            disabled.push(d.get_ref().clone());
+        }
         for r in rules.rules_mut() {
-            if let Some(e) = self.file.rules.get(r.id()).and_then(|s| s.min_entropy) {
-                r.spec.min_entropy = Some(e);
+            let floor = self
+                .file
+                .rules
+                .get(r.id())
+                .and_then(|s| s.get_ref().min_entropy.as_ref());
+            if let Some(e) = floor {
+                r.spec.min_entropy = Some(*e.get_ref());
             }
         }
-        let unknown = rules.disable(&disabled);
-        if let Some(id) = unknown.first() {
-            return Err(ConfigError(format!(
-                "{name}: disable: no rule has the id {id:?}"
-            )));
-        }
+        rules.disable(&disabled);
         Ok(())
     }
 
@@ -285,42 +406,52 @@ impl Config {
     }
 }
 
-fn strip_file(msg: &str, name: &str) -> String {
-    msg.strip_prefix(&format!("{name}: "))
-        .unwrap_or(msg)
-        .to_string()
-}
-
-fn compile_allowlist(a: &AllowlistSpec) -> Result<Allowlist, (String, String)> {
+/// Compile an allowlist; an error gives the span of the entry at fault.
+fn compile_allowlist(a: &AllowlistSpec) -> Result<Allowlist, (std::ops::Range<usize>, String)> {
     // Compile entry by entry so an error can point at the entry's line.
     for p in &a.paths {
-        Allowlist::new(std::slice::from_ref(p), &[], &[]).map_err(|m| (p.clone(), m))?;
+        Allowlist::new(std::slice::from_ref(p.get_ref()), &[], &[])
+            .map_err(|e| (p.span(), e.to_string()))?;
     }
     for r in a.regexes.iter().chain(&a.path_regexes) {
-        Allowlist::new(&[], std::slice::from_ref(r), &[]).map_err(|m| (r.clone(), m))?;
+        Allowlist::new(&[], std::slice::from_ref(r.get_ref()), &[])
+            .map_err(|e| (r.span(), e.to_string()))?;
     }
-    Allowlist::new(&a.paths, &a.regexes, &a.stopwords)
-        .and_then(|l| l.with_path_regexes(&a.path_regexes))
-        .map_err(|m| (String::new(), m))
+    let values = |v: &[Pos<String>]| v.iter().map(|x| x.get_ref().clone()).collect::<Vec<_>>();
+    Allowlist::new(&values(&a.paths), &values(&a.regexes), &a.stopwords)
+        .and_then(|l| l.with_path_regexes(&values(&a.path_regexes)))
+        .map_err(|e| (0..0, e.to_string()))
+}
+
+/// A size keyscan cannot read.
+#[derive(Debug, thiserror::Error)]
+pub enum SizeError {
+    /// Not a number followed by a unit.
+    #[error("invalid size {0:?} (expected e.g. 25MiB)")]
+    Number(String),
+    /// A unit other than B, K, M, G (and their KB/KiB forms).
+    #[error("invalid size unit in {0:?} (use K, M or G)")]
+    Unit(String),
+    /// More than 2^64 bytes.
+    #[error("size {0:?} is too large")]
+    TooLarge(String),
 }
 
 /// Parse a size such as `25MiB`, `10MB`, `512k`, `1048576`.
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub fn parse_size(s: &str) -> Result<u64, SizeError> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("invalid size {s:?} (expected e.g. 25MiB)"))?;
+    let n: u64 = num.parse().map_err(|_| SizeError::Number(s.to_string()))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
         "m" | "mb" | "mib" => 1 << 20,
         "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("invalid size unit in {s:?} (use K, M or G)")),
+        _ => return Err(SizeError::Unit(s.to_string())),
     };
     n.checked_mul(mult)
-        .ok_or_else(|| format!("size {s:?} is too large"))
+        .ok_or_else(|| SizeError::TooLarge(s.to_string()))
 }
 
 #[cfg(test)]
@@ -352,5 +483,40 @@ mod tests {
                 .starts_with("c.toml:3: allowlist: invalid regex"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn errors_are_typed_with_file_line_and_rule() {
+        // The entry at fault, not the first line that mentions it.
+        let text = "[allowlist]\npaths = [\n  'ok',\n  'a[',\n]\n";
+        match Config::parse("c.toml", text).unwrap_err() {
+            ConfigError::Invalid {
+                file, line, key, ..
+            } => assert_eq!(
+                (file.as_str(), line, key.as_str()),
+                ("c.toml", 4, "allowlist")
+            ),
+            e => panic!("{e}"),
+        }
+        let rule = "\n\n[[rule]]\nid = \"my-rule\"\nname = \"M\"\nprovider = \"P\"\n\
+                    severity = \"low\"\nkeywords = [\"abc\"]\nregex = 'abc(['\n\
+                    remediation = \"https://x.invalid\"\n";
+        match Config::parse("c.toml", rule).unwrap_err() {
+            ConfigError::Rule {
+                line, id, message, ..
+            } => {
+                assert_eq!((line, id.as_str()), (3, "my-rule"));
+                assert!(message.starts_with("invalid regex"), "{message}");
+            }
+            e => panic!("{e}"),
+        }
+        let mut rules = RuleSet::builtin().unwrap();
+        let c = Config::parse("c.toml", "\n[rules.nope]\ndisabled = true\n").unwrap();
+        match c.apply(&mut rules).unwrap_err() {
+            ConfigError::UnknownRule { line, key, .. } => {
+                assert_eq!((line, key.as_str()), (2, "rules.nope"))
+            }
+            e => panic!("{e}"),
+        }
     }
 }

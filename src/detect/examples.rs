@@ -3,26 +3,107 @@
 //! expected secret, each negative none. The same code backs the rule-pack
 //! test and the loading of custom rules from configuration.
 
-use super::{Detector, Scratch};
+use super::{BuildError, Detector, Scratch};
 use crate::rules::{Rule, RuleSet};
 
+/// A rule whose examples do not hold.
+#[derive(Debug, thiserror::Error)]
+pub enum ExampleError {
+    /// The rule has no positive example.
+    #[error("has no positive example")]
+    NoPositive,
+    /// The rule is not in the detector the examples were run with.
+    #[error("rule `{0}` is not in the detector")]
+    NotInDetector(String),
+    /// A detector holding the rule could not be built.
+    #[error("{0}")]
+    Build(String),
+    /// A positive example holds none of the rule's keywords.
+    #[error("positive example {example} contains none of the keywords {keywords:?}, so the prefilter would hide it")]
+    NoKeyword {
+        /// 1-based.
+        example: usize,
+        /// The rule's keywords.
+        keywords: Vec<String>,
+    },
+    /// A positive example yields another secret.
+    #[error("positive example {example} yields secret {got:?}, expected {expected:?}")]
+    WrongSecret {
+        /// 1-based.
+        example: usize,
+        /// What it yields.
+        got: String,
+        /// What the example says.
+        expected: String,
+    },
+    /// A positive example yields other parts.
+    #[error("positive example {example} yields parts {got:?}, expected {expected:?}")]
+    WrongParts {
+        /// 1-based.
+        example: usize,
+        /// What it yields.
+        got: std::collections::BTreeMap<String, String>,
+        /// What the example says.
+        expected: std::collections::BTreeMap<String, String>,
+    },
+    /// A positive example yields no finding of the rule.
+    #[error("positive example {example} yields no finding{}", found_by_others(.others))]
+    NoFinding {
+        /// 1-based.
+        example: usize,
+        /// The rules that found something there instead.
+        others: Vec<String>,
+    },
+    /// A positive example yields several findings of the rule.
+    #[error("positive example {example} yields {count} findings, expected 1")]
+    Several {
+        /// 1-based.
+        example: usize,
+        /// How many.
+        count: usize,
+    },
+    /// A negative example yields a finding.
+    #[error("negative example {example} yields a finding: {secret:?}")]
+    NegativeFound {
+        /// 1-based.
+        example: usize,
+        /// The secret found.
+        secret: String,
+    },
+}
+
+fn found_by_others(others: &[String]) -> String {
+    if others.is_empty() {
+        String::new()
+    } else {
+        format!(" (found by {others:?} instead)")
+    }
+}
+
+impl From<BuildError> for ExampleError {
+    fn from(e: BuildError) -> ExampleError {
+        ExampleError::Build(e.to_string())
+    }
+}
+
 /// Check one rule's examples with a detector holding only that rule.
-pub fn check_rule(rule: &Rule) -> Result<(), String> {
-    let set = RuleSet::from_rules(vec![rule.clone()]).map_err(|e| e.to_string())?;
+pub fn check_rule(rule: &Rule) -> Result<(), ExampleError> {
+    let set =
+        RuleSet::from_rules(vec![rule.clone()]).map_err(|e| ExampleError::Build(e.to_string()))?;
     let det = Detector::new(set)?;
     check_examples(&det, rule)
 }
 
 /// Check `rule`'s examples against `det` (which should contain the rule and
 /// may contain others, as in a real scan).
-pub fn check_examples(det: &Detector, rule: &Rule) -> Result<(), String> {
+pub fn check_examples(det: &Detector, rule: &Rule) -> Result<(), ExampleError> {
     let id = rule.id();
     let idx = det
         .rules()
         .index_of(id)
-        .ok_or_else(|| format!("rule `{id}` is not in the detector"))?;
+        .ok_or_else(|| ExampleError::NotInDetector(id.to_string()))?;
     if rule.spec.examples.is_empty() {
-        return Err("has no positive example".into());
+        return Err(ExampleError::NoPositive);
     }
     if rule.spec.target == crate::rules::Target::Path {
         return check_path_examples(det, idx, rule);
@@ -34,11 +115,10 @@ pub fn check_examples(det: &Detector, rule: &Rule) -> Result<(), String> {
             .iter()
             .any(|k| ex.text.to_lowercase().contains(k.as_str()))
         {
-            return Err(format!(
-                "positive example {} contains none of the keywords {:?}, so the prefilter would hide it",
-                i + 1,
-                rule.keywords
-            ));
+            return Err(ExampleError::NoKeyword {
+                example: i + 1,
+                keywords: rule.keywords.clone(),
+            });
         }
         let mut out = Vec::new();
         det.detect(ex.text.as_bytes(), &mut scratch, &mut out);
@@ -49,12 +129,11 @@ pub fn check_examples(det: &Detector, rule: &Rule) -> Result<(), String> {
                 let (s, e) = m.secret_span();
                 let got = String::from_utf8_lossy(&text[s..e]);
                 if got != ex.secret {
-                    return Err(format!(
-                        "positive example {} yields secret {:?}, expected {:?}",
-                        i + 1,
-                        got,
-                        ex.secret
-                    ));
+                    return Err(ExampleError::WrongSecret {
+                        example: i + 1,
+                        got: got.into_owned(),
+                        expected: ex.secret.clone(),
+                    });
                 }
                 let parts: std::collections::BTreeMap<String, String> = m
                     .parts
@@ -65,34 +144,28 @@ pub fn check_examples(det: &Detector, rule: &Rule) -> Result<(), String> {
                     })
                     .collect();
                 if parts != ex.parts {
-                    return Err(format!(
-                        "positive example {} yields parts {parts:?}, expected {:?}",
-                        i + 1,
-                        ex.parts
-                    ));
+                    return Err(ExampleError::WrongParts {
+                        example: i + 1,
+                        got: parts,
+                        expected: ex.parts.clone(),
+                    });
                 }
             }
             [] => {
-                let other: Vec<_> = out
+                let others = out
                     .iter()
                     .map(|m| det.rules().rules()[m.rule].id().to_string())
                     .collect();
-                return Err(format!(
-                    "positive example {} yields no finding{}",
-                    i + 1,
-                    if other.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (found by {other:?} instead)")
-                    }
-                ));
+                return Err(ExampleError::NoFinding {
+                    example: i + 1,
+                    others,
+                });
             }
             more => {
-                return Err(format!(
-                    "positive example {} yields {} findings, expected 1",
-                    i + 1,
-                    more.len()
-                ))
+                return Err(ExampleError::Several {
+                    example: i + 1,
+                    count: more.len(),
+                })
             }
         }
     }
@@ -100,11 +173,10 @@ pub fn check_examples(det: &Detector, rule: &Rule) -> Result<(), String> {
         let mut out = Vec::new();
         det.detect(neg.as_bytes(), &mut scratch, &mut out);
         if let Some(m) = out.iter().find(|m| m.rule == idx) {
-            return Err(format!(
-                "negative example {} yields a finding: {:?}",
-                i + 1,
-                String::from_utf8_lossy(&neg.as_bytes()[m.start..m.end])
-            ));
+            return Err(ExampleError::NegativeFound {
+                example: i + 1,
+                secret: String::from_utf8_lossy(&neg.as_bytes()[m.start..m.end]).into_owned(),
+            });
         }
     }
     Ok(())
@@ -112,7 +184,7 @@ pub fn check_examples(det: &Detector, rule: &Rule) -> Result<(), String> {
 
 /// The examples of a path rule are paths: each positive one must be a
 /// finding whose secret is the expected one, each negative none.
-fn check_path_examples(det: &Detector, idx: usize, rule: &Rule) -> Result<(), String> {
+fn check_path_examples(det: &Detector, idx: usize, rule: &Rule) -> Result<(), ExampleError> {
     for (i, ex) in rule.spec.examples.iter().enumerate() {
         let found: Vec<_> = det
             .detect_path(&ex.text)
@@ -122,25 +194,26 @@ fn check_path_examples(det: &Detector, idx: usize, rule: &Rule) -> Result<(), St
         match found.as_slice() {
             [(_, s, e)] if ex.text[*s..*e] == ex.secret => {}
             [(_, s, e)] => {
-                return Err(format!(
-                    "positive example {} yields secret {:?}, expected {:?}",
-                    i + 1,
-                    &ex.text[*s..*e],
-                    ex.secret
-                ))
+                return Err(ExampleError::WrongSecret {
+                    example: i + 1,
+                    got: ex.text[*s..*e].to_string(),
+                    expected: ex.secret.clone(),
+                })
             }
             _ => {
-                return Err(format!(
-                    "positive example {} ({:?}) is not a finding of this path rule",
-                    i + 1,
-                    ex.text
-                ))
+                return Err(ExampleError::NoFinding {
+                    example: i + 1,
+                    others: Vec::new(),
+                })
             }
         }
     }
     for (i, neg) in rule.spec.negatives.iter().enumerate() {
         if det.detect_path(neg).iter().any(|m| m.0 == idx) {
-            return Err(format!("negative example {} ({neg:?}) is a finding", i + 1));
+            return Err(ExampleError::NegativeFound {
+                example: i + 1,
+                secret: neg.clone(),
+            });
         }
     }
     Ok(())

@@ -19,6 +19,8 @@ use crate::entropy;
 use crate::prefilter::Prefilter;
 use crate::rules::RuleSet;
 
+pub use crate::prefilter::BuildError;
+
 /// How far a window may stretch beyond its byte budget to reach a line end.
 const LINE_SNAP: usize = 160;
 
@@ -111,7 +113,7 @@ const NONE: (usize, usize) = (usize::MAX, 0);
 
 impl Detector {
     /// Build a detector for a rule set.
-    pub fn new(rules: RuleSet) -> Result<Detector, String> {
+    pub fn new(rules: RuleSet) -> Result<Detector, BuildError> {
         let prefilter = Prefilter::new(rules.rules().iter().map(|r| r.content_keywords()))?;
         let spans: Vec<(usize, usize)> = rules
             .rules()

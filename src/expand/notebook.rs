@@ -87,8 +87,18 @@ pub struct Notebook {
     pub covered: Vec<(usize, usize)>,
 }
 
+/// A file that is not a notebook (not JSON, or JSON of another shape): what
+/// is wrong and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NotebookError(pub String);
+
 /// Parse a notebook's cells.
-pub fn parse(b: &[u8]) -> Result<Notebook, String> {
+pub fn parse(b: &[u8]) -> Result<Notebook, NotebookError> {
+    parse_inner(b).map_err(NotebookError)
+}
+
+fn parse_inner(b: &[u8]) -> Result<Notebook, String> {
     let mut p = Parser {
         b,
         i: 0,

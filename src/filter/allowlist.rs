@@ -55,24 +55,55 @@ pub struct Allowlist {
     stopwords: Vec<String>,
 }
 
+/// An allowlist entry that does not compile.
+#[derive(Debug, thiserror::Error)]
+pub enum AllowlistError {
+    /// A path glob.
+    #[error("invalid path glob {entry:?}: {reason}")]
+    Glob {
+        /// The entry as written.
+        entry: String,
+        /// Why.
+        reason: String,
+    },
+    /// A regex (on secrets or on paths).
+    #[error("invalid regex {entry:?}: {reason}")]
+    Regex {
+        /// The entry as written.
+        entry: String,
+        /// Why.
+        reason: String,
+    },
+}
+
 impl Allowlist {
     /// Compile an allowlist. Errors name the offending entry.
-    pub fn new(paths: &[String], regexes: &[String], stopwords: &[String]) -> Result<Self, String> {
+    pub fn new(
+        paths: &[String],
+        regexes: &[String],
+        stopwords: &[String],
+    ) -> Result<Self, AllowlistError> {
         let paths = if paths.is_empty() {
             None
         } else {
             let mut b = GlobSetBuilder::new();
             for p in paths {
                 let pat = p.trim_start_matches("./");
-                let glob = Glob::new(pat).map_err(|e| format!("invalid path glob {p:?}: {e}"))?;
-                b.add(glob);
+                let glob_error = |e: globset::Error| AllowlistError::Glob {
+                    entry: p.clone(),
+                    reason: e.to_string(),
+                };
+                b.add(Glob::new(pat).map_err(glob_error)?);
                 // `dir/` or `dir` also means everything below it.
                 let dir = pat.trim_end_matches('/');
                 if !dir.contains('*') {
-                    b.add(Glob::new(&format!("{dir}/**")).map_err(|e| format!("{p:?}: {e}"))?);
+                    b.add(Glob::new(&format!("{dir}/**")).map_err(glob_error)?);
                 }
             }
-            Some(b.build().map_err(|e| format!("invalid path globs: {e}"))?)
+            Some(b.build().map_err(|e| AllowlistError::Glob {
+                entry: paths.join(", "),
+                reason: e.to_string(),
+            })?)
         };
         let regexes = compile_regexes(regexes)?;
         Ok(Allowlist {
@@ -84,7 +115,7 @@ impl Allowlist {
     }
 
     /// Also exclude paths matching these regexes (gitleaks-style allowlists).
-    pub fn with_path_regexes(mut self, regexes: &[String]) -> Result<Self, String> {
+    pub fn with_path_regexes(mut self, regexes: &[String]) -> Result<Self, AllowlistError> {
         self.path_regexes = compile_regexes(regexes)?;
         Ok(self)
     }
@@ -114,18 +145,22 @@ impl Allowlist {
     }
 }
 
-fn compile_regexes(regexes: &[String]) -> Result<Vec<Regex>, String> {
+fn compile_regexes(regexes: &[String]) -> Result<Vec<Regex>, AllowlistError> {
     regexes
         .iter()
         .map(|r| {
             regex::RegexBuilder::new(r)
                 .size_limit(crate::rules::REGEX_SIZE_LIMIT)
                 .build()
-                .map_err(|e| {
-                    format!(
-                        "invalid regex {r:?}: {}",
-                        e.to_string().lines().last().unwrap_or("").trim()
-                    )
+                .map_err(|e| AllowlistError::Regex {
+                    entry: r.clone(),
+                    reason: e
+                        .to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or("")
+                        .trim()
+                        .to_string(),
                 })
         })
         .collect()

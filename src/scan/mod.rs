@@ -801,7 +801,7 @@ impl Engine {
             let tracked = match crate::source::git::tracked_under(root, &select) {
                 Ok(t) => t,
                 Err(e) => {
-                    events.warning(e);
+                    events.warning(e.to_string());
                     continue;
                 }
             };

@@ -727,7 +727,7 @@ fn commit_meta(repo: &gix::Repository, id: &ObjectId) -> CommitMeta {
 /// tree) picks; an empty path when `root` is itself one. Outside a
 /// repository nothing is tracked; an index that cannot be read is an error
 /// (its message names `root`).
-pub fn tracked_under(root: &Path, select: &dyn Fn(&str) -> bool) -> Result<Vec<PathBuf>, String> {
+pub fn tracked_under(root: &Path, select: &dyn Fn(&str) -> bool) -> Result<Vec<PathBuf>, Error> {
     let dir = if root.is_dir() {
         root
     } else {
@@ -746,10 +746,10 @@ pub fn tracked_under(root: &Path, select: &dyn Fn(&str) -> bool) -> Result<Vec<P
         return Ok(Vec::new());
     };
     let index = repo.index_or_empty().map_err(|e| {
-        format!(
-            "{}: cannot read the git index to find committed env files: {e}",
+        Error::Repository(format!(
+            "{}: cannot read the git index to find tracked files: {e}",
             root.display()
-        )
+        ))
     })?;
     let mut out = Vec::new();
     for entry in index.entries() {
