@@ -316,7 +316,7 @@ fn fake_secret(r: &mut Rng, i: usize) -> (String, String) {
     match i % 6 {
         0 => {
             let body = r.chars(ALNUM, 30);
-            let sum = base62_6(crc32(body.as_bytes()));
+            let sum = base62_6(crc32fast::hash(body.as_bytes()));
             ("github-classic-token".into(), format!("ghp_{body}{sum}"))
         }
         1 => (
@@ -347,31 +347,6 @@ fn fake_secret(r: &mut Rng, i: usize) -> (String, String) {
             ),
         ),
     }
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn base62_6(mut n: u32) -> String {
-    const A: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut out = [b'0'; 6];
-    for slot in out.iter_mut().rev() {
-        *slot = A[(n % 62) as usize];
-        n /= 62;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[derive(Clone, Copy)]
@@ -474,20 +449,6 @@ fn write(path: &Path, text: &str) {
     fs::write(path, text).expect("write file");
 }
 
-fn parse_size(s: &str) -> u64 {
-    let t = s.trim().to_ascii_lowercase();
-    let (num, mult) = if let Some(n) = t.strip_suffix("gib").or(t.strip_suffix('g')) {
-        (n, 1u64 << 30)
-    } else if let Some(n) = t.strip_suffix("mib").or(t.strip_suffix('m')) {
-        (n, 1 << 20)
-    } else if let Some(n) = t.strip_suffix("kib").or(t.strip_suffix('k')) {
-        (n, 1 << 10)
-    } else {
-        (t.as_str(), 1)
-    };
-    num.parse::<u64>().expect("size") * mult
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut seed = 0x5eed_u64;
@@ -518,7 +479,9 @@ fn main() {
     let mut planter;
     match pos[0].as_str() {
         "tree" => {
-            let total = pos.get(2).map_or(1 << 30, |s| parse_size(s));
+            let total = pos
+                .get(2)
+                .map_or(1 << 30, |s| keyscan::config::parse_size(s).expect("size"));
             planter = Planter {
                 every: total / secrets.max(1) as u64,
                 written: 0,
@@ -564,7 +527,9 @@ fn main() {
             eprintln!("wrote {n} files, {written} bytes to {}", out.display());
         }
         "single" => {
-            let total = pos.get(2).map_or(500 << 20, |s| parse_size(s));
+            let total = pos
+                .get(2)
+                .map_or(500 << 20, |s| keyscan::config::parse_size(s).expect("size"));
             planter = Planter {
                 every: total / secrets.max(1) as u64,
                 written: 0,
@@ -644,4 +609,9 @@ fn main() {
         planter.count,
         manifest_path.display()
     );
+}
+
+/// The 6 base62 digits of a checksum, as text.
+fn base62_6(n: u32) -> String {
+    String::from_utf8_lossy(&keyscan::rules::checks::crc32::base62_6(n)).into_owned()
 }

@@ -127,13 +127,9 @@ pub fn base64(data: &[u8], url: bool, pad: bool) -> String {
     out
 }
 
-fn base62_6(mut n: u32) -> String {
-    let mut out = [b'0'; 6];
-    for slot in out.iter_mut().rev() {
-        *slot = B62[(n % 62) as usize];
-        n /= 62;
-    }
-    String::from_utf8(out.to_vec()).unwrap()
+/// The 6 base62 digits of a checksum, as text.
+fn base62_6(n: u32) -> String {
+    String::from_utf8_lossy(&keyscan::rules::checks::crc32::base62_6(n)).into_owned()
 }
 
 /// A token whose last 6 characters are the base62 CRC32 of the 30 before

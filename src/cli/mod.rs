@@ -30,6 +30,7 @@ use crate::rules::{RuleSet, Severity};
 use crate::scan::{Engine, ScanOptions, ScanOutcome};
 use crate::source::fs::WalkOptions;
 use crate::source::Stats;
+use crate::text::one_line;
 
 /// Exit status: no findings.
 pub const EXIT_CLEAN: u8 = 0;
@@ -57,10 +58,6 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_ERROR)
         }
     }
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -100,6 +100,47 @@ pub fn run(args: &RulesArgs) -> Result<u8> {
                     if let Some(c) = &s.check {
                         writeln!(out, "check:       {}", c.describe())?;
                     }
+                    if s.target == crate::rules::Target::Path {
+                        writeln!(out, "target:      paths of files git tracks or stages")?;
+                    }
+                    let req = &s.requirements;
+                    let mut needs = Vec::new();
+                    for (n, what) in [
+                        (req.min_digits, "digits"),
+                        (req.min_uppercase, "upper-case letters"),
+                        (req.min_lowercase, "lower-case letters"),
+                    ] {
+                        if n > 0 {
+                            needs.push(format!("at least {n} {what}"));
+                        }
+                    }
+                    if !req.ignore_if_contains.is_empty() {
+                        needs.push(format!("none of {:?}", req.ignore_if_contains));
+                    }
+                    if !req.file_extensions.is_empty() {
+                        needs.push(format!(
+                            "not a file name (.{})",
+                            req.file_extensions.join(", .")
+                        ));
+                    }
+                    if !req.trivial.is_empty() {
+                        needs.push(format!("not one of {} trivial values", req.trivial.len()));
+                    }
+                    if !needs.is_empty() {
+                        writeln!(out, "requires:    {}", needs.join("; "))?;
+                    }
+                    let var = &s.variable;
+                    if !var.is_empty() {
+                        writeln!(
+                            out,
+                            "variable:    not containing {}; not ending in {}",
+                            var.deny.join(", "),
+                            var.deny_last_word.join(", ")
+                        )?;
+                    }
+                    for x in &s.exclude {
+                        writeln!(out, "exclude:     {x}")?;
+                    }
                     writeln!(out, "remediation: {}", s.remediation)?;
                     writeln!(out, "description: {}", r.description())?;
                     writeln!(out, "examples (found):")?;

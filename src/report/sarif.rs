@@ -214,17 +214,18 @@ pub fn security_severity(s: Severity) -> &'static str {
     }
 }
 
+/// What a SARIF URI keeps as it is: RFC 3986's unreserved characters and
+/// the `/` between path segments; everything else is percent-encoded.
+const URI_KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
 /// Percent-encode a relative path for a SARIF URI (keeps `/`).
 pub fn uri_encode(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(path, URI_KEEP).to_string()
 }
 
 fn pascal(id: &str) -> String {

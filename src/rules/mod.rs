@@ -11,6 +11,7 @@ pub mod placeholder;
 
 use std::fmt;
 
+use crate::text::one_line;
 use regex::bytes::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
@@ -479,10 +480,6 @@ impl Rule {
             spec,
         })
     }
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn is_valid_id(id: &str) -> bool {

@@ -13,6 +13,7 @@ use std::sync::atomic::Ordering;
 use ignore::{WalkBuilder, WalkState};
 
 use super::{Admission, Blob, ChunkPos, Events, Origin, Skip, Stats};
+use crate::text::one_line;
 
 /// How to walk.
 #[derive(Debug, Clone)]
@@ -394,10 +395,6 @@ fn unfollowable_link(err: &ignore::Error) -> Option<String> {
         }
         _ => None,
     }
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

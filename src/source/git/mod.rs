@@ -33,6 +33,7 @@ use gix::objs::{Find, FindHeader};
 use gix::ObjectId;
 
 use crate::source::{Admission, Events, Skip, Stats, MEDIA_EXTENSIONS};
+use crate::text::one_line;
 use graph::{Index, Missing, Pass};
 
 /// What the scan driver does with the blobs history yields: one sink per
@@ -258,10 +259,6 @@ pub(crate) fn open(path: &Path) -> Result<gix::ThreadSafeRepository, Error> {
             path: path.to_path_buf(),
             reason: one_line(&e.to_string()),
         })
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// What the refs point at, peeled.

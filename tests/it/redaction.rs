@@ -4,12 +4,10 @@
 //! option, on any path (errors included); and it never opens a network
 //! connection.
 
-mod common;
-
 use std::path::Path;
 use std::process::Output;
 
-use common::*;
+use crate::common::*;
 
 /// A fake private key block (from the rule pack's examples).
 const PEM: &str = "-----BEGIN EC PRIVATE KEY-----\n\
@@ -238,26 +236,6 @@ fn no_secret_from_stdin_baselines_and_error_paths() {
         assert_eq!(out.status.code(), Some(1));
         assert_no_secret("unreadable", &[&out.stdout, &out.stderr]);
     }
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=T", "-c", "user.email=t@example.invalid"])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// History and staged scans print commit metadata: a commit message that

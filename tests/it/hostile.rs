@@ -9,31 +9,11 @@
 //! path, a read that fails in /proc, /dev/zero named on the command line).
 //!
 
-mod common;
-
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::*;
-
-/// Run keyscan on `dir` with JSON output; (exit code, report, stderr).
-fn scan_json(dir: &Path, args: &[&str]) -> (i32, serde_json::Value, String) {
-    let out = keyscan()
-        .current_dir(dir)
-        .args(["--no-config", "--format", "json"])
-        .args(args)
-        .timeout(Duration::from_secs(300))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let code = out
-        .status
-        .code()
-        .unwrap_or_else(|| panic!("killed: {stderr}"));
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (code, json(&out.stdout), stderr)
-}
+use crate::common::*;
 
 fn loc(p: &str, l: u64, c: u64, r: &str) -> (String, u64, u64, String) {
     (p.to_string(), l, c, r.to_string())

@@ -1,9 +1,7 @@
 //! Suppression: the configuration file, inline allow comments, baselines
 //! and gitleaks-format configurations.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 
 const GENERIC_VALUE: &str = "QSr6rz24LpOqJ3OpuLIEi2NvSBbI1rmA";

@@ -2,7 +2,7 @@
 //! (`examples/eval/corpus.rs`): both must be at least 99%.
 //! `cargo run --release --example eval` prints the per-provider table.
 
-#[path = "../examples/eval/corpus.rs"]
+#[path = "../../examples/eval/corpus.rs"]
 mod corpus;
 
 /// Same seed as `examples/eval/main.rs`.

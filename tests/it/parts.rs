@@ -3,22 +3,11 @@
 //! user and password) is one finding whose `secret` is the credential and
 //! whose `parts` locate each value; its fingerprint comes from the values.
 
-mod common;
-
-use common::*;
-use keyscan::config::Config;
-use keyscan::detect::Detector;
-use keyscan::rules::RuleSet;
-use keyscan::scan::{Engine, ScanOptions};
+use crate::common::*;
 use serde_json::Value;
 
 const AWS_ID: &str = "AKIAX66S2O4A2QPOASTV";
 const AWS_SECRET: &str = "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";
-
-fn engine() -> Engine {
-    let det = Detector::new(RuleSet::builtin().unwrap()).unwrap();
-    Engine::new(det, Config::default(), ScanOptions::default())
-}
 
 /// (name, line, column, end_column, value) of each part of a JSON finding.
 fn parts(f: &Value) -> Vec<(String, u64, u64, u64, String)> {

@@ -2,11 +2,9 @@
 //! archives (and a zip bomb), browser bundles and UTF-16 text. Every
 //! fixture is built in a temporary directory.
 
-mod common;
-
-use std::path::Path;
-
-use common::{b64, json, keyscan, zip_of, Tree, ANTHROPIC, GITHUB, HF, OPENAI};
+use crate::common::{
+    b64, git, json, keyscan, tar_gz_of, zip_of, Tree, ANTHROPIC, GITHUB, HF, OPENAI,
+};
 
 /// `keyscan --no-config --format json ARGS...` in `t`; the report and stderr.
 fn scan(t: &Tree, args: &[&str]) -> (serde_json::Value, String) {
@@ -46,33 +44,6 @@ fn found(doc: &serde_json::Value) -> Vec<(String, u64, String, String)> {
             )
         })
         .collect()
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn tar_gz_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    let mut b = tar::Builder::new(gz);
-    for (name, data) in entries {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, name, *data).unwrap();
-    }
-    b.into_inner().unwrap().finish().unwrap()
 }
 
 #[test]

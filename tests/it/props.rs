@@ -3,11 +3,9 @@
 //! whatever the text around it holds (any line endings, a BOM, multi-byte
 //! characters, invalid UTF-8, NUL bytes).
 
-mod common;
-
 use std::sync::OnceLock;
 
-use common::*;
+use crate::common::*;
 use proptest::prelude::*;
 
 fn engine() -> &'static keyscan::scan::Engine {

@@ -1,102 +1,10 @@
 //! Git sources end to end: `--history`, `--since`, `--range` and `--staged`
 //! on repositories built with the git CLI in temp dirs.
 
-mod common;
-
 use std::path::{Path, PathBuf};
-use std::process::Command as Std;
 
-use common::{json, keyscan, zip_of, AWS_ID, GITHUB, OPENAI};
+use crate::common::{git, json, keyscan, scan_path, zip_of, Repo, AWS_ID, GITHUB, OPENAI};
 use serde_json::Value;
-
-/// A scratch repository driven through the git CLI.
-struct Repo {
-    dir: tempfile::TempDir,
-}
-
-impl Repo {
-    fn new() -> Repo {
-        let r = Repo {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        r.git(&["init", "-q", "-b", "main"]);
-        r
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Run git with a fixed identity and clock; returns stdout.
-    fn git(&self, args: &[&str]) -> String {
-        git_in(self.path(), args)
-    }
-
-    fn write(&self, rel: &str, contents: &str) {
-        let p = self.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, contents).unwrap();
-    }
-
-    /// Stage everything and commit as `author`; returns the commit id.
-    fn commit_as(&self, author: &str, msg: &str) -> String {
-        self.git(&["add", "-A"]);
-        let a = format!("--author={author}");
-        self.git(&["commit", "-q", "--allow-empty", &a, "-m", msg]);
-        self.git(&["rev-parse", "HEAD"]).trim().to_string()
-    }
-
-    fn commit(&self, msg: &str) -> String {
-        self.commit_as("Test <test@example.com>", msg)
-    }
-
-    /// `keyscan --no-config --format json ARGS PATH`, parsed; also returns
-    /// the exit code and stderr.
-    fn scan(&self, args: &[&str]) -> (Value, i32, String) {
-        scan_at(self.path(), args)
-    }
-}
-
-fn git_in(dir: &Path, args: &[&str]) -> String {
-    let out = Std::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "protocol.file.allow=always",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_DATE", "2024-05-06T07:08:09+02:00")
-        .env("GIT_COMMITTER_DATE", "2024-05-06T07:08:09+02:00")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn scan_at(path: &Path, args: &[&str]) -> (Value, i32, String) {
-    let out = keyscan()
-        .args(["--no-config", "--format", "json"])
-        .args(args)
-        .arg(path)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let code = out.status.code().unwrap_or(-1);
-    assert!(
-        !out.stdout.is_empty(),
-        "no output (exit {code}); stderr: {stderr}"
-    );
-    (json(&out.stdout), code, stderr)
-}
 
 fn findings(doc: &Value) -> &Vec<Value> {
     doc["findings"].as_array().unwrap()
@@ -137,7 +45,7 @@ fn deleted_secret_is_found_with_its_commit_and_not_in_head() {
     assert_eq!(f["commits"], 1);
 
     // The working tree scan no longer sees it.
-    let (doc, code, _) = scan_at(r.path(), &[]);
+    let (doc, code, _) = scan_path(r.path(), &[]);
     assert_eq!(code, 0);
     assert!(findings(&doc).is_empty());
 }
@@ -149,7 +57,7 @@ fn history_json_matches_the_documented_schema() {
     r.commit("a");
     let (doc, _, _) = r.scan(&["--history"]);
     let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(common::root().join("docs/json-schema.json")).unwrap(),
+        &std::fs::read_to_string(crate::common::root().join("docs/json-schema.json")).unwrap(),
     )
     .unwrap();
     let v = jsonschema::validator_for(&schema).unwrap();
@@ -460,12 +368,12 @@ fn shallow_clone_scans_what_exists_and_says_so() {
     r.commit("new");
     let clone = tempfile::tempdir().unwrap();
     let url = format!("file://{}", r.path().display());
-    git_in(
+    git(
         clone.path(),
         &["clone", "-q", "--depth", "1", &url, "shallow"],
     );
     let path: PathBuf = clone.path().join("shallow");
-    let (doc, _, stderr) = scan_at(&path, &["--history"]);
+    let (doc, _, stderr) = scan_path(&path, &["--history"]);
     assert_eq!(paths(&doc), vec!["new.env"], "{doc:#}");
     assert!(stderr.contains("shallow"), "{stderr}");
 }
@@ -477,8 +385,8 @@ fn bare_repository_is_scanned() {
     let c = r.commit("k");
     let clone = tempfile::tempdir().unwrap();
     let url = r.path().display().to_string();
-    git_in(clone.path(), &["clone", "-q", "--bare", &url, "bare.git"]);
-    let (doc, _, _) = scan_at(&clone.path().join("bare.git"), &["--history"]);
+    git(clone.path(), &["clone", "-q", "--bare", &url, "bare.git"]);
+    let (doc, _, _) = scan_path(&clone.path().join("bare.git"), &["--history"]);
     assert_eq!(paths(&doc), vec!["k.env"]);
     assert_eq!(findings(&doc)[0]["commit"], c.as_str());
     assert_eq!(findings(&doc)[0]["in_head"], true);

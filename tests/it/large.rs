@@ -1,8 +1,6 @@
 //! Large files: chunked reading keeps memory bounded and positions exact.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn secrets_in_a_large_file_are_found_at_the_right_place_across_chunks() {

@@ -1,7 +1,5 @@
 //! Engine-level properties, checked through the library API.
 
-mod common;
-
 use keyscan::config::Config;
 use keyscan::detect::{Detector, Scratch};
 use keyscan::rules::RuleSet;
@@ -144,7 +142,7 @@ fn keys_in_text_dense_with_keywords_are_all_found() {
         text.push_str(noise);
         n += 1;
         if n % 97 == 0 || n % 829 == 0 || n % 830 == 0 {
-            let key = common::ALL_SECRETS[planted.len() % common::ALL_SECRETS.len()];
+            let key = crate::common::ALL_SECRETS[planted.len() % crate::common::ALL_SECRETS.len()];
             text.push_str("x = ");
             planted.push((text.len(), key));
             text.push_str(key);

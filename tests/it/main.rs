@@ -1,0 +1,22 @@
+//! keyscan's integration tests, in one test binary: each module is the
+//! tests of one area (the CLI, sources, history, suppression, SARIF,
+//! hostile input, ...), and `common` holds the helpers they share (a temp
+//! tree, a git repository, a scan to JSON, the built-in engine).
+
+mod common;
+
+mod architecture;
+mod cli;
+mod engine;
+mod eval;
+mod history;
+mod hostile;
+mod large;
+mod parts;
+mod props;
+mod redaction;
+mod rules;
+mod sarif;
+mod snapshots;
+mod sources;
+mod suppression;
