@@ -115,6 +115,63 @@ fn has_suffix(path: &str, suffix: &str) -> bool {
         && path.as_bytes()[path.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
 }
 
+/// How the offsets of a child blob map back to its parent's: the one
+/// mechanism by which a finding in a child is located in the text a user
+/// opens. (Archive entries and transcoded UTF-16 are located in themselves:
+/// an entry is a file of its own, and transcoding keeps lines.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OffsetMap {
+    /// Every offset maps to one span of the parent: a decoded value is
+    /// located at its encoded text.
+    Whole {
+        /// The span in the parent.
+        start: usize,
+        /// Its end (exclusive).
+        end: usize,
+    },
+    /// Runs of bytes map linearly: (child offset, parent offset) at the
+    /// start of each run, sorted (a notebook string, where each escape is a
+    /// run of its own).
+    Runs(Vec<(usize, usize)>),
+}
+
+impl Default for OffsetMap {
+    fn default() -> Self {
+        OffsetMap::Runs(Vec::new())
+    }
+}
+
+impl OffsetMap {
+    /// The parent span of the child span `[start, end)`.
+    pub fn span(&self, start: usize, end: usize) -> (usize, usize) {
+        match self {
+            OffsetMap::Whole { start: s, end: e } => (*s, *e),
+            OffsetMap::Runs(runs) => {
+                let at = |d: usize| {
+                    let i = runs.partition_point(|r| r.0 <= d).saturating_sub(1);
+                    runs.get(i).map_or(0, |&(c, p)| p + (d - c))
+                };
+                let s = at(start);
+                // The end maps from the last byte of the span, so that a
+                // span ending just before an escape does not take it.
+                let e = if end == 0 { at(0) } else { at(end - 1) + 1 };
+                (s, e.max(s))
+            }
+        }
+    }
+
+    /// Record that child offset `child` maps to parent offset `parent` from
+    /// here on (building a [`OffsetMap::Runs`] map, in order).
+    pub fn mark(&mut self, child: usize, parent: usize) {
+        if let OffsetMap::Runs(runs) = self {
+            match runs.last_mut() {
+                Some(last) if last.0 == child => last.1 = parent,
+                _ => runs.push((child, parent)),
+            }
+        }
+    }
+}
+
 /// Bounds on the decoding work done for one blob.
 #[derive(Debug)]
 pub struct DecodeBudget {
@@ -174,6 +231,23 @@ mod tests {
         };
         assert_eq!(sniff("x.ipynb", b"PK\x03\x04", &off), Kind::Plain);
         assert_eq!(sniff("x", b"\xff\xfe", &off), Kind::Plain);
+    }
+
+    #[test]
+    fn offset_maps() {
+        let whole = OffsetMap::Whole { start: 10, end: 30 };
+        assert_eq!(whole.span(0, 5), (10, 30));
+        // "ab\"cd" in the file (at 100) decodes to `ab"cd`: the escape is a
+        // run of its own.
+        let mut runs = OffsetMap::default();
+        runs.mark(0, 100);
+        runs.mark(2, 102);
+        runs.mark(3, 104);
+        assert_eq!(runs.span(0, 2), (100, 102));
+        assert_eq!(runs.span(3, 5), (104, 106));
+        // A span ending at the escape does not take it; one through it does.
+        assert_eq!(runs.span(1, 2), (101, 102));
+        assert_eq!(runs.span(1, 4), (101, 105));
     }
 
     #[test]

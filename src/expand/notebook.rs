@@ -18,6 +18,8 @@
 
 use memchr::{memchr2, memmem};
 
+use super::OffsetMap;
+
 /// Deepest JSON nesting accepted.
 const MAX_DEPTH: u32 = 128;
 
@@ -35,36 +37,19 @@ pub fn looks_like(b: &[u8]) -> bool {
 pub struct Text {
     /// The decoded bytes.
     pub buf: Vec<u8>,
-    /// (decoded offset, raw offset) at the start of each run of bytes that
-    /// map linearly (a literal run, or one escape).
-    segs: Vec<(usize, usize)>,
+    /// From decoded offsets to the file's: each literal run and each
+    /// escape is a run of its own.
+    pub map: OffsetMap,
 }
 
 impl Text {
     /// The raw offset of decoded offset `d`.
     pub fn raw(&self, d: usize) -> usize {
-        let i = self.segs.partition_point(|s| s.0 <= d).saturating_sub(1);
-        match self.segs.get(i) {
-            Some(&(dec, raw)) => raw + (d - dec),
-            None => 0,
-        }
-    }
-
-    /// The raw offset just past decoded byte `d - 1` (ends of spans).
-    pub fn raw_end(&self, d: usize) -> usize {
-        if d == 0 {
-            self.raw(0)
-        } else {
-            self.raw(d - 1) + 1
-        }
+        self.map.span(d, d + 1).0
     }
 
     fn mark(&mut self, raw: usize) {
-        let d = self.buf.len();
-        match self.segs.last_mut() {
-            Some(last) if last.0 == d => last.1 = raw,
-            _ => self.segs.push((d, raw)),
-        }
+        self.map.mark(self.buf.len(), raw);
     }
 }
 
@@ -472,7 +457,7 @@ mod tests {
         assert_eq!(&NB.as_bytes()[r..r + 2], b"cd");
         let d = memmem::find(&t.buf, b"done").unwrap();
         assert_eq!(&NB.as_bytes()[t.raw(d)..t.raw(d) + 4], b"done");
-        assert_eq!(t.raw_end(d + 4), t.raw(d) + 4);
+        assert_eq!(t.map.span(d, d + 4), (t.raw(d), t.raw(d) + 4));
     }
 
     #[test]

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::detect::{Detector, Match, Scratch};
-use crate::expand::{self, archive, decode, notebook, utf16, DecodeBudget, Kind};
+use crate::expand::{self, archive, decode, notebook, utf16, DecodeBudget, Kind, OffsetMap};
 use crate::filter::{self, Filter};
 use crate::finding::{self, remark, Detection, Finding, Layer, Place, Remark};
 use crate::rules::{Handler, Severity};
@@ -136,14 +136,21 @@ impl Hit {
         }
     }
 
-    /// Give each part its value from `hay`, before the spans are moved to
-    /// another text.
-    fn fix_part_values(&mut self, hay: &[u8]) {
+    /// Move a hit found in a child blob (`child`, its bytes) to the
+    /// parent's coordinates through the child's offset map, entering
+    /// `layer`: the one way every child's hits are mapped back. The secret
+    /// and the parts' values are taken from the child first.
+    fn lift(mut self, child: &[u8], map: &OffsetMap, layer: Layer) -> Hit {
+        self.secret = Some(self.secret_bytes(child).to_vec());
         for p in &mut self.parts {
             if p.value.is_none() {
-                p.value = Some(hay[p.start..p.end].to_vec());
+                p.value = Some(child[p.start..p.end].to_vec());
             }
+            (p.start, p.end) = map.span(p.start, p.end);
         }
+        (self.start, self.end) = map.span(self.start, self.end);
+        self.layers.insert(0, layer);
+        self
     }
 }
 
@@ -375,26 +382,13 @@ impl<'e> Worker<'e> {
         let mut budget = DecodeBudget::default();
         for part in &nb.parts {
             let buf = &part.text.buf;
-            for mut h in self.collect(buf, 0, &mut budget, &[]) {
+            for h in self.collect(buf, 0, &mut budget, &[]) {
                 let line = 1 + memchr::memchr_iter(b'\n', &buf[..h.start]).count();
-                if h.secret.is_none() {
-                    h.secret = Some(buf[h.start..h.end].to_vec());
-                }
-                h.fix_part_values(buf);
-                for p in &mut h.parts {
-                    p.start = part.text.raw(p.start);
-                    p.end = part.text.raw_end(p.end).max(p.start);
-                }
-                h.layers.insert(
-                    0,
-                    Layer::Notebook {
-                        part: part.label.clone(),
-                        line,
-                    },
-                );
-                h.start = part.text.raw(h.start);
-                h.end = part.text.raw_end(h.end).max(h.start);
-                hits.push(h);
+                let layer = Layer::Notebook {
+                    part: part.label.clone(),
+                    line,
+                };
+                hits.push(h.lift(buf, &part.text.map, layer));
             }
         }
         hits.extend(self.collect(bytes, 0, &mut budget, &nb.covered));
@@ -495,30 +489,24 @@ impl<'e> Worker<'e> {
         let inner = self.collect(&v.text, level + 1, budget, &[]);
         let rules = self.engine.detector.rules().rules();
         let mut seen: Vec<(usize, Vec<u8>)> = Vec::new();
-        for mut h in inner {
-            let secret = h.secret_bytes(&v.text).to_vec();
+        for h in inner {
+            // Every value inside is located at the encoded text.
+            let layer = Layer::Decoded {
+                label: v.label.clone(),
+            };
+            let mut h = h.lift(&v.text, &v.map, layer);
+            let secret = h.secret_bytes(hay).to_vec();
             if seen.iter().any(|(r, x)| *r == h.rule && *x == secret) {
                 continue;
             }
-            let inline_allow =
-                h.inline_allow || filter::inline::is_allowed(hay, s, e, rules[h.rule].id());
-            seen.push((h.rule, secret.clone()));
-            // Every value inside is located at the encoded text.
-            h.fix_part_values(&v.text);
-            let mut layers = vec![Layer::Decoded {
-                label: v.label.clone(),
-            }];
-            layers.extend(h.layers);
-            let mut parts = h.parts;
-            for p in &mut parts {
-                (p.start, p.end) = (s, e);
-            }
-            if parts.is_empty() {
+            h.inline_allow |= filter::inline::is_allowed(hay, s, e, rules[h.rule].id());
+            seen.push((h.rule, secret));
+            if h.parts.is_empty() {
                 // A `user:password` value whose password is the finding:
                 // both are the credential.
                 if let Some((user, pass)) = &v.userinfo {
-                    if *pass == secret {
-                        parts = [("user", user), ("password", pass)]
+                    if h.secret.as_ref() == Some(pass) {
+                        h.parts = [("user", user), ("password", pass)]
                             .into_iter()
                             .map(|(name, value)| HitPart {
                                 name,
@@ -531,18 +519,7 @@ impl<'e> Worker<'e> {
                     }
                 }
             }
-            out.push(Hit {
-                rule: h.rule,
-                start: s,
-                end: e,
-                secret: Some(secret),
-                entropy: h.entropy,
-                format_valid: h.format_valid,
-                prefix_len: h.prefix_len,
-                parts,
-                layers,
-                inline_allow,
-            });
+            out.push(h);
         }
     }
 

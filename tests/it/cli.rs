@@ -43,16 +43,19 @@ fn json_output_matches_documented_schema() {
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    for extra in [&[][..], &["--show-secrets"][..]] {
-        let out = keyscan()
-            .args(["--no-config", "--format", "json", "fixtures/basic"])
-            .args(extra)
-            .current_dir(root())
-            .output()
-            .unwrap();
-        let doc = json(&out.stdout);
-        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
-        assert!(errors.is_empty(), "{errors:#?}");
+    // fixtures/parts has findings with parts (AWS, database URL, Basic header).
+    for fixture in ["fixtures/basic", "fixtures/parts"] {
+        for extra in [&[][..], &["--show-secrets"][..]] {
+            let out = keyscan()
+                .args(["--no-config", "--format", "json", fixture])
+                .args(extra)
+                .current_dir(root())
+                .output()
+                .unwrap();
+            let doc = json(&out.stdout);
+            let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{fixture}: {errors:#?}");
+        }
     }
     // Each JSONL line is a finding.
     let mut finding_schema = schema["$defs"]["finding"].clone();

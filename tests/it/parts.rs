@@ -163,23 +163,3 @@ fn sarif_gives_each_part_a_related_location() {
         "{text}"
     );
 }
-
-#[test]
-fn parts_follow_the_documented_schema() {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("docs/json-schema.json")).unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    for extra in [&[][..], &["--show-secrets"][..]] {
-        let out = keyscan()
-            .args(["--no-config", "--format", "json", "fixtures/parts"])
-            .args(extra)
-            .current_dir(root())
-            .output()
-            .unwrap();
-        let doc = json(&out.stdout);
-        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
-        assert!(errors.is_empty(), "{errors:#?}");
-    }
-}
