@@ -1,11 +1,15 @@
 //! keyscan: a fast secret-leak scanner for repositories.
 //!
-//! Data flows one way: [`source`] (files, stdin) → [`prefilter`] (one
-//! Aho-Corasick automaton over every rule keyword) → [`detect`] (regex,
-//! entropy and structural checks, near keyword hits only) → [`finding`] →
-//! [`filter`] (allowlists, inline allow comments, de-duplication) →
-//! [`report`] (text, JSON, JSON Lines). [`scan::Engine`] ties the stages
-//! together; [`cli`] is the command line and the only module that prints.
+//! Data flows one way, each arrow a plain type: [`source`] (files, stdin,
+//! the staged index, git history) yields [`source::Blob`]s → the driver,
+//! [`scan`], asks [`expand`] for each blob's children (archive entries,
+//! notebook cells, UTF-16 text, decoded values) → [`detect`] (the keyword
+//! [`prefilter`], then the [`rules`]' regexes and checks) returns matches →
+//! the driver records [`finding::Detection`]s and places them as
+//! [`finding::Finding`]s → [`filter`] (the one suppression stage) →
+//! [`report`]. [`cli`] is the command line and the only module that
+//! prints. `tests/it/architecture.rs` checks that no module imports a
+//! later stage.
 #![warn(missing_docs)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
