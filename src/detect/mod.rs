@@ -106,6 +106,10 @@ pub struct Detector {
     joins: Vec<usize>,
     /// The rules that read paths, not contents.
     path_rules: Vec<usize>,
+    /// The path rules' keywords (case-insensitive): a path with none of
+    /// them is no rule's (asked of every file a directory scan walks, so it
+    /// must cost little more than a pass over the path).
+    path_keywords: Option<aho_corasick::AhoCorasick>,
 }
 
 /// No open run.
@@ -130,16 +134,36 @@ impl Detector {
                     .unwrap_or(0)
             })
             .collect();
-        let path_rules = (rules.rules().iter().enumerate())
+        let path_rules: Vec<usize> = (rules.rules().iter().enumerate())
             .filter(|(_, r)| r.spec.target == crate::rules::Target::Path)
             .map(|(i, _)| i)
             .collect();
+        // Only when every path rule has keywords can a path without any be
+        // passed over.
+        let keywords: Vec<&String> = path_rules
+            .iter()
+            .flat_map(|&r| rules.rules()[r].keywords.iter())
+            .collect();
+        let all_have_keywords = path_rules
+            .iter()
+            .all(|&r| !rules.rules()[r].keywords.is_empty());
+        let path_keywords = if all_have_keywords && !keywords.is_empty() {
+            Some(
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(&keywords)
+                    .map_err(|e| BuildError(e.to_string()))?,
+            )
+        } else {
+            None
+        };
         Ok(Detector {
             rules,
             prefilter,
             spans,
             joins,
             path_rules,
+            path_keywords,
         })
     }
 
@@ -158,6 +182,13 @@ impl Detector {
     pub fn detect_path(&self, path: &str) -> Vec<(usize, usize, usize)> {
         let mut out = Vec::new();
         let bytes = path.as_bytes();
+        if self
+            .path_keywords
+            .as_ref()
+            .is_some_and(|k| !k.is_match(bytes))
+        {
+            return out;
+        }
         for &r in &self.path_rules {
             let rule = &self.rules.rules()[r];
             let keyword = rule.keywords.is_empty()
@@ -176,7 +207,7 @@ impl Detector {
             let Some(m) = compiled.secret_group.and_then(|g| caps.get(g)) else {
                 continue;
             };
-            if rule
+            if compiled
                 .exclude
                 .iter()
                 .any(|x| x.is_match(&bytes[m.start()..m.end()]))
@@ -417,7 +448,11 @@ impl Detector {
         let (cs, ce) = found.secret_span();
         let credential = &hay[cs..ce];
         if rule.spec.requirements.is_trivial(credential)
-            || rule.exclude.iter().any(|x| x.is_match(credential))
+            || rule
+                .compiled()
+                .exclude
+                .iter()
+                .any(|x| x.is_match(credential))
         {
             return None;
         }

@@ -12,29 +12,17 @@ use super::Finding;
 /// decoded value's key). Run over every finding of a scan before any is
 /// suppressed, so that a suppressed finding's secret is masked too.
 pub fn mask_metadata(findings: &mut [Finding]) {
-    let mut pairs: Vec<(&str, &str)> = findings
+    let pairs: Vec<(String, String)> = findings
         .iter()
-        .filter(|f| f.secret.chars().count() >= 8 && f.secret != f.redacted)
-        .map(|f| (f.secret.as_str(), f.redacted.as_str()))
+        .filter(|f| f.secret.len() >= 8 && f.secret.chars().count() >= 8 && f.secret != f.redacted)
+        .map(|f| (f.secret.clone(), f.redacted.clone()))
         .collect();
-    if pairs.is_empty() {
-        return;
-    }
-    pairs.sort_unstable();
-    pairs.dedup_by(|a, b| a.0 == b.0);
-    let (secrets, masks): (Vec<String>, Vec<String>) = pairs
-        .into_iter()
-        .map(|(s, r)| (s.to_string(), r.to_string()))
-        .unzip();
-    let Ok(ac) = aho_corasick::AhoCorasick::builder()
-        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-        .build(&secrets)
-    else {
+    let Some(masker) = Masker::new(&pairs) else {
         return;
     };
     let mask = |field: &mut String| {
-        if ac.is_match(field.as_str()) {
-            *field = ac.replace_all(field, &masks);
+        if let Some(masked) = masker.mask(field) {
+            *field = masked;
         }
     };
     for f in findings.iter_mut() {
@@ -51,6 +39,68 @@ pub fn mask_metadata(findings: &mut [Finding]) {
                 super::Layer::Utf16 { .. } | super::Layer::Notebook { .. } => {}
             }
         }
+    }
+}
+
+/// Replaces secrets (of 8 bytes or more) by their masks in short strings.
+/// Candidates are found by their first 8 bytes in a hash map: memory is
+/// proportional to the number of secrets (an automaton over thousands of
+/// secrets would take megabytes), and each string costs one lookup per
+/// byte.
+struct Masker<'a> {
+    by_prefix: std::collections::HashMap<&'a [u8], Vec<(&'a str, &'a str)>>,
+}
+
+impl<'a> Masker<'a> {
+    fn new(pairs: &'a [(String, String)]) -> Option<Masker<'a>> {
+        if pairs.is_empty() {
+            return None;
+        }
+        let mut by_prefix: std::collections::HashMap<&[u8], Vec<(&str, &str)>> =
+            std::collections::HashMap::new();
+        for (secret, mask) in pairs {
+            by_prefix
+                .entry(&secret.as_bytes()[..8])
+                .or_default()
+                .push((secret, mask));
+        }
+        for v in by_prefix.values_mut() {
+            // Longest first: the longest secret at a place is masked.
+            v.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
+            v.dedup_by(|a, b| a.0 == b.0);
+        }
+        Some(Masker { by_prefix })
+    }
+
+    /// `field` with every secret in it masked (leftmost first, the longest
+    /// at a place), or `None` when it holds none.
+    fn mask(&self, field: &str) -> Option<String> {
+        let bytes = field.as_bytes();
+        let mut out: Option<String> = None;
+        let (mut i, mut copied) = (0, 0);
+        while i + 8 <= bytes.len() {
+            let hit = self.by_prefix.get(&bytes[i..i + 8]).and_then(|cands| {
+                cands
+                    .iter()
+                    .find(|(s, _)| bytes[i..].starts_with(s.as_bytes()))
+            });
+            match hit {
+                Some((secret, mask)) => {
+                    // A secret is whole UTF-8, so `i` and its end are char
+                    // boundaries of `field`.
+                    let o = out.get_or_insert_with(String::new);
+                    o.push_str(&field[copied..i]);
+                    o.push_str(mask);
+                    i += secret.len();
+                    copied = i;
+                }
+                None => i += 1,
+            }
+        }
+        out.map(|mut o| {
+            o.push_str(&field[copied..]);
+            o
+        })
     }
 }
 
@@ -122,6 +172,26 @@ mod tests {
         assert_eq!(a.len(), 32);
         assert_ne!(a, fingerprint("r", "q", b"s"));
         assert_ne!(a, fingerprint("r2", "p", b"s"));
+    }
+
+    #[test]
+    fn masking_replaces_the_longest_secret_leftmost() {
+        let pairs = vec![
+            ("ghp_abcdefgh".to_string(), "ghp_***".to_string()),
+            ("ghp_abcdefgh12".to_string(), "ghp_****12".to_string()),
+            ("sk-Zq8xP2vL".to_string(), "sk-***".to_string()),
+        ];
+        let m = Masker::new(&pairs).unwrap();
+        assert_eq!(
+            m.mask("add ghp_abcdefgh12 and sk-Zq8xP2vL, é").as_deref(),
+            Some("add ghp_****12 and sk-***, é")
+        );
+        assert_eq!(
+            m.mask("keys/ghp_abcdefgh.json").as_deref(),
+            Some("keys/ghp_***.json")
+        );
+        assert_eq!(m.mask("nothing here"), None);
+        assert_eq!(m.mask("short"), None);
     }
 
     #[test]

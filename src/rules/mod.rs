@@ -253,8 +253,6 @@ pub struct Rule {
     compiled: std::sync::OnceLock<Compiled>,
     /// Keywords, lower-cased.
     pub keywords: Vec<String>,
-    /// The compiled `exclude` regexes.
-    pub exclude: Vec<Regex>,
     /// Effective window before a keyword hit.
     pub window_before: usize,
     /// Effective window after a keyword hit.
@@ -279,6 +277,8 @@ pub struct Compiled {
     /// A class run the secret holds, checked before the gate (see
     /// [`gate::RunGate`]).
     pub run_gate: Option<gate::RunGate>,
+    /// The `exclude` regexes.
+    pub exclude: Vec<Regex>,
 }
 
 impl Compiled {
@@ -341,12 +341,23 @@ fn compile_regex(spec: &RuleSpec) -> Result<Compiled, String> {
     }
     let gate = secret_group.and_then(|g| gate::build_secret_gate(&spec.regex, g));
     let run_gate = secret_group.and_then(|g| gate::RunGate::build(&spec.regex, g));
+    let exclude = spec
+        .exclude
+        .iter()
+        .map(|r| {
+            RegexBuilder::new(r)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .build()
+                .map_err(|e| format!("invalid exclude regex {r:?}: {}", one_line(&e.to_string())))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Compiled {
         regex,
         secret_group,
         name_group,
         gate,
         run_gate,
+        exclude,
     })
 }
 
@@ -362,6 +373,7 @@ impl Rule {
                 name_group: None,
                 gate: None,
                 run_gate: None,
+                exclude: Vec::new(),
             })
         })
     }
@@ -451,21 +463,6 @@ impl Rule {
             check.validate().map_err(invalid)?;
         }
         let keywords = spec.keywords.iter().map(|k| k.to_lowercase()).collect();
-        let exclude = spec
-            .exclude
-            .iter()
-            .map(|r| {
-                RegexBuilder::new(r)
-                    .size_limit(REGEX_SIZE_LIMIT)
-                    .build()
-                    .map_err(|e| {
-                        invalid(format!(
-                            "invalid exclude regex {r:?}: {}",
-                            one_line(&e.to_string())
-                        ))
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         let cell = std::sync::OnceLock::new();
         if let Some(c) = compiled {
             let _ = cell.set(c);
@@ -474,7 +471,6 @@ impl Rule {
             window_before: spec.window_before.unwrap_or(DEFAULT_WINDOW_BEFORE),
             window_after: spec.window_after.unwrap_or(DEFAULT_WINDOW_AFTER),
             keywords,
-            exclude,
             compiled: cell,
             source: source.to_string(),
             spec,
