@@ -265,6 +265,48 @@ fn no_secret_from_history_or_staged_scans() {
     every_format("--staged");
 }
 
+/// A suppressed finding still masks its secret wherever another finding
+/// could print it: a GitHub token allowlisted by a secret regex (so not
+/// reported) is named in the commit message of a reported AWS key, and in
+/// the name of the file that holds another key.
+#[test]
+fn a_suppressed_secret_is_masked_in_commit_messages_and_paths() {
+    let repo = Repo::new();
+    repo.write(
+        "deploy.env",
+        &format!("GITHUB_TOKEN={GITHUB}\nAWS_ACCESS_KEY_ID={AWS_ID}\n"),
+    );
+    repo.write(&format!("keys/{GITHUB}.txt"), &format!("id = {AWS_ID}\n"));
+    repo.commit(&format!("deploy with {GITHUB}"));
+    std::fs::write(
+        repo.path().join("allow.toml"),
+        "[allowlist]\nregexes = ['^ghp_']\n",
+    )
+    .unwrap();
+    for mode in [&["--history"][..], &[][..]] {
+        for format in FORMATS {
+            let out = keyscan()
+                .current_dir(repo.path())
+                .args(["--config", "allow.toml", "--format", format])
+                .args(mode)
+                .arg(".")
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(1), "{mode:?} {format}");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                stdout.contains("AKIA"),
+                "{mode:?} {format}: the AWS key is reported"
+            );
+            assert!(
+                !stdout.contains("github-classic-token"),
+                "{mode:?} {format}"
+            );
+            assert_no_secret(&format!("{mode:?} {format}"), &[&out.stdout, &out.stderr]);
+        }
+    }
+}
+
 /// keyscan opens no network connection: a scan of the fixtures gives the
 /// same findings with networking unavailable (a fresh network namespace,
 /// where the machine allows one), and, where strace is available, makes
