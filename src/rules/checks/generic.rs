@@ -8,9 +8,6 @@
 pub fn ok(secret: &[u8]) -> bool {
     use crate::entropy::{charset, mixed_classes, shannon, Charset};
     if secret.len() < 16
-        // A Fernet token (version byte 0x80, then a timestamp) is an
-        // encrypted message, not a key.
-        || secret.starts_with(b"gAAAAA")
         || is_uuid(secret)
         || looks_like_identifier(secret)
         || looks_like_words(secret)
