@@ -106,6 +106,19 @@ pub fn line_at(hay: &[u8], offset: usize) -> (usize, &[u8]) {
     (start, line.strip_suffix(b"\r").unwrap_or(line))
 }
 
+/// Whether `hay` contains `needle`, ASCII case ignored.
+pub fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
+    needle.len() <= hay.len()
+        && hay
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// Whether `b` starts with a UTF-16 byte-order mark (little- or big-endian).
+pub fn has_utf16_bom(b: &[u8]) -> bool {
+    matches!(b, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..])
+}
+
 /// `s` on one line: runs of whitespace (newlines included) become one space.
 pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -186,10 +186,10 @@ fn merge(into: &mut AllowlistSpec, from: AllowlistSpec) {
 /// Translate gitleaks configuration text into keyscan's form, with one
 /// warning per field that keyscan cannot honour.
 pub fn convert(name: &str, text: &str) -> Result<(ConfigFile, Vec<String>), ConfigError> {
-    let line = |at: usize| 1 + text[..at.min(text.len())].matches('\n').count();
+    let lines = super::line_starts(text);
     let gl: GlConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
         file: name.to_string(),
-        line: e.span().map_or(1, |s| line(s.start)),
+        line: e.span().map_or(1, |s| super::line_at(&lines, s.start)),
         message: crate::text::one_line(e.message()),
     })?;
     let mut warnings = Vec::new();

@@ -44,8 +44,6 @@ pub struct Value {
     /// The encoded text in the parent: every finding inside the value is
     /// located here.
     pub span: (usize, usize),
-    /// The same, as the map from the value's offsets to the parent's.
-    pub map: super::OffsetMap,
     /// The text to scan: the decoded bytes, as `name: value` when the value
     /// is stored under a name (a Secret's `OPENAI_API_KEY: <base64>`, so
     /// that rules which need the provider's name next to a key see it), or
@@ -125,7 +123,6 @@ fn decode_one(
     };
     Some(Value {
         span,
-        map: super::OffsetMap::Whole { start: s, end: e },
         text,
         label,
         userinfo,

@@ -4,10 +4,7 @@
 //! those of the file; a surrogate pair becomes one character, so columns
 //! count characters as an editor does.
 
-/// Whether `b` starts with a UTF-16 byte-order mark.
-pub fn has_bom(b: &[u8]) -> bool {
-    matches!(b, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..])
-}
+pub use crate::text::has_utf16_bom as has_bom;
 
 /// Transcode UTF-16 (little- or big-endian) to UTF-8, dropping the BOM.
 /// Unpaired surrogates become U+FFFD; an odd last byte is dropped.

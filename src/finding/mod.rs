@@ -187,6 +187,29 @@ pub struct Detection {
     pub long_line: bool,
 }
 
+impl Detection {
+    /// The path shown for this detection in a blob at `root` (each archive
+    /// entry after a `!`), and its fingerprint there: a hash of the rule,
+    /// that path and the secret's value (its parts' values, for a secret
+    /// of several).
+    pub fn path_and_fingerprint(&self, root: &str) -> (String, String) {
+        let mut path = root.to_string();
+        for layer in &self.layers {
+            if let Layer::Archive { entry, .. } = layer {
+                path.push('!');
+                path.push_str(entry);
+            }
+        }
+        let fp = if self.parts.len() > 1 {
+            let values: Vec<&str> = self.parts.iter().map(|p| p.value.as_str()).collect();
+            fingerprint(&self.rule_id, &path, values.join("\0").as_bytes())
+        } else {
+            fingerprint(&self.rule_id, &path, self.secret.as_bytes())
+        };
+        (path, fp)
+    }
+}
+
 /// One detected secret, placed.
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -245,19 +268,20 @@ impl Finding {
     /// shown path, the fingerprint and the remarks that follow from the path
     /// are computed here, once.
     pub fn new(d: Detection, place: Place, root: &str, commit: Option<CommitInfo>) -> Finding {
-        let mut path = root.to_string();
-        for layer in &d.layers {
-            if let Layer::Archive { entry, .. } = layer {
-                path.push('!');
-                path.push_str(entry);
-            }
-        }
-        let fingerprint = if d.parts.len() > 1 {
-            let values: Vec<&str> = d.parts.iter().map(|p| p.value.as_str()).collect();
-            fingerprint(&d.rule_id, &path, values.join("\0").as_bytes())
-        } else {
-            fingerprint(&d.rule_id, &path, d.secret.as_bytes())
-        };
+        let (path, fingerprint) = d.path_and_fingerprint(root);
+        Finding::placed(d, place, root, path, fingerprint, commit)
+    }
+
+    /// [`Finding::new`] with the path and fingerprint already computed by
+    /// [`Detection::path_and_fingerprint`] for the same `root`.
+    pub fn placed(
+        d: Detection,
+        place: Place,
+        root: &str,
+        path: String,
+        fingerprint: String,
+        commit: Option<CommitInfo>,
+    ) -> Finding {
         let mut remarks = d.remarks;
         if !remarks.iter().any(|r| matches!(r, Remark::TrackedFile(_))) {
             // Inside an archive, the entry's own path decides.

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::contains_ignore_case;
+
 /// What a secret must hold, beyond its regex (Kingfisher calls these
 /// pattern requirements).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,13 +114,6 @@ impl Variable {
         self.deny.iter().any(|d| lower.contains(d.as_str()))
             || self.deny_last_word.contains(&last_word(name))
     }
-}
-
-fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
-    needle.len() <= hay.len()
-        && hay
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// The last word of a snake, kebab, dotted or camelCase name, lower-cased:

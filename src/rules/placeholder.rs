@@ -9,6 +9,8 @@
 
 use serde::Deserialize;
 
+use crate::text::contains_ignore_case;
+
 /// The shared placeholder data (`rules/shared/placeholders.toml`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -124,14 +126,6 @@ fn contains_word_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).enumerate().any(|(i, w)| {
         w.eq_ignore_ascii_case(needle) && (edge(i.checked_sub(1)) || edge(Some(i + needle.len())))
     })
-}
-
-fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
-    if needle.len() > hay.len() {
-        return false;
-    }
-    hay.windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Six or more identical letters or digits in a row (eight in a body of 40

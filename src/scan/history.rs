@@ -155,14 +155,18 @@ fn place(found: Vec<(u32, Detection)>, history: &History) -> Vec<Finding> {
     for v in by_blob.values_mut() {
         v.sort_by_key(|d| d.offset);
     }
-    struct Group {
+    /// The earliest placement of one secret at one path, and its counts.
+    struct Group<'h> {
         order: usize,
-        finding: Finding,
+        detection: &'h Detection,
+        place: Place,
+        root: String,
+        path: String,
         commit: Option<u32>,
         commits: usize,
         in_head: bool,
     }
-    let mut groups: HashMap<(String, bool, usize), Group> = HashMap::new();
+    let mut groups: HashMap<(String, bool, usize), Group<'_>> = HashMap::new();
     for p in &history.placements {
         let Some(ds) = by_blob.get(&p.blob) else {
             continue;
@@ -170,11 +174,13 @@ fn place(found: Vec<(u32, Detection)>, history: &History) -> Vec<Finding> {
         let (place, root) = root_of(p);
         let mut occurrence: HashMap<(&str, bool), usize> = HashMap::new();
         for d in ds {
-            let f = Finding::new(d.clone(), place, &root, None);
+            // The finding itself is built once per group, below: here only
+            // its path and fingerprint are needed.
+            let (path, fp) = d.path_and_fingerprint(&root);
             let k = occurrence
                 .entry((d.secret.as_str(), d.inline_allow))
                 .or_default();
-            let key = (f.fingerprint.clone(), d.inline_allow, *k);
+            let key = (fp, d.inline_allow, *k);
             *k += 1;
             match groups.get_mut(&key) {
                 Some(g) => {
@@ -183,7 +189,10 @@ fn place(found: Vec<(u32, Detection)>, history: &History) -> Vec<Finding> {
                     if p.order < g.order {
                         g.order = p.order;
                         g.commit = p.commit;
-                        g.finding = f;
+                        g.detection = d;
+                        g.place = place;
+                        g.root.clone_from(&root);
+                        g.path = path;
                     }
                 }
                 None => {
@@ -191,7 +200,10 @@ fn place(found: Vec<(u32, Detection)>, history: &History) -> Vec<Finding> {
                         key,
                         Group {
                             order: p.order,
-                            finding: f,
+                            detection: d,
+                            place,
+                            root: root.clone(),
+                            path,
                             commit: p.commit,
                             commits: p.commits,
                             in_head: p.in_head,
@@ -202,14 +214,20 @@ fn place(found: Vec<(u32, Detection)>, history: &History) -> Vec<Finding> {
         }
     }
     groups
-        .into_values()
-        .map(|g| {
-            let mut f = g.finding;
-            if let Some(c) = g.commit {
+        .into_iter()
+        .map(|((fingerprint, _, _), g)| {
+            let commit = g.commit.map(|c| {
                 let meta = history.commits.get(&c).cloned().unwrap_or_default();
-                f.commit = Some(commit_info(meta, g.in_head, g.commits));
-            }
-            f
+                commit_info(meta, g.in_head, g.commits)
+            });
+            Finding::placed(
+                g.detection.clone(),
+                g.place,
+                &g.root,
+                g.path,
+                fingerprint,
+                commit,
+            )
         })
         .collect()
 }

@@ -265,11 +265,10 @@ impl<'e> Worker<'e> {
         self.count(|s| &s.archives);
         let engine = self.engine;
         let outer = ctx.path.clone().into_owned();
-        let skip = |name: &str| {
-            crate::source::is_media_path(std::path::Path::new(name))
-                || engine.filter.skips_path(&format!("{outer}!{name}"))
-        };
         let admission = engine.options.walk.admission();
+        let skip = |name: &str| {
+            admission.by_path(name).is_err() || engine.filter.skips_path(&format!("{outer}!{name}"))
+        };
         archive::read(
             data,
             kind,
@@ -278,7 +277,7 @@ impl<'e> Worker<'e> {
             &skip,
             &mut |event| match event {
                 archive::Event::Entry { name, bytes } => {
-                    if admission.after_read(bytes).is_err() {
+                    if admission.by_content(bytes).is_err() {
                         return Ok(());
                     }
                     self.count(|s| &s.archive_entries);
@@ -494,7 +493,7 @@ impl<'e> Worker<'e> {
             let layer = Layer::Decoded {
                 label: v.label.clone(),
             };
-            let mut h = h.lift(&v.text, &v.map, layer);
+            let mut h = h.lift(&v.text, &OffsetMap::Whole { start: s, end: e }, layer);
             let secret = h.secret_bytes(hay).to_vec();
             if seen.iter().any(|(r, x)| *r == h.rule && *x == secret) {
                 continue;
@@ -718,7 +717,7 @@ impl Engine {
         let shared: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
         let skip_path = |p: &str| self.filter.skips_path(p);
         let path_rules = self.path_rules_on();
-        let walked_env: Mutex<Vec<String>> = Mutex::new(Vec::new());
+        let walked_tracked: Mutex<Vec<String>> = Mutex::new(Vec::new());
         fs::walk(roots, &self.options.walk, stats, events, &skip_path, || {
             let mut sink = Flush {
                 worker: self.worker(),
@@ -726,7 +725,7 @@ impl Engine {
                 shared: &shared,
             };
             sink.worker.attach(stats, events);
-            let walked_env = &walked_env;
+            let walked_tracked = &walked_tracked;
             move |blob: Blob<'_>| {
                 let sink = &mut sink; // capture the whole `Flush`, so it flushes on drop
                 let Some(path) = blob.origin.path() else {
@@ -734,7 +733,7 @@ impl Engine {
                 };
                 if path_rules && blob.chunk.is_none() && !self.detector.detect_path(path).is_empty()
                 {
-                    let mut g = walked_env.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut g = walked_tracked.lock().unwrap_or_else(|e| e.into_inner());
                     g.push(path.to_string());
                 }
                 let n = sink.worker.scan(blob);
@@ -746,7 +745,9 @@ impl Engine {
         });
         let mut findings = shared.into_inner().unwrap_or_else(|e| e.into_inner());
         if path_rules {
-            let walked = walked_env.into_inner().unwrap_or_else(|e| e.into_inner());
+            let walked = walked_tracked
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner());
             self.tracked_files(roots, &walked, stats, events, &mut findings);
         }
         findings

@@ -163,7 +163,7 @@ pub fn walk<V, F>(
                 return WalkState::Continue;
             }
             let admission = opts.admission();
-            if let Err(why) = admission.before_read(Some(&shown), 0) {
+            if let Err(why) = admission.by_path(&shown) {
                 skip(stats, events, &shown, why);
                 return WalkState::Continue;
             }
@@ -175,7 +175,7 @@ pub fn walk<V, F>(
                     return WalkState::Continue;
                 }
             };
-            if let Err(why) = admission.before_read(None, file.1) {
+            if let Err(why) = admission.by_size(file.1) {
                 skip(stats, events, &shown, why);
                 return WalkState::Continue;
             }
@@ -246,7 +246,7 @@ fn admit(
     stats: &Stats,
     events: &dyn Events,
 ) -> Option<bool> {
-    match opts.admission().after_read(head) {
+    match opts.admission().by_content(head) {
         Ok(binary) => Some(binary),
         Err(why) => {
             skip(stats, events, shown, why);

@@ -119,21 +119,25 @@ pub struct Admission {
 }
 
 impl Admission {
-    /// Before reading: a blob of `size` bytes at `path` (when it has one)
-    /// is skipped if it is too large or named like a media file.
-    pub fn before_read(&self, path: Option<&str>, size: u64) -> Result<(), Skip> {
-        if path.is_some_and(|p| is_media_path(std::path::Path::new(p))) {
+    /// By its name, before anything is read: a media file is skipped.
+    pub fn by_path(&self, path: &str) -> Result<(), Skip> {
+        if is_media_path(std::path::Path::new(path)) {
             return Err(Skip::Media);
         }
+        Ok(())
+    }
+
+    /// By its size, before it is read: a blob over the cap is skipped.
+    pub fn by_size(&self, size: u64) -> Result<(), Skip> {
         if size > self.max_size {
             return Err(Skip::TooLarge);
         }
         Ok(())
     }
 
-    /// After reading its first bytes (`head`): media by magic bytes, and
-    /// binary blobs under `--no-binary`, are skipped. `Ok(binary)`.
-    pub fn after_read(&self, head: &[u8]) -> Result<bool, Skip> {
+    /// By its first bytes (`head`): media by magic bytes, and binary blobs
+    /// under `--no-binary`, are skipped. `Ok(binary)`.
+    pub fn by_content(&self, head: &[u8]) -> Result<bool, Skip> {
         if is_media_magic(head) {
             return Err(Skip::Media);
         }
@@ -144,10 +148,13 @@ impl Admission {
         Ok(binary)
     }
 
-    /// Both checks on a blob already in memory.
+    /// Every check on a blob already in memory (`path`: when it has one).
     pub fn check(&self, path: Option<&str>, bytes: &[u8]) -> Result<bool, Skip> {
-        self.before_read(path, bytes.len() as u64)?;
-        self.after_read(bytes)
+        if let Some(p) = path {
+            self.by_path(p)?;
+        }
+        self.by_size(bytes.len() as u64)?;
+        self.by_content(bytes)
     }
 }
 
@@ -379,7 +386,7 @@ impl SourceCounts {
 /// Whether the first 8 KiB hold a NUL byte (git's and ripgrep's test).
 /// UTF-16 text with a byte-order mark is text, NUL bytes and all.
 pub fn is_binary(bytes: &[u8]) -> bool {
-    !matches!(bytes, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..])
+    !crate::text::has_utf16_bom(bytes)
         && memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
 }
 
@@ -415,6 +422,13 @@ pub const MEDIA_EXTENSIONS: &[&str] = &[
 /// Whether a path's extension is a known media or font format.
 pub fn is_media_path(path: &std::path::Path) -> bool {
     path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| MEDIA_EXTENSIONS.iter().any(|m| m.eq_ignore_ascii_case(e)))
+        .is_some_and(|e| is_media_extension(e.as_encoded_bytes()))
+}
+
+/// Whether an extension (without its dot, any case) is a known media or
+/// font format.
+pub fn is_media_extension(ext: &[u8]) -> bool {
+    MEDIA_EXTENSIONS
+        .iter()
+        .any(|m| m.as_bytes().eq_ignore_ascii_case(ext))
 }

@@ -17,7 +17,7 @@ use gix::objs::Find;
 use gix::ObjectId;
 
 use super::git::{self, Error};
-use super::{is_media_path, Admission, Events, Skip, Stats};
+use super::{Admission, Events, Skip, Stats};
 
 /// A staged file that differs from HEAD's.
 #[derive(Debug)]
@@ -88,8 +88,8 @@ pub fn staged(
             stats.skip(Skip::Allowlisted);
             continue;
         }
-        if is_media_path(Path::new(&shown)) {
-            stats.skip(Skip::Media);
+        if let Err(why) = admission.by_path(&shown) {
+            stats.skip(why);
             continue;
         }
         let new = match repo.objects.try_find(&entry.id, &mut new_buf) {

@@ -32,7 +32,7 @@ use std::time::Instant;
 use gix::objs::{Find, FindHeader};
 use gix::ObjectId;
 
-use crate::source::{Admission, Events, Skip, Stats, MEDIA_EXTENSIONS};
+use crate::source::{Admission, Events, Skip, Stats};
 use crate::text::one_line;
 use graph::{Index, Missing, Pass};
 
@@ -614,10 +614,7 @@ fn is_media_name(index: &Index, path: u32) -> bool {
     let Some(dot) = name.iter().rposition(|&c| c == b'.') else {
         return false;
     };
-    let ext = &name[dot + 1..];
-    MEDIA_EXTENSIONS
-        .iter()
-        .any(|m| m.as_bytes().eq_ignore_ascii_case(ext))
+    crate::source::is_media_extension(&name[dot + 1..])
 }
 
 /// The kind of object `id` if the walk met it (a commit, a tree, a blob,
