@@ -103,15 +103,14 @@ impl Filter {
             finding::mask_metadata(&mut findings);
         }
         let before = findings.len();
-        let mut kept: Vec<Finding> = findings
-            .into_iter()
-            .zip(keep)
-            .filter_map(|(f, k)| k.then_some(f))
-            .collect();
-        let suppressed = (before - kept.len()) as u64;
-        kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        dedup(&mut kept);
-        (kept, suppressed)
+        // In place: a second list of every finding would double the
+        // stage's memory on a scan with many findings.
+        let mut keep = keep.into_iter();
+        findings.retain(|_| keep.next().unwrap_or(true));
+        let suppressed = (before - findings.len()) as u64;
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        dedup(&mut findings);
+        (findings, suppressed)
     }
 }
 

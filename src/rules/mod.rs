@@ -345,7 +345,9 @@ fn compile_regex(spec: &RuleSpec) -> Result<Compiled, String> {
         .exclude
         .iter()
         .map(|r| {
+            // Byte-oriented classes, as for the rule's own regex.
             RegexBuilder::new(r)
+                .unicode(false)
                 .size_limit(REGEX_SIZE_LIMIT)
                 .build()
                 .map_err(|e| format!("invalid exclude regex {r:?}: {}", one_line(&e.to_string())))
