@@ -149,6 +149,7 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
         max_file_size,
         skip_binary: args.no_binary,
         threads: args.threads.unwrap_or(0),
+        ..WalkOptions::default()
     };
     Ok(Engine::new(
         detector,

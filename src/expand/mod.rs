@@ -110,6 +110,13 @@ pub fn sniff(path: &str, b: &[u8], o: &ExpandOptions) -> Kind {
     Kind::Plain
 }
 
+/// Whether a blob whose path is `path` and that starts with `head` is
+/// expanded as a whole (an archive, a notebook, UTF-16 text), so that a
+/// source must not hand it over in chunks.
+pub fn needs_whole(path: &str, head: &[u8]) -> bool {
+    sniff(path, head, &ExpandOptions::default()) != Kind::Plain
+}
+
 fn has_suffix(path: &str, suffix: &str) -> bool {
     path.len() >= suffix.len()
         && path.as_bytes()[path.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())

@@ -606,7 +606,9 @@ fn display(path: &str) -> &str {
 
 impl Engine {
     /// An engine over a detector and configuration.
-    pub fn new(detector: Detector, config: Config, options: ScanOptions) -> Engine {
+    pub fn new(detector: Detector, config: Config, mut options: ScanOptions) -> Engine {
+        // A large file that an expansion reads whole is not chunked.
+        options.walk.whole = expand::needs_whole;
         let filter = Filter::new(
             config.allowlists(),
             options.inline_allow,

@@ -12,7 +12,8 @@ use std::sync::atomic::Ordering;
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::{Admission, Blob, ChunkPos, Events, Origin, Skip, Stats};
+use super::chunk::Chunker;
+use super::{Admission, Blob, Events, Origin, Skip, Stats};
 use crate::text::one_line;
 
 /// How to walk.
@@ -30,6 +31,10 @@ pub struct WalkOptions {
     pub skip_binary: bool,
     /// Worker threads (0 = one per core).
     pub threads: usize,
+    /// Whether a file too large to read at once must still be read whole,
+    /// from its path and first chunk (the scan driver knows: an archive, a
+    /// notebook or UTF-16 text is expanded whole). By default, none is.
+    pub whole: fn(&str, &[u8]) -> bool,
 }
 
 impl WalkOptions {
@@ -51,6 +56,7 @@ impl Default for WalkOptions {
             max_file_size: 25 * 1024 * 1024,
             skip_binary: false,
             threads: 0,
+            whole: |_, _| false,
         }
     }
 }
@@ -179,7 +185,7 @@ pub fn walk<V, F>(
                 skip(stats, events, &shown, why);
                 return WalkState::Continue;
             }
-            let read = if file.1 > CHUNK_SIZE as u64 && !is_archive_path(path) {
+            let read = if file.1 > CHUNK_SIZE as u64 {
                 scan_chunked
             } else {
                 scan_whole
@@ -195,23 +201,10 @@ pub fn walk<V, F>(
 }
 
 /// Files larger than this are read and scanned in chunks, so memory stays
-/// bounded whatever the file size.
-pub const CHUNK_SIZE: usize = 16 * 1024 * 1024;
-/// Bytes each chunk repeats from the end of the previous one: more than any
-/// rule's window, so a secret across a chunk boundary is seen whole.
-pub const CHUNK_OVERLAP: usize = 64 * 1024;
-
-fn is_archive_path(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    [
-        ".zip", ".jar", ".whl", ".tar", ".tgz", ".tar.gz", ".gz", ".war", ".ear", ".apk",
-    ]
-    .iter()
-    .any(|e| name.ends_with(e))
-}
+/// bounded whatever the file size (see [`chunk`](super::chunk)).
+pub const CHUNK_SIZE: usize = super::chunk::DEFAULT.size;
+/// Bytes each chunk repeats from the end of the previous one.
+pub const CHUNK_OVERLAP: usize = super::chunk::DEFAULT.overlap;
 
 /// Read into `buf[from..]` until it is full or the file ends; returns the
 /// number of bytes read. `buf` stays initialised between calls, so reads
@@ -295,8 +288,10 @@ fn scan_whole<V: FnMut(Blob<'_>)>(
     Ok(())
 }
 
-/// Read and scan a large file chunk by chunk, each chunk repeating the last
-/// [`CHUNK_OVERLAP`] bytes of the one before.
+/// Read and scan a large file chunk by chunk (see [`Chunker`]), or whole
+/// when its first chunk shows that an expansion needs all of it
+/// ([`WalkOptions::whole`]: an archive, a notebook, UTF-16 text), up to
+/// the size cap.
 fn scan_chunked<V: FnMut(Blob<'_>)>(
     (file, _): &mut (File, u64),
     shown: &str,
@@ -306,15 +301,14 @@ fn scan_chunked<V: FnMut(Blob<'_>)>(
     buf: &mut Vec<u8>,
     visit: &mut V,
 ) -> io::Result<()> {
-    ensure_len(buf, CHUNK_SIZE + CHUNK_OVERLAP);
-    let cap = CHUNK_SIZE + CHUNK_OVERLAP;
-    let mut carried = 0usize; // bytes at the start of buf repeated from the previous chunk
-    let mut offset = 0u64; // file offset of buf[0]
-    let (mut line, mut column) = (1usize, 0usize);
-    let mut first = true;
+    let size = super::chunk::DEFAULT;
+    let cap = size.capacity();
+    ensure_len(buf, cap);
+    let mut chunker = Chunker::new(size);
     let mut binary = false;
     let mut total = 0u64;
     loop {
+        let carried = chunker.carried();
         let mut n = read_into(file, &mut buf[carried..cap])?;
         let mut eof = carried + n < cap;
         // The size was checked before reading: a file past the cap now grew
@@ -329,39 +323,64 @@ fn scan_chunked<V: FnMut(Blob<'_>)>(
             ));
         }
         let len = carried + n;
-        if first {
+        if total == 0 {
             let Some(b) = admit(&buf[..len], shown, opts, stats, events) else {
                 return Ok(());
             };
             binary = b;
+            if !eof && (opts.whole)(shown, &buf[..len]) {
+                return read_rest(file, len, shown, opts, stats, events, buf, binary, visit);
+            }
         }
         total += n as u64;
-        let report_to = if eof { len } else { len - CHUNK_OVERLAP };
         visit(Blob {
             bytes: &buf[..len],
             origin: Origin::File(shown),
-            chunk: Some(ChunkPos {
-                offset,
-                line,
-                column,
-                report_from: if first { 0 } else { carried },
-                report_to,
-            }),
+            chunk: Some(chunker.pos(&buf[..len], eof)),
         });
         if eof {
             break;
         }
-        // Advance the line/column state over the part not carried over,
-        // counting exactly as findings are located (`\r\n`, lone `\r`, BOM).
-        let keep_from = len - CHUNK_OVERLAP;
-        let (l, c) = crate::text::Locator::with_base(&buf[..len], line, column).locate(keep_from);
-        (line, column) = (l, c - 1);
+        let keep_from = chunker.advance(&buf[..len]);
         buf.copy_within(keep_from..len, 0);
-        carried = CHUNK_OVERLAP;
-        offset += keep_from as u64;
-        first = false;
     }
     stats.scanned(total as usize, binary);
+    Ok(())
+}
+
+/// Read the rest of a file whose first `len` bytes are in `buf`, up to the
+/// size cap, and scan it whole.
+#[allow(clippy::too_many_arguments)]
+fn read_rest<V: FnMut(Blob<'_>)>(
+    file: &mut File,
+    mut len: usize,
+    shown: &str,
+    opts: &WalkOptions,
+    stats: &Stats,
+    events: &dyn Events,
+    buf: &mut Vec<u8>,
+    binary: bool,
+    visit: &mut V,
+) -> io::Result<()> {
+    loop {
+        if len as u64 > opts.max_file_size {
+            skip(stats, events, shown, Skip::TooLarge);
+            return Ok(());
+        }
+        ensure_len(buf, len * 2);
+        let end = buf.len();
+        let k = read_into(file, &mut buf[len..end])?;
+        len += k;
+        if len < end {
+            break;
+        }
+    }
+    if len as u64 > opts.max_file_size {
+        skip(stats, events, shown, Skip::TooLarge);
+        return Ok(());
+    }
+    stats.scanned(len, binary);
+    visit(Blob::whole(&buf[..len], Origin::File(shown)));
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 //! the one [`Admission`] policy which blobs are read and scanned, and counts
 //! what it skips and why. Warnings go to an [`Events`] sink.
 
+pub mod chunk;
 pub mod fs;
 pub mod git;
 pub mod staged;

@@ -1,0 +1,229 @@
+//! Robustness of the scan itself: chunk boundaries, expansions of large
+//! files, archives past their limits. Each test is named after the case of
+//! the robustness issue it pins down.
+
+use std::sync::OnceLock;
+
+use keyscan::source::chunk::{self, ChunkSize};
+use keyscan::source::{Blob, Origin};
+use proptest::prelude::*;
+
+use crate::common::*;
+
+fn shared_engine() -> &'static keyscan::scan::Engine {
+    static E: OnceLock<keyscan::scan::Engine> = OnceLock::new();
+    E.get_or_init(engine)
+}
+
+/// What a detection is, for comparing two scans of the same bytes.
+type Seen = (String, usize, usize, usize, usize, usize, String);
+
+fn seen(d: &keyscan::finding::Detection) -> Seen {
+    (
+        d.rule_id.clone(),
+        d.offset,
+        d.line,
+        d.column,
+        d.end_line,
+        d.end_column,
+        d.secret.clone(),
+    )
+}
+
+/// The detections of `bytes` scanned whole.
+fn whole(bytes: &[u8]) -> Vec<Seen> {
+    let mut w = shared_engine().worker();
+    w.scan(Blob::whole(bytes, Origin::File("f.txt")));
+    let mut v: Vec<Seen> = w.detections.iter().map(seen).collect();
+    v.sort();
+    v
+}
+
+/// The detections of `bytes` scanned chunk by chunk, as a large file is.
+fn chunked(bytes: &[u8], size: ChunkSize) -> Vec<Seen> {
+    let mut w = shared_engine().worker();
+    for (c, pos) in chunk::chunks(bytes, size) {
+        w.scan(Blob {
+            bytes: c,
+            origin: Origin::File("f.txt"),
+            chunk: Some(pos),
+        });
+    }
+    let mut v: Vec<Seen> = w.detections.iter().map(seen).collect();
+    v.sort();
+    v
+}
+
+const SMALL: ChunkSize = ChunkSize {
+    size: 4096,
+    overlap: 1024,
+};
+
+/// Filler text of `len` bytes: code-like lines, no key.
+fn filler(len: usize) -> Vec<u8> {
+    let line = b"let value = compute(item, index); // ordinary code\n";
+    line.iter().copied().cycle().take(len).collect()
+}
+
+/// Case 1: a key planted at every offset around every chunk boundary (the
+/// start of each chunk, the hand-over point, the end of each chunk) is
+/// found once, where it is, exactly as in a scan of the whole buffer.
+#[test]
+fn case_01_chunk_boundaries_key_at_every_offset_near_every_boundary() {
+    let len = 3 * SMALL.size + 500;
+    let base = filler(len);
+    // The boundaries of the chunks of a buffer this long.
+    let mut marks = Vec::new();
+    for (c, pos) in chunk::chunks(&base, SMALL) {
+        let o = pos.offset as usize;
+        marks.extend([o, o + pos.report_from, o + pos.report_to, o + c.len()]);
+    }
+    marks.sort();
+    marks.dedup();
+    let key = format!("\nK={ANTHROPIC}\n");
+    let mut planted = 0;
+    for &m in &marks {
+        for at in m.saturating_sub(key.len() + 2)..(m + 3).min(len - key.len() - 1) {
+            let mut bytes = base.clone();
+            bytes[at..at + key.len()].copy_from_slice(key.as_bytes());
+            let want = whole(&bytes);
+            assert!(
+                want.iter().any(|s| s.6 == ANTHROPIC && s.1 == at + 3),
+                "the whole scan misses the key at {at}: {want:?}"
+            );
+            assert_eq!(chunked(&bytes, SMALL), want, "key at {at}, boundary {m}");
+            planted += 1;
+        }
+    }
+    assert!(planted > 500, "{planted} keys planted");
+}
+
+/// Case 1, as the issue reproduces it: a key just after the first 16 MiB
+/// of a file, in the bytes the first two chunks share.
+#[test]
+fn case_01_chunk_boundaries_key_after_16_mib_is_found() {
+    let t = Tree::new();
+    let mut text = vec![b' '; 16 << 20];
+    text.extend_from_slice(b"\nK=");
+    text.extend_from_slice(ANTHROPIC.as_bytes());
+    text.push(b'\n');
+    text.extend(std::iter::repeat_n(b' ', 100 << 10));
+    t.file("gap.txt", text);
+    let out = t
+        .keyscan()
+        .args(["--format", "json", "gap.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let doc = json(&out.stdout);
+    let got: Vec<(u64, u64)> = locations(&doc)
+        .into_iter()
+        .map(|(_, l, c, _)| (l, c))
+        .collect();
+    assert_eq!(got, vec![(2, 3)]);
+}
+
+/// Case 1: keys across the prefilter's 64 KiB blocks (and its dense
+/// stretches) are found where they are.
+#[test]
+fn case_01_chunk_boundaries_key_across_prefilter_blocks() {
+    let block = 64 * 1024;
+    let key = format!(" {GITHUB} ");
+    let base = filler(3 * block);
+    for b in [block, 2 * block] {
+        for at in b - key.len() - 1..b + 2 {
+            let mut bytes = base.clone();
+            bytes[at..at + key.len()].copy_from_slice(key.as_bytes());
+            let got = whole(&bytes);
+            assert_eq!(
+                got.iter().map(|s| (s.1, s.6.as_str())).collect::<Vec<_>>(),
+                vec![(at + 1, GITHUB)],
+                "key at {at}"
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Case 1, differential: on random text holding keys, a chunked scan
+    /// finds exactly what a scan of the whole buffer finds.
+    #[test]
+    fn case_01_chunk_boundaries_chunked_scan_equals_whole_scan(
+        pieces in proptest::collection::vec((0usize..6, 0usize..9000, any::<u8>()), 1..12),
+        size in 2048usize..6000,
+        overlap in 512usize..1500,
+    ) {
+        let size = ChunkSize { size: size.max(overlap), overlap };
+        let mut bytes = Vec::new();
+        for (k, gap, b) in pieces {
+            let mut f = filler(gap);
+            if b % 5 == 0 {
+                // Other bytes: no newlines for a while, NULs, CRs.
+                for (i, x) in f.iter_mut().enumerate() {
+                    if (i + b as usize) % 97 == 0 { *x = b }
+                }
+            }
+            bytes.extend(f);
+            bytes.extend_from_slice(b"\nkey = \"");
+            bytes.extend_from_slice(ALL_SECRETS[k].as_bytes());
+            bytes.extend_from_slice(b"\"");
+        }
+        prop_assert_eq!(chunked(&bytes, size), whole(&bytes));
+    }
+}
+
+/// UTF-16 little-endian with a byte-order mark.
+fn utf16le(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        out.extend(u.to_le_bytes());
+    }
+    out
+}
+
+/// Case 2: a key in a UTF-16 file larger than a chunk is found, at its
+/// line, as in a small one.
+#[test]
+fn case_02_files_over_16_mib_keep_their_expansions_utf16() {
+    let t = Tree::new();
+    let line = "value = compute(item, index)\n";
+    let lines = (17 << 20) / (2 * line.len());
+    let mut text = line.repeat(lines);
+    text.push_str(&format!("K={ANTHROPIC}\n"));
+    t.file("big-utf16.txt", utf16le(&text));
+    let (code, doc, _) = scan_json(t.path(), &[]);
+    assert_eq!(code, 1, "{doc}");
+    let got: Vec<(String, u64, u64)> = locations(&doc)
+        .into_iter()
+        .map(|(p, l, c, _)| (p, l, c))
+        .collect();
+    assert_eq!(
+        got,
+        vec![("big-utf16.txt".to_string(), lines as u64 + 1, 3)]
+    );
+}
+
+/// Case 2: a `\u`-escaped key in a notebook larger than a chunk is found.
+#[test]
+fn case_02_files_over_16_mib_keep_their_expansions_notebook() {
+    let t = Tree::new();
+    let escaped = ANTHROPIC.replace('-', "\\u002d");
+    let filler = "x".repeat(1000);
+    let outputs: Vec<String> = (0..17 * 1024).map(|_| format!("\"{filler}\\n\"")).collect();
+    let nb = format!(
+        r#"{{"cells": [{{"cell_type": "code", "metadata": {{}}, "execution_count": 1,
+ "source": ["print(1)\n"], "outputs": [{{"output_type": "stream", "name": "stdout", "text": [{}]}}]}},
+ {{"cell_type": "code", "metadata": {{}}, "execution_count": 2, "outputs": [],
+ "source": ["client = Client(api_key=\"{escaped}\")\n"]}}],
+ "metadata": {{}}, "nbformat": 4, "nbformat_minor": 5}}"#,
+        outputs.join(", ")
+    );
+    assert!(nb.len() > 16 << 20);
+    t.file("big.ipynb", nb);
+    let (code, doc, _) = scan_json(t.path(), &[]);
+    assert_eq!(code, 1, "{doc}");
+    let secrets: Vec<String> = locations(&doc).into_iter().map(|(_, _, _, s)| s).collect();
+    assert_eq!(secrets.len(), 1, "{doc}");
+}
