@@ -290,7 +290,11 @@ fn run_scan(args: &ScanArgs) -> Result<u8> {
         .iter()
         .filter(|f| f.severity >= fail_on)
         .count();
-    Ok(exit_code(failing, outcome.stats.unreadable, args.exit_code))
+    Ok(exit_code(
+        failing,
+        outcome.stats.incomplete(),
+        args.exit_code,
+    ))
 }
 
 /// `keyscan baseline`: print (or prune) a baseline.
@@ -337,7 +341,7 @@ fn run_baseline(args: &BaselineArgs) -> Result<u8> {
             if outcome.findings.len() == 1 { "" } else { "s" }
         );
     }
-    Ok(if outcome.stats.unreadable > 0 {
+    Ok(if outcome.stats.incomplete() > 0 {
         EXIT_ERROR
     } else {
         EXIT_CLEAN

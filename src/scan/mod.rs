@@ -17,6 +17,7 @@ pub mod history;
 pub mod staged;
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
@@ -242,14 +243,29 @@ impl<'e> Worker<'e> {
             max_entries: o.expand.archive_max_entries,
             max_entry_size: o.walk.max_file_size,
         });
+        let before = self.detections.len();
         if self.archive(ctx, bytes, kind, &budget, 1).is_err() {
             self.count(|s| &s.archives_stopped);
             self.warn(format!(
-                "{}: archive reading stopped at a limit: {}; likely a zip bomb, \
-                 the rest of it was not scanned",
+                "{}: archive reading stopped at a limit: {}; likely a zip bomb: the \
+                 rest of its entries were not expanded (its raw bytes are scanned instead)",
                 display(&ctx.path),
                 budget.stopped().unwrap_or_default()
             ));
+            // What the archive holds uncompressed (a tar, stored zip
+            // entries) is still found in its raw bytes; what its entries
+            // already yielded is not reported twice.
+            let found: HashSet<(String, String)> = self.detections[before..]
+                .iter()
+                .map(|d| (d.rule_id.clone(), d.secret.clone()))
+                .collect();
+            let raw = self.detections.len();
+            self.text(ctx, bytes);
+            let mut seen = 0;
+            self.detections.retain(|d| {
+                seen += 1;
+                seen <= raw || !found.contains(&(d.rule_id.clone(), d.secret.clone()))
+            });
         }
     }
 

@@ -272,6 +272,15 @@ pub struct StatsSnapshot {
     pub sources: SourceCounts,
 }
 
+impl StatsSnapshot {
+    /// What a scan could not read in full: unreadable files and archives
+    /// whose reading a limit stopped. A scan with any cannot call the input
+    /// clean.
+    pub fn incomplete(&self) -> u64 {
+        self.unreadable + self.sources.archives.stopped
+    }
+}
+
 /// Counters of what the expansions opened, updated live by the scan driver.
 #[derive(Debug, Default)]
 pub struct SourceStats {

@@ -227,3 +227,89 @@ fn case_02_files_over_16_mib_keep_their_expansions_notebook() {
     let secrets: Vec<String> = locations(&doc).into_iter().map(|(_, _, _, s)| s).collect();
     assert_eq!(secrets.len(), 1, "{doc}");
 }
+
+/// A plain (uncompressed) tar of `entries`.
+fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, *data).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+/// Case 5: an archive that a limit stops is not a hiding place: its raw
+/// bytes are scanned (an uncompressed tar's `.env` is found), and the
+/// stopped archive fails the scan the way an unreadable file does.
+#[test]
+fn case_05_archive_over_its_limits_is_scanned_raw_and_fails_the_scan() {
+    let t = Tree::new();
+    let env = format!("ANTHROPIC_API_KEY={ANTHROPIC}\n");
+    let noise = b"nothing here\n".to_vec();
+    let mut entries: Vec<(String, Vec<u8>)> = (0..5)
+        .map(|i| (format!("f{i}.txt"), noise.clone()))
+        .collect();
+    entries.push((".env".to_string(), env.clone().into_bytes()));
+    let refs: Vec<(&str, &[u8])> = entries
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    t.file("bundle.tar", tar_of(&refs));
+    let (code, doc, stderr) = scan_json(t.path(), &["--archive-max-entries", "3"]);
+    assert_eq!(code, 1, "{stderr}");
+    let got: Vec<(String, u64, String)> = locations(&doc)
+        .into_iter()
+        .map(|(p, l, _, s)| (p, l, s))
+        .collect();
+    assert_eq!(got.len(), 1, "{doc}");
+    assert_eq!(got[0].0, "bundle.tar");
+    assert!(
+        stderr.contains("bundle.tar: archive reading stopped at a limit: more than 3 entries"),
+        "{stderr}"
+    );
+    assert_eq!(doc["stats"]["sources"]["archives"]["stopped"], 1);
+
+    // Under the limits, the key is found in its entry, once.
+    let (code, doc, _) = scan_json(t.path(), &[]);
+    assert_eq!(code, 1);
+    let paths: Vec<String> = locations(&doc).into_iter().map(|(p, ..)| p).collect();
+    assert_eq!(paths, vec!["bundle.tar!.env".to_string()]);
+}
+
+/// Case 5: a key found in an entry before the limit is not reported again
+/// from the raw bytes; a compressed archive stopped by a limit, with
+/// nothing found, exits 2 (incomplete), not 0.
+#[test]
+fn case_05_archive_over_its_limits_exits_incomplete_and_reports_once() {
+    let t = Tree::new();
+    let env = format!("ANTHROPIC_API_KEY={ANTHROPIC}\n");
+    let big = vec![b'z'; 2 << 20];
+    t.file(
+        "first.tar",
+        tar_of(&[
+            (".env", env.as_bytes()),
+            ("blob.bin", &big),
+            ("more.txt", b"x"),
+        ]),
+    );
+    let (code, doc, stderr) = scan_json(t.path(), &["--archive-max-size", "1MiB"]);
+    assert_eq!(code, 1, "{stderr}");
+    let paths: Vec<String> = locations(&doc).into_iter().map(|(p, ..)| p).collect();
+    assert_eq!(paths, vec!["first.tar!.env".to_string()]);
+
+    let t = Tree::new();
+    let entries: Vec<(String, Vec<u8>)> = (0..10)
+        .map(|i| (format!("f{i}.txt"), format!("line {i}\n").into_bytes()))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = entries
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    t.file("many.zip", zip_of(&refs));
+    let (code, doc, stderr) = scan_json(t.path(), &["--archive-max-entries", "3"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 0);
+}
