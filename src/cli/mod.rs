@@ -204,9 +204,15 @@ fn scan(args: &ScanArgs) -> Result<(Engine, ScanOutcome)> {
     let progress = progress::Progress::new(!args.quiet && stderr_tty);
     let start = std::time::Instant::now();
     let stats = std::sync::Arc::new(Stats::default());
-    let findings = collect(args, &engine, &progress, &stats)?;
+    let events = progress
+        .events(args.quiet)
+        .verbose(args.verbose)
+        .held(!args.show_secrets);
+    let findings = collect(args, &engine, &progress, &events, &stats);
     progress.finish();
+    let findings = findings.inspect_err(|_| events.flush(&Default::default()))?;
     let outcome = engine.finish(findings, &stats, start);
+    events.flush(&outcome.masks);
     if let Some(path) = &args.write_baseline {
         let text = Baseline::from_findings(&outcome.findings).to_json();
         let mut f =
@@ -354,19 +360,19 @@ fn collect(
     args: &ScanArgs,
     engine: &Engine,
     progress: &progress::Progress,
+    events: &progress::Warnings,
     stats: &std::sync::Arc<Stats>,
 ) -> Result<Vec<Finding>> {
-    let events = progress.events(args.quiet).verbose(args.verbose);
     let (stdin_args, fs_args): (Vec<&PathBuf>, Vec<&PathBuf>) =
         args.paths.iter().partition(|p| p.as_os_str() == "-");
     if args.history || args.since.is_some() || args.range.is_some() || args.staged {
-        return collect_git(args, engine, progress, &events, stats.clone());
+        return collect_git(args, engine, progress, events, stats.clone());
     }
     let mut findings = Vec::new();
     if !fs_args.is_empty() {
         let roots: Vec<PathBuf> = fs_args.into_iter().cloned().collect();
         let ticker = progress.start(stats.clone());
-        findings = engine.collect_paths(&roots, stats, &events);
+        findings = engine.collect_paths(&roots, stats, events);
         drop(ticker);
     }
     if !stdin_args.is_empty() {
@@ -375,7 +381,7 @@ fn collect(
             .lock()
             .read_to_end(&mut buf)
             .context("reading standard input")?;
-        findings.extend(engine.collect_stdin(&buf, stats, &events));
+        findings.extend(engine.collect_stdin(&buf, stats, events));
     }
     Ok(findings)
 }

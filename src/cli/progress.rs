@@ -2,12 +2,13 @@
 //! moment: only on a terminal, never with `--quiet`, never on stdout.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::finding::Masks;
 use crate::report::human_bytes;
 use crate::source::git::{Phase as GitPhase, Progress as GitProgress};
 use crate::source::Events;
@@ -23,11 +24,21 @@ pub struct Progress {
 }
 
 /// Prints warnings above the bar (and, with `--verbose`, skipped files).
+///
+/// A warning may name a path or an archive entry that holds a secret found
+/// elsewhere, which is known only when the scan ends. Unless secrets are
+/// shown, warnings are therefore held (up to [`HELD_MAX`]) and printed by
+/// [`Warnings::flush`] with every secret detected masked.
 pub struct Warnings {
     bar: ProgressBar,
     quiet: bool,
     verbose: bool,
+    /// Lines held until the scan ends, and how many more were not held.
+    held: Option<Mutex<(Vec<String>, u64)>>,
 }
+
+/// Warning lines held at most; past it they are counted.
+pub const HELD_MAX: usize = 10_000;
 
 impl Warnings {
     /// Also print each skipped file and why.
@@ -35,14 +46,48 @@ impl Warnings {
         self.verbose = on;
         self
     }
+
+    /// Hold lines until [`Warnings::flush`] (when secrets are masked).
+    pub fn held(mut self, on: bool) -> Warnings {
+        self.held = on.then(|| Mutex::new((Vec::new(), 0)));
+        self
+    }
+
+    fn print(&self, line: String) {
+        match &self.held {
+            None => self.bar.suspend(|| eprintln!("{line}")),
+            Some(held) => {
+                let mut h = held.lock().unwrap_or_else(|e| e.into_inner());
+                if h.0.len() < HELD_MAX {
+                    h.0.push(line);
+                } else {
+                    h.1 += 1;
+                }
+            }
+        }
+    }
+
+    /// Print the held lines with `masks` applied.
+    pub fn flush(&self, masks: &Masks) {
+        let Some(held) = &self.held else {
+            return;
+        };
+        let (lines, more) = std::mem::take(&mut *held.lock().unwrap_or_else(|e| e.into_inner()));
+        for line in lines {
+            let line = masks.mask(&line).unwrap_or(line);
+            eprintln!("{line}");
+        }
+        if more > 0 {
+            eprintln!("keyscan: warning: {more} more warnings not shown");
+        }
+    }
 }
 
 impl Events for Warnings {
     fn warning(&self, message: String) {
         if !self.quiet {
             let message = crate::report::printable(&message);
-            self.bar
-                .suspend(|| eprintln!("keyscan: warning: {message}"));
+            self.print(format!("keyscan: warning: {message}"));
         }
     }
 
@@ -57,8 +102,7 @@ impl Events for Warnings {
                 Skip::Allowlisted => "excluded by a path allowlist",
             };
             let path = crate::report::printable(path);
-            self.bar
-                .suspend(|| eprintln!("keyscan: skipped {path}: {why}"));
+            self.print(format!("keyscan: skipped {path}: {why}"));
         }
     }
 }
@@ -95,6 +139,7 @@ impl Progress {
             bar: self.bar.clone(),
             quiet,
             verbose: false,
+            held: None,
         }
     }
 

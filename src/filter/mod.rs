@@ -92,16 +92,20 @@ impl Filter {
         }
     }
 
-    /// Run the stage: the findings to report (sorted, without repeats) and
-    /// how many were suppressed.
-    pub fn apply(&self, mut findings: Vec<Finding>) -> (Vec<Finding>, u64) {
+    /// Run the stage: the findings to report (sorted, without repeats), how
+    /// many were suppressed, and the masks of every secret detected.
+    pub fn apply(&self, mut findings: Vec<Finding>) -> Filtered {
         let keep: Vec<bool> = findings
             .iter()
             .map(|f| self.suppression(f).is_none())
             .collect();
-        if self.mask {
-            finding::mask_metadata(&mut findings);
-        }
+        let masks = if self.mask {
+            let masks = finding::Masks::of(&findings);
+            masks.apply(&mut findings);
+            masks
+        } else {
+            finding::Masks::default()
+        };
         let before = findings.len();
         // In place: a second list of every finding would double the
         // stage's memory on a scan with many findings.
@@ -110,8 +114,24 @@ impl Filter {
         let suppressed = (before - findings.len()) as u64;
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         dedup(&mut findings);
-        (findings, suppressed)
+        Filtered {
+            findings,
+            suppressed,
+            masks,
+        }
     }
+}
+
+/// What the filter stage hands on.
+#[derive(Debug)]
+pub struct Filtered {
+    /// The findings to report, sorted, without repeats.
+    pub findings: Vec<Finding>,
+    /// How many findings a filter removed.
+    pub suppressed: u64,
+    /// The masks of every secret detected (empty under `--show-secrets`):
+    /// for anything else printed (warnings) that may hold one.
+    pub masks: finding::Masks,
 }
 
 /// Drop findings that repeat the same secret of the same rule at the same

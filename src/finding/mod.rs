@@ -15,7 +15,7 @@
 mod redact;
 pub mod remark;
 
-pub use redact::{fingerprint, mask_metadata, redact};
+pub use redact::{fingerprint, redact, Masks};
 
 use serde::Serialize;
 

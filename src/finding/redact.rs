@@ -1,87 +1,105 @@
 //! Redaction and fingerprints: how a finding is shown without its secret,
 //! and the stable id that survives lines moving.
 
+use std::collections::HashMap;
+
 use sha2::{Digest, Sha256};
 
 use super::Finding;
 
-/// Mask each secret that any of `findings` holds wherever it could be
-/// printed in another place of a finding: a commit's summary, author and
-/// email (a commit message such as "add token ghp_…"), the path (a file
-/// named after a key) and the layer labels (an archive entry's path, a
-/// decoded value's key). Run over every finding of a scan before any is
-/// suppressed, so that a suppressed finding's secret is masked too.
-pub fn mask_metadata(findings: &mut [Finding]) {
-    let pairs: Vec<(String, String)> = findings
-        .iter()
-        .filter(|f| f.secret.len() >= 8 && f.secret.chars().count() >= 8 && f.secret != f.redacted)
-        .map(|f| (f.secret.clone(), f.redacted.clone()))
-        .collect();
-    let Some(masker) = Masker::new(&pairs) else {
-        return;
-    };
-    let mask = |field: &mut String| {
-        if let Some(masked) = masker.mask(field) {
-            *field = masked;
-        }
-    };
-    for f in findings.iter_mut() {
-        if let Some(c) = &mut f.commit {
-            for field in [&mut c.summary, &mut c.author, &mut c.email] {
-                mask(field);
-            }
-        }
-        mask(&mut f.path);
-        for layer in &mut f.layers {
-            match layer {
-                super::Layer::Archive { entry, .. } => mask(entry),
-                super::Layer::Decoded { label } => mask(label),
-                super::Layer::Utf16 { .. } | super::Layer::Notebook { .. } => {}
-            }
-        }
-    }
-}
-
-/// Replaces secrets (of 8 bytes or more) by their masks in short strings.
+/// The secrets of a scan and their masks: what any printed field that is not
+/// the finding itself (commit fields, paths, archive entries, warnings) is
+/// masked with. Built from every finding detected, before any filter, so
+/// that a suppressed secret is masked as well as a reported one.
+///
 /// Candidates are found by their first 8 bytes in a hash map: memory is
 /// proportional to the number of secrets (an automaton over thousands of
 /// secrets would take megabytes), and each string costs one lookup per
 /// byte.
-struct Masker<'a> {
-    by_prefix: std::collections::HashMap<&'a [u8], Vec<(&'a str, &'a str)>>,
+#[derive(Debug, Default, Clone)]
+pub struct Masks {
+    /// (secret, mask), secrets of 8 bytes or more.
+    pairs: Vec<(String, String)>,
+    /// Indexes into `pairs` by a secret's first 8 bytes, longest first.
+    by_prefix: HashMap<[u8; 8], Vec<u32>>,
 }
 
-impl<'a> Masker<'a> {
-    fn new(pairs: &'a [(String, String)]) -> Option<Masker<'a>> {
-        if pairs.is_empty() {
-            return None;
-        }
-        let mut by_prefix: std::collections::HashMap<&[u8], Vec<(&str, &str)>> =
-            std::collections::HashMap::new();
-        for (secret, mask) in pairs {
-            by_prefix
-                .entry(&secret.as_bytes()[..8])
-                .or_default()
-                .push((secret, mask));
+impl Masks {
+    /// The masks of the secrets of `findings`.
+    pub fn of(findings: &[Finding]) -> Masks {
+        Masks::new(
+            findings
+                .iter()
+                .map(|f| (f.secret.clone(), f.redacted.clone()))
+                .collect(),
+        )
+    }
+
+    /// Masks from (secret, mask) pairs; secrets shorter than 8 bytes or 8
+    /// characters, or equal to their mask, are left alone.
+    pub fn new(mut pairs: Vec<(String, String)>) -> Masks {
+        pairs.retain(|(s, m)| s.len() >= 8 && s.chars().count() >= 8 && s != m);
+        pairs.sort();
+        pairs.dedup_by(|a, b| a.0 == b.0);
+        let mut by_prefix: HashMap<[u8; 8], Vec<u32>> = HashMap::new();
+        for (i, (secret, _)) in pairs.iter().enumerate() {
+            let mut key = [0u8; 8];
+            key.copy_from_slice(&secret.as_bytes()[..8]);
+            by_prefix.entry(key).or_default().push(i as u32);
         }
         for v in by_prefix.values_mut() {
             // Longest first: the longest secret at a place is masked.
-            v.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
-            v.dedup_by(|a, b| a.0 == b.0);
+            v.sort_by(|&a, &b| pairs[b as usize].0.len().cmp(&pairs[a as usize].0.len()));
         }
-        Some(Masker { by_prefix })
+        Masks { pairs, by_prefix }
+    }
+
+    /// Whether there is nothing to mask.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    /// Mask every secret in the metadata of `findings`: commit fields,
+    /// paths, archive entries and decoded-value labels.
+    pub fn apply(&self, findings: &mut [Finding]) {
+        if self.is_empty() {
+            return;
+        }
+        let mask = |field: &mut String| {
+            if let Some(masked) = self.mask(field) {
+                *field = masked;
+            }
+        };
+        for f in findings.iter_mut() {
+            if let Some(c) = &mut f.commit {
+                for field in [&mut c.summary, &mut c.author, &mut c.email] {
+                    mask(field);
+                }
+            }
+            mask(&mut f.path);
+            for layer in &mut f.layers {
+                match layer {
+                    super::Layer::Archive { entry, .. } => mask(entry),
+                    super::Layer::Decoded { label } => mask(label),
+                    super::Layer::Utf16 { .. } | super::Layer::Notebook { .. } => {}
+                }
+            }
+        }
     }
 
     /// `field` with every secret in it masked (leftmost first, the longest
     /// at a place), or `None` when it holds none.
-    fn mask(&self, field: &str) -> Option<String> {
+    pub fn mask(&self, field: &str) -> Option<String> {
         let bytes = field.as_bytes();
         let mut out: Option<String> = None;
         let (mut i, mut copied) = (0, 0);
         while i + 8 <= bytes.len() {
-            let hit = self.by_prefix.get(&bytes[i..i + 8]).and_then(|cands| {
+            let mut key = [0u8; 8];
+            key.copy_from_slice(&bytes[i..i + 8]);
+            let hit = self.by_prefix.get(&key).and_then(|cands| {
                 cands
                     .iter()
+                    .map(|&c| &self.pairs[c as usize])
                     .find(|(s, _)| bytes[i..].starts_with(s.as_bytes()))
             });
             match hit {
@@ -181,7 +199,7 @@ mod tests {
             ("ghp_abcdefgh12".to_string(), "ghp_****12".to_string()),
             ("sk-Zq8xP2vL".to_string(), "sk-***".to_string()),
         ];
-        let m = Masker::new(&pairs).unwrap();
+        let m = Masks::new(pairs);
         assert_eq!(
             m.mask("add ghp_abcdefgh12 and sk-Zq8xP2vL, é").as_deref(),
             Some("add ghp_****12 and sk-***, é")

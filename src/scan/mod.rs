@@ -67,6 +67,9 @@ pub struct ScanOutcome {
     pub stats: StatsSnapshot,
     /// Findings suppressed by the filter stage.
     pub suppressed: u64,
+    /// The masks of every secret detected, for warnings that may hold one
+    /// (empty under `--show-secrets`).
+    pub masks: crate::finding::Masks,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -202,6 +205,12 @@ impl<'e> Worker<'e> {
     /// for a whole one: plain text, with no expansion to run.
     pub fn is_plain(&self, bytes: &[u8]) -> bool {
         expand::sniff("", bytes, &self.engine.options.expand) == Kind::Plain
+    }
+
+    /// Whether `bytes`, found at `path`, are scanned as they are (no
+    /// archive, notebook or UTF-16 to expand).
+    pub fn is_plain_at(&self, path: &str, bytes: &[u8]) -> bool {
+        expand::sniff(path, bytes, &self.engine.options.expand) == Kind::Plain
     }
 
     fn count(
@@ -683,11 +692,12 @@ impl Engine {
 
     /// The filter stage over every finding of a scan: the outcome.
     pub fn finish(&self, findings: Vec<Finding>, stats: &Stats, started: Instant) -> ScanOutcome {
-        let (findings, suppressed) = self.filter.apply(findings);
+        let filtered = self.filter.apply(findings);
         ScanOutcome {
-            findings,
+            findings: filtered.findings,
             stats: stats.snapshot(),
-            suppressed,
+            suppressed: filtered.suppressed,
+            masks: filtered.masks,
             elapsed: started.elapsed(),
         }
     }
@@ -702,7 +712,7 @@ impl Engine {
             .into_iter()
             .map(|d| Finding::new(d, Place::File, path, None))
             .collect();
-        self.filter.apply(findings).0
+        self.filter.apply(findings).findings
     }
 
     /// Findings of standard input (unfiltered).

@@ -26,11 +26,12 @@ pub struct ChunkSize {
     pub overlap: usize,
 }
 
-/// What the file-tree source uses: 16 MiB chunks with a 64 KiB overlap,
-/// so secrets up to 32 KiB long are found across a boundary.
+/// What the file-tree source uses: 16 MiB chunks with a 128 KiB overlap,
+/// so matches up to 64 KiB long (the longest rule window is 40,000 bytes:
+/// a base64-encoded key block) are found whole across a boundary.
 pub const DEFAULT: ChunkSize = ChunkSize {
     size: 16 * 1024 * 1024,
-    overlap: 64 * 1024,
+    overlap: 128 * 1024,
 };
 
 impl ChunkSize {

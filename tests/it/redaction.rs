@@ -364,3 +364,96 @@ fn scans_make_no_network_connection() {
         eprintln!("skipped the strace run: strace is not available or not permitted here");
     }
 }
+
+/// Case 8: a commit message whose finding a baseline or an inline allow
+/// removes is still masked in every other finding of that commit, in every
+/// format.
+#[test]
+fn case_08_commit_message_masked_when_its_finding_is_suppressed() {
+    let repo = Repo::new();
+    repo.write("deploy.env", &format!("AWS_ACCESS_KEY_ID={AWS_ID}\n"));
+    repo.commit(&format!("rotate {GITHUB} keyscan:allow"));
+    // The inline allow in the message suppresses the message's finding.
+    for format in FORMATS {
+        let out = keyscan()
+            .current_dir(repo.path())
+            .args(["--no-config", "--history", "--format", format, "."])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("AKIA"));
+        assert_no_secret(&format!("inline, {format}"), &[&out.stdout, &out.stderr]);
+    }
+    // A baseline that holds the message's finding, written with it shown.
+    let repo = Repo::new();
+    repo.write("deploy.env", &format!("AWS_ACCESS_KEY_ID={AWS_ID}\n"));
+    repo.commit(&format!("rotate {GITHUB}"));
+    let all = keyscan()
+        .current_dir(repo.path())
+        .args(["--no-config", "--history", "--format", "json", "."])
+        .output()
+        .unwrap();
+    let doc = json(&all.stdout);
+    let msg: Vec<&serde_json::Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"] == "(commit message)")
+        .collect();
+    assert_eq!(msg.len(), 1, "{doc:#}");
+    // A JSON report that holds only the message's finding is a baseline.
+    let baseline = serde_json::json!({ "findings": [ msg[0] ] });
+    std::fs::write(repo.path().join("base.json"), baseline.to_string()).unwrap();
+    for format in FORMATS {
+        let out = keyscan()
+            .current_dir(repo.path())
+            .args(["--no-config", "--history", "--baseline", "base.json"])
+            .args(["--format", format, "."])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}: {out:?}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("(commit message)"));
+        assert_no_secret(&format!("baseline, {format}"), &[&out.stdout, &out.stderr]);
+    }
+}
+
+/// Case 9: a key that is also part of a file or archive name is masked
+/// wherever that name is printed: findings, baselines and warnings
+/// (which are held until the scan's secrets are known).
+#[test]
+fn case_09_key_in_a_path_is_masked_in_warnings_and_baselines() {
+    let t = Tree::new();
+    t.file("app.env", format!("TOKEN={GITHUB}\n"));
+    t.file(
+        &format!("keys_{GITHUB}.zip"),
+        b"PK\x03\x04 not a zip at all",
+    );
+    t.file(
+        &format!("media_{GITHUB}.png"),
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+    );
+    let base = t.path().join("base.json");
+    for format in FORMATS {
+        let out = keyscan()
+            .current_dir(t.path())
+            .args(["--no-config", "--verbose", "--format", format])
+            .arg("--write-baseline")
+            .arg(&base)
+            .arg(".")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("keys_ghp_"), "{format}: {stderr}");
+        assert!(stderr.contains("not a readable zip archive"), "{stderr}");
+        let baseline = std::fs::read(&base).unwrap();
+        assert_no_secret(format, &[&out.stdout, &out.stderr, &baseline]);
+    }
+    // Shown when asked for.
+    let out = keyscan()
+        .current_dir(t.path())
+        .args(["--no-config", "--show-secrets", "."])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("keys_{GITHUB}.zip")));
+}

@@ -313,3 +313,61 @@ fn case_05_archive_over_its_limits_exits_incomplete_and_reports_once() {
     assert_eq!(code, 2, "{stderr}");
     assert_eq!(doc["findings"].as_array().unwrap().len(), 0);
 }
+
+/// Case 3: `--staged` finds a key added to a UTF-16 file whose raw lines
+/// tell nothing, and one in a new entry of a zip whose other entries did
+/// not change; a key HEAD already had in an unchanged entry is not
+/// reported again.
+#[test]
+fn case_03_staged_finds_keys_in_modified_utf16_and_zip() {
+    let r = Repo::new();
+    // Windows line ends, as UTF-16 files usually have.
+    let text = "first = 1\r\nsecond = 2\r\nthird = 3\r\n".to_string();
+    std::fs::write(r.path().join("notes.txt"), utf16le(&text)).unwrap();
+    let old_entry = format!("T={GITHUB}\n");
+    std::fs::write(
+        r.path().join("bundle.zip"),
+        zip_of(&[("a.txt", b"nothing\n"), ("old.env", old_entry.as_bytes())]),
+    )
+    .unwrap();
+    r.commit("base");
+    // UTF-16: one line changed; in UTF-16 every byte after it moves.
+    let text = format!("first = 1\r\nsecond = 2\r\nthird = \"{ANTHROPIC}\"\r\n");
+    std::fs::write(r.path().join("notes.txt"), utf16le(&text)).unwrap();
+    let new_entry = format!("K={HF}\n");
+    std::fs::write(
+        r.path().join("bundle.zip"),
+        zip_of(&[
+            ("a.txt", b"nothing\n"),
+            ("old.env", old_entry.as_bytes()),
+            ("new.env", new_entry.as_bytes()),
+        ]),
+    )
+    .unwrap();
+    r.git(&["add", "."]);
+    let (doc, code, _) = r.scan(&["--staged"]);
+    assert_eq!(code, 1, "{doc:#}");
+    let mut got: Vec<(String, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["rule_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "bundle.zip!new.env".to_string(),
+                "huggingface-token".to_string()
+            ),
+            ("notes.txt".to_string(), "anthropic-api-key".to_string()),
+        ],
+        "{doc:#}"
+    );
+}
