@@ -254,4 +254,13 @@ pub struct ScanArgs {
     /// Do not report env files (.env, .env.local...) that git tracks.
     #[arg(long)]
     pub no_env_files: bool,
+
+    /// Report at most N findings per file (or blob); the rest are counted
+    /// and a warning names the file. 0: no cap.
+    #[arg(long, value_name = "N", default_value_t = keyscan_default_cap())]
+    pub max_findings_per_file: usize,
+}
+
+fn keyscan_default_cap() -> usize {
+    crate::scan::MAX_FINDINGS_PER_FILE
 }

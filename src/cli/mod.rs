@@ -169,6 +169,7 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
                 env_files: !args.no_env_files,
             },
             show_secrets: args.show_secrets,
+            max_findings_per_file: args.max_findings_per_file,
         },
     ))
 }

@@ -107,7 +107,19 @@ fn decode_one(
     if budget.values == 0 || e - s > MAX_ENCODED {
         return None;
     }
-    let decoded = base64(&hay[s..e])?;
+    let encoded = &hay[s..e];
+    // A value over several lines (a YAML block scalar) is read without its
+    // line breaks and indentation, which base64 text never holds.
+    let decoded = if encoded.iter().any(u8::is_ascii_whitespace) {
+        let compact: Vec<u8> = encoded
+            .iter()
+            .copied()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        base64(&compact)?
+    } else {
+        base64(encoded)?
+    };
     if decoded.len() > budget.bytes {
         return None;
     }
@@ -204,7 +216,18 @@ fn yaml_data(hay: &[u8], at: usize, trigger_line: usize) -> Vec<(String, usize, 
             if data_open && ind > level {
                 let child = *in_data.get_or_insert(ind);
                 if ind == child {
-                    if let Some(v) = key_value(hay, pos + ind, pos + line.len()) {
+                    if let Some(mut v) = key_value(hay, pos + ind, pos + line.len()) {
+                        if is_block_indicator(&hay[v.1..v.2]) {
+                            // `key: |` or `key: >-`: the value is the more
+                            // indented lines that follow.
+                            let (s, e, next) = block_scalar(hay, eol, doc_end, child);
+                            (v.1, v.2) = (s, e);
+                            pos = next;
+                            if e > s {
+                                out.push(v);
+                            }
+                            continue;
+                        }
                         out.push(v);
                     }
                 }
@@ -219,6 +242,48 @@ fn yaml_data(hay: &[u8], at: usize, trigger_line: usize) -> Vec<(String, usize, 
         pos = eol + 1;
     }
     out
+}
+
+/// Whether a YAML value is a block scalar header: `|` or `>`, then an
+/// optional chomping indicator and indentation digit (`|-`, `>+`, `|2`).
+fn is_block_indicator(v: &[u8]) -> bool {
+    matches!(v.first(), Some(b'|' | b'>'))
+        && v.len() <= 3
+        && v[1..]
+            .iter()
+            .all(|&c| matches!(c, b'-' | b'+' | b'1'..=b'9'))
+}
+
+/// The block scalar whose header line ends at `eol`, under a key indented
+/// by `key_indent`: the span from its first content byte to the end of its
+/// last non-blank line, and where the line after it starts.
+fn block_scalar(
+    hay: &[u8],
+    eol: usize,
+    doc_end: usize,
+    key_indent: usize,
+) -> (usize, usize, usize) {
+    let mut pos = eol + 1;
+    let (mut start, mut end) = (usize::MAX, 0);
+    while pos < doc_end {
+        let line_end = memchr::memchr(b'\n', &hay[pos..doc_end]).map_or(doc_end, |i| pos + i);
+        let line = &hay[pos..line_end];
+        let body = line.trim_ascii();
+        if !body.is_empty() {
+            let ind = line.iter().take_while(|&&c| c == b' ').count();
+            if ind <= key_indent {
+                break;
+            }
+            start = start.min(pos + ind);
+            end = pos + line.trim_ascii_end().len();
+        }
+        pos = line_end + 1;
+    }
+    if start == usize::MAX {
+        (eol, eol, pos)
+    } else {
+        (start, end, pos)
+    }
 }
 
 /// `key: value` on `hay[s..e]` (a YAML mapping entry).
@@ -334,6 +399,25 @@ mod tests {
         let v = kube_data(y, at);
         let got: Vec<(&str, &[u8])> = v.iter().map(|(k, s, e)| (k.as_str(), &y[*s..*e])).collect();
         assert_eq!(got, [("api-key", &b"YWJj"[..]), ("tls.key", b"ZGVm")]);
+    }
+
+    #[test]
+    fn kubernetes_yaml_block_scalars() {
+        let y = b"kind: Secret\ndata:\n  a: |\n    YWJj\n    ZGVm\n\n  b: >-\n    eHl6\n  c: |2\n  d: Yg==\ntype: Opaque\n";
+        let at = memmem::find(y, b"Secret").unwrap();
+        let v = kube_data(y, at);
+        let got: Vec<(&str, &[u8])> = v.iter().map(|(k, s, e)| (k.as_str(), &y[*s..*e])).collect();
+        assert_eq!(
+            got,
+            [
+                ("a", &b"YWJj\n    ZGVm"[..]),
+                ("b", b"eHl6"),
+                ("d", b"Yg==")
+            ]
+        );
+        let mut budget = DecodeBudget::default();
+        let values = values(Encoded::KubernetesSecret, y, at, at + 6, &mut budget, "k8s");
+        assert_eq!(values[0].text, b"a: abcdef");
     }
 
     #[test]

@@ -173,6 +173,12 @@ pub fn write_summary(s: &Summary, color: bool, out: &mut dyn Write) -> io::Resul
     if s.suppressed > 0 {
         parts.push(format!("{} suppressed", s.suppressed));
     }
+    if s.stats.findings_over_cap > 0 {
+        parts.push(format!(
+            "{} more over the per-file cap (--max-findings-per-file)",
+            s.stats.findings_over_cap
+        ));
+    }
     parts.push(format!("{:.2} s", s.elapsed_ms as f64 / 1000.0));
     writeln!(out, "keyscan: {}", parts.join("; "))?;
     if s.stats.unreadable > 0 {

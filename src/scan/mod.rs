@@ -45,7 +45,14 @@ pub struct ScanOptions {
     /// Print secrets in full: commit messages, paths and labels are not
     /// masked either.
     pub show_secrets: bool,
+    /// Findings reported per file (or blob) at most, 0 for no cap; the
+    /// rest are counted and told, so that a file of generated credentials
+    /// cannot make memory grow without bound.
+    pub max_findings_per_file: usize,
 }
+
+/// The default of [`ScanOptions::max_findings_per_file`].
+pub const MAX_FINDINGS_PER_FILE: usize = 10_000;
 
 impl Default for ScanOptions {
     fn default() -> Self {
@@ -54,6 +61,7 @@ impl Default for ScanOptions {
             inline_allow: true,
             expand: Default::default(),
             show_secrets: false,
+            max_findings_per_file: MAX_FINDINGS_PER_FILE,
         }
     }
 }
@@ -96,6 +104,9 @@ pub struct Worker<'e> {
     stats: Option<&'e Stats>,
     /// Where problems are told (a zip bomb stopped, a broken notebook).
     events: Option<&'e dyn Events>,
+    /// Hits of the file being scanned, and those past the cap.
+    file_hits: usize,
+    file_over: u64,
 }
 
 /// A match on its way to becoming a detection, in the coordinates of the
@@ -171,6 +182,9 @@ impl<'e> Worker<'e> {
     /// many it had.
     pub fn scan(&mut self, blob: Blob<'_>) -> usize {
         let before = self.detections.len();
+        if blob.chunk.is_none_or(|c| c.offset == 0) {
+            (self.file_hits, self.file_over) = (0, 0);
+        }
         match blob.chunk {
             Some(chunk) => self.chunk(blob.bytes, chunk),
             None => {
@@ -180,6 +194,20 @@ impl<'e> Worker<'e> {
                 };
                 self.node(&mut ctx, blob.bytes);
             }
+        }
+        let last = blob.chunk.is_none_or(|c| c.report_to == blob.bytes.len());
+        if last && self.file_over > 0 {
+            let cap = self.engine.options.max_findings_per_file;
+            if let Some(s) = self.stats {
+                s.findings_over_cap
+                    .fetch_add(self.file_over, Ordering::Relaxed);
+            }
+            self.warn(format!(
+                "{}: {} more findings not reported: over the cap of {cap} per file \
+                 (--max-findings-per-file)",
+                blob.origin.path().map_or("<blob>", display),
+                self.file_over
+            ));
         }
         self.detections.len() - before
     }
@@ -419,6 +447,19 @@ impl<'e> Worker<'e> {
         self.emit(ctx, bytes, hits, ChunkPos::whole(bytes.len()));
     }
 
+    /// Whether the file being scanned has reached the findings cap (and
+    /// count one more past it if so); counts one more hit if not.
+    fn over_cap(&mut self) -> bool {
+        let cap = self.engine.options.max_findings_per_file;
+        if cap > 0 && self.file_hits >= cap {
+            self.file_over += 1;
+            true
+        } else {
+            self.file_hits += 1;
+            false
+        }
+    }
+
     /// Run the detector on `hay` and return its hits. Matches of handler
     /// rules are expanded (decoded and scanned) instead; `level` counts the
     /// decodings around `hay`. Matches that start inside a `skip` span are
@@ -444,6 +485,7 @@ impl<'e> Worker<'e> {
             }
             let rule = &rules[m.rule];
             match rule.spec.handler {
+                None if self.over_cap() => {}
                 None => out.push(Hit {
                     rule: m.rule,
                     start: m.start,
@@ -496,6 +538,11 @@ impl<'e> Worker<'e> {
             });
         }
         matches.clear();
+        // A file dense with matches must not keep its high-water mark for
+        // the rest of the scan.
+        if matches.capacity() > 1 << 16 {
+            matches.shrink_to(1 << 12);
+        }
         self.matches = matches;
         out
     }
@@ -682,6 +729,8 @@ impl Engine {
             detections: Vec::new(),
             stats: None,
             events: None,
+            file_hits: 0,
+            file_over: 0,
         }
     }
 

@@ -190,6 +190,8 @@ pub struct Stats {
     skipped: [AtomicU64; 6],
     /// Files or directories that could not be read.
     pub unreadable: AtomicU64,
+    /// Findings not reported: past the per-file cap.
+    pub findings_over_cap: AtomicU64,
     /// What archives, notebooks, decoding and UTF-16 opened.
     pub sources: SourceStats,
 }
@@ -225,6 +227,7 @@ impl Stats {
                 allowlisted: g(&self.skipped[Skip::Allowlisted as usize]),
             },
             unreadable: g(&self.unreadable),
+            findings_over_cap: g(&self.findings_over_cap),
             sources: self.sources.snapshot(),
         }
     }
@@ -267,6 +270,9 @@ pub struct StatsSnapshot {
     pub skipped: SkipCounts,
     /// Files or directories that could not be read.
     pub unreadable: u64,
+    /// Findings not reported because their file had more than
+    /// `--max-findings-per-file`.
+    pub findings_over_cap: u64,
     /// What each expanded source (notebooks, archives, decoded values,
     /// UTF-16, env files, browser bundles) opened and contributed.
     pub sources: SourceCounts,

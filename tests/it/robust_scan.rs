@@ -371,3 +371,66 @@ fn case_03_staged_finds_keys_in_modified_utf16_and_zip() {
         "{doc:#}"
     );
 }
+
+/// Case 12: a file of generated credentials reports at most
+/// `--max-findings-per-file` of them; the rest are counted in the summary
+/// and a warning names the file; other files are not affected.
+#[test]
+fn case_12_findings_per_file_are_capped_with_a_warning() {
+    let t = Tree::new();
+    let mut text = String::new();
+    for i in 0..30u32 {
+        // Distinct keys: the last characters vary.
+        let k = format!("{}{:04}AA", &ANTHROPIC[..ANTHROPIC.len() - 6], i);
+        text.push_str(&format!("K{i}={k}\n"));
+    }
+    t.file("generated.env.txt", &text);
+    t.file("other.txt", format!("T={GITHUB}\n"));
+    let (code, doc, stderr) = scan_json(t.path(), &["--max-findings-per-file", "10"]);
+    assert_eq!(code, 1, "{stderr}");
+    let per_path = |p: &str| {
+        locations(&doc)
+            .into_iter()
+            .filter(|(path, ..)| path == p)
+            .count()
+    };
+    assert_eq!(per_path("generated.env.txt"), 10, "{doc:#}");
+    assert_eq!(per_path("other.txt"), 1);
+    assert_eq!(doc["stats"]["findings_over_cap"], 20);
+    assert!(
+        stderr.contains("generated.env.txt: 20 more findings not reported"),
+        "{stderr}"
+    );
+    // No cap: all of them.
+    let (_, doc, _) = scan_json(t.path(), &["--max-findings-per-file", "0"]);
+    assert_eq!(locations(&doc).len(), 31);
+    assert_eq!(doc["stats"]["findings_over_cap"], 0);
+}
+
+/// Case 7: a Kubernetes Secret whose values are YAML block scalars (`|`,
+/// `>-`), as `kubectl` and Helm write long values, is decoded like one
+/// with plain values.
+#[test]
+fn case_07_kubernetes_secret_block_scalars_are_decoded() {
+    let t = Tree::new();
+    let enc = b64(format!("{ANTHROPIC}\n").as_bytes());
+    let (first, rest) = enc.split_at(40);
+    let gh = b64(GITHUB.as_bytes());
+    t.file(
+        "secret.yaml",
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ntype: Opaque\ndata:\n  \
+             anthropic: |\n    {first}\n    {rest}\n  github: >-\n    {gh}\n  plain: eA==\n"
+        ),
+    );
+    let (code, doc, stderr) = scan_json(t.path(), &[]);
+    assert_eq!(code, 1, "{stderr}");
+    let mut got: Vec<(u64, String)> = locations(&doc)
+        .into_iter()
+        .map(|(_, l, _, s)| (l, s))
+        .collect();
+    got.sort();
+    assert_eq!(got.len(), 2, "{doc:#}");
+    assert_eq!(got[0].0, 8, "{doc:#}");
+    assert_eq!(got[1].0, 11, "{doc:#}");
+}
