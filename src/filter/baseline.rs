@@ -18,6 +18,9 @@ use crate::finding::Finding;
 /// Current baseline format version.
 pub const BASELINE_VERSION: u32 = 1;
 
+/// The largest baseline file keyscan reads (1 GiB: some 7 million entries).
+pub const MAX_BASELINE_SIZE: u64 = 1 << 30;
+
 /// One accepted finding.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Entry {
@@ -146,10 +149,11 @@ impl Baseline {
     /// Read a baseline file.
     pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| BaselineError {
-            path: name.clone(),
-            message: format!("cannot read: {e}"),
-        })?;
+        let text = crate::files::read_regular_to_string(path, MAX_BASELINE_SIZE, "a baseline")
+            .map_err(|e| BaselineError {
+                path: name.clone(),
+                message: format!("cannot read: {e}"),
+            })?;
         Baseline::parse(&name, &text)
     }
 
