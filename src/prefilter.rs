@@ -17,6 +17,9 @@
 //!   keyword sets with shorter keywords (custom rules) and as the reference
 //!   the tests compare the gram filter with.
 
+use std::collections::hash_map::{self, HashMap};
+use std::hash::Hash;
+
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::simd::{Avx2, GRAM_BITS, GRAM_WORDS};
@@ -188,21 +191,30 @@ impl Prefilter {
 
 /// The distinct keywords of `owners_keywords` (owner, its keywords), in
 /// order of first appearance, and for each the owners that list it, in
-/// owner order, each once (owners come in ascending order).
-fn distinct_keywords<'k, K: PartialEq + Clone + 'k>(
+/// owner order, each once (owners must come in ascending order).
+///
+/// Linear in the number of keywords listed: a custom rule may list
+/// hundreds of thousands (a search of the list for each keyword made
+/// start-up quadratic: 100k keywords took minutes).
+pub fn distinct_keywords<'k, K: Hash + Eq + Clone + 'k>(
     owners_keywords: impl IntoIterator<Item = (u32, &'k [K])>,
 ) -> (Vec<K>, Vec<Vec<u32>>) {
+    let mut index: HashMap<&'k K, usize> = HashMap::new();
     let mut keywords: Vec<K> = Vec::new();
     let mut owners: Vec<Vec<u32>> = Vec::new();
     for (i, kws) in owners_keywords {
         for kw in kws {
-            match keywords.iter().position(|k| k == kw) {
-                Some(p) => {
-                    if !owners[p].contains(&i) {
-                        owners[p].push(i)
+            match index.entry(kw) {
+                hash_map::Entry::Occupied(p) => {
+                    // Owners come in order: one that lists the keyword
+                    // twice is the last one recorded.
+                    let owners = &mut owners[*p.get()];
+                    if owners.last() != Some(&i) {
+                        owners.push(i);
                     }
                 }
-                None => {
+                hash_map::Entry::Vacant(v) => {
+                    v.insert(keywords.len());
                     keywords.push(kw.clone());
                     owners.push(vec![i]);
                 }

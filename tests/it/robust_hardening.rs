@@ -205,7 +205,7 @@ fn case_11_baseline_fifo_is_refused() {
         ),
         (
             &["--no-config", "--baseline", ".", "."],
-            format!(".: cannot read: not a regular file (a directory)"),
+            ".: cannot read: not a regular file (a directory)".to_string(),
         ),
     ] {
         assert_eq!(one_error(&t, args), format!("keyscan: error: {expected}"));
@@ -241,4 +241,112 @@ fn case_11_config_and_baseline_over_their_size_limit_are_refused() {
         .timeout(Duration::from_secs(120))
         .assert()
         .code(0);
+}
+
+// ---------------------------------------------------------------------------
+// Case 13: a long keyword list (a custom rule with 100k keywords) is
+// de-duplicated in linear time: start-up is not quadratic in keywords.
+
+/// A keyword that counts how often two keywords are compared.
+#[derive(Debug, Clone, Eq)]
+struct Counted(u32);
+
+impl std::hash::Hash for Counted {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+static COMPARISONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl PartialEq for Counted {
+    fn eq(&self, other: &Self) -> bool {
+        COMPARISONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.0 == other.0
+    }
+}
+
+#[test]
+fn case_13_keyword_dedup_is_linear() {
+    use keyscan::prefilter::distinct_keywords;
+    let kws = |r: std::ops::Range<u32>| r.map(Counted).collect::<Vec<_>>();
+    let mut second = kws(3000..9000);
+    second.extend(kws(3000..3100));
+    let owners: Vec<(u32, Vec<Counted>)> = vec![
+        (0, kws(0..6000)),
+        (1, second),
+        (3, vec![Counted(5), Counted(5)]),
+    ];
+    let listed: usize = owners.iter().map(|(_, k)| k.len()).sum();
+    COMPARISONS.store(0, std::sync::atomic::Ordering::Relaxed);
+    let (keywords, owned) = distinct_keywords(owners.iter().map(|(i, k)| (*i, k.as_slice())));
+    let compared = COMPARISONS.load(std::sync::atomic::Ordering::Relaxed);
+    // Every keyword once, in order of first appearance...
+    assert_eq!(
+        keywords.iter().map(|k| k.0).collect::<Vec<_>>(),
+        (0..9000).collect::<Vec<_>>()
+    );
+    // ...with its owners, each once, in order.
+    for (k, o) in keywords.iter().zip(&owned) {
+        let expected: &[u32] = match k.0 {
+            5 => &[0, 3],
+            0..3000 => &[0],
+            3000..6000 => &[0, 1],
+            _ => &[1],
+        };
+        assert_eq!(o.as_slice(), expected, "keyword {}", k.0);
+    }
+    // A keyword is compared with the few that share its hash, not with
+    // every keyword seen before it (that was 54 million comparisons).
+    assert!(
+        compared <= 2 * listed,
+        "{compared} comparisons for {listed} keywords"
+    );
+}
+
+#[test]
+fn case_13_custom_rule_with_100k_keywords_loads_and_finds() {
+    let t = Tree::new();
+    // 100k distinct keywords, each also listed again in upper case (the
+    // prefilter is case-insensitive), and the one that matters last.
+    let mut kws: Vec<String> = (0..100_000).map(|i| format!("kw{i:06}zq")).collect();
+    kws.extend((0..1000).map(|i| format!("KW{i:06}ZQ")));
+    kws.push("tokenmarker".into());
+    let list = kws
+        .iter()
+        .map(|k| format!("{k:?}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    t.file(
+        "c.toml",
+        format!(
+            "[[rule]]\nid = \"many-keywords\"\nname = \"Many\"\nprovider = \"Me\"\n\
+             severity = \"low\"\nkeywords = [{list}]\n\
+             regex = '''tokenmarker=(?P<secret>[0-9a-f]{{32}})'''\n\
+             remediation = \"https://example.invalid\"\n"
+        ),
+    );
+    t.file(
+        "a.txt",
+        "x = 1\ntokenmarker=0f1e2d3c4b5a69788796a5b4c3d2e1f0\n",
+    );
+    let (code, doc, stderr) = scan_json_with_config(t.path(), "c.toml");
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        locations(&doc),
+        vec![("a.txt".to_string(), 2, 13, "many-keywords".to_string())]
+    );
+}
+
+/// `keyscan --config CONFIG --format json .` in `dir`: exit code, report
+/// and stderr.
+fn scan_json_with_config(dir: &Path, config: &str) -> (i32, serde_json::Value, String) {
+    let out = keyscan()
+        .current_dir(dir)
+        .args(["--config", config, "--format", "json", "."])
+        .timeout(Duration::from_secs(600))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code().unwrap_or(-1), json(&out.stdout), stderr)
 }
