@@ -151,7 +151,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_binary: bool,
 
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core; at most 4 per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 

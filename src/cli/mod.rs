@@ -122,6 +122,25 @@ fn load_config(args: &ScanArgs) -> Result<Config> {
     Ok(Config::discover(&root)?.unwrap_or_default())
 }
 
+/// Most worker threads per core `-j` may ask for: more only adds threads
+/// that wait on each other (`-j 5000` stalled the walk for minutes).
+pub const MAX_THREADS_PER_CORE: usize = 4;
+
+/// The worker threads to use for `-j requested` (0: one per core), and a
+/// warning when the request is over the cap.
+fn worker_threads(requested: usize) -> (usize, Option<String>) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cap = MAX_THREADS_PER_CORE.saturating_mul(cores);
+    if requested > cap {
+        let warning = format!(
+            "-j {requested}: using {cap} worker threads (at most {MAX_THREADS_PER_CORE} per core)"
+        );
+        (cap, Some(warning))
+    } else {
+        (requested, None)
+    }
+}
+
 /// Build the engine for these arguments.
 pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
     let config = load_config(args)?;
@@ -132,6 +151,10 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
         for w in &config.warnings {
             eprintln!("keyscan: warning: {name}{w}");
         }
+    }
+    let (threads, too_many) = worker_threads(args.threads.unwrap_or(0));
+    if let Some(w) = too_many.filter(|_| !args.quiet) {
+        eprintln!("keyscan: warning: {w}");
     }
     let mut rules = RuleSet::builtin().map_err(|e| anyhow!("built-in rules: {e}"))?;
     config.apply(&mut rules)?;
@@ -148,7 +171,7 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
         follow: args.follow,
         max_file_size,
         skip_binary: args.no_binary,
-        threads: args.threads.unwrap_or(0),
+        threads,
     };
     Ok(Engine::new(
         detector,
@@ -432,6 +455,17 @@ fn create_private(path: &Path) -> io::Result<std::fs::File> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn worker_threads_are_capped() {
+        let cap =
+            MAX_THREADS_PER_CORE * std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(worker_threads(0), (0, None));
+        assert_eq!(worker_threads(cap), (cap, None));
+        let (n, warning) = worker_threads(cap + 1);
+        assert_eq!(n, cap);
+        assert!(warning.is_some());
+    }
 
     #[test]
     fn exit_codes() {

@@ -350,3 +350,46 @@ fn scan_json_with_config(dir: &Path, config: &str) -> (i32, serde_json::Value, S
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     (out.status.code().unwrap_or(-1), json(&out.stdout), stderr)
 }
+
+// ---------------------------------------------------------------------------
+// Case 14: -j is capped at 4 workers per core, with a warning.
+
+#[test]
+fn case_14_thread_count_is_capped_with_a_warning() {
+    let t = Tree::new();
+    for i in 0..20 {
+        t.file(&format!("d{i}/f.txt"), "nothing here\n");
+    }
+    t.file("d3/key.env", format!("TOKEN={GITHUB}\n"));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let out = t
+        .keyscan()
+        .args(["--no-config", "-j", "5000", "."])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.lines().next(),
+        Some(
+            format!(
+                "keyscan: warning: -j 5000: using {} worker threads (at most 4 per core)",
+                4 * cores
+            )
+            .as_str()
+        ),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("github-classic-token"));
+    // At the cap, no warning.
+    let at_cap = (4 * cores).to_string();
+    let out = t
+        .keyscan()
+        .args(["--no-config", "-j", &at_cap, "."])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
+}
