@@ -1,11 +1,15 @@
-//! The files keyscan is given by name and reads whole: a configuration, a
-//! baseline. Each is read only if it is a regular file (after symlinks: a
-//! FIFO would block the read forever, `/dev/zero` never ends), and only up
-//! to a size limit. Scanned files are the sources' business, not this
-//! module's. A leaf: it uses only the text helpers.
+//! The files keyscan is given by name and reads or writes whole: a
+//! configuration, a baseline, a report.
+//!
+//! Each is read only if it is a regular file (after symlinks: a FIFO would
+//! block the read forever, `/dev/zero` never ends), and only up to a size
+//! limit. Each is written to a new private file beside the target, then
+//! renamed into place, and only over a regular file: never through a
+//! symlink, into a FIFO or a device. Scanned files are the sources'
+//! business, not this module's. A leaf: it uses only the text helpers.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 use crate::text::human_bytes;
@@ -29,6 +33,18 @@ pub enum ReadError {
     },
 }
 
+/// Why a file could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The system said no (no such directory, no permission, disk full...).
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    /// The target is a symlink, a FIFO, a device, a directory, a socket:
+    /// keyscan replaces only regular files.
+    #[error("not a regular file ({0})")]
+    NotRegular(&'static str),
+}
+
 /// What kind of file `t` is, for an error (`a FIFO`), or `None` for a
 /// regular file.
 fn not_regular(t: std::fs::FileType) -> Option<&'static str> {
@@ -37,6 +53,9 @@ fn not_regular(t: std::fs::FileType) -> Option<&'static str> {
     }
     if t.is_dir() {
         return Some("a directory");
+    }
+    if t.is_symlink() {
+        return Some("a symbolic link");
     }
     #[cfg(unix)]
     {
@@ -184,6 +203,66 @@ impl<R: Read> Read for Bounded<R> {
     }
 }
 
+/// Whether `path` may be written by [`write_replacing`]: it does not
+/// exist, or it is a regular file (not a symlink to one).
+pub fn check_replaceable(path: &Path) -> Result<(), WriteError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) => match not_regular(m.file_type()) {
+            Some(kind) => Err(WriteError::NotRegular(kind)),
+            None => Ok(()),
+        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Write `path` whole with `write`, readable by its owner only (0600).
+///
+/// The contents go to a new file in the same directory (created
+/// exclusively, with a unique name and mode 0600), which is renamed over
+/// `path` once complete. So a symlink at `path` is replaced, never
+/// followed, and a reader never sees half a file; but a target that is
+/// not a regular file (a symlink, a FIFO, a device, a directory) is
+/// refused, before anything is created. On any error the new file is
+/// removed and `path` is left as it was.
+pub fn write_replacing<T>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<T>,
+) -> Result<T, WriteError> {
+    check_replaceable(path)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(".keyscan-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        // tempfile's message names the temporary file; the caller names
+        // the target.
+        .map_err(|e| io::Error::new(e.kind(), without_path(&e)))?;
+    let value = {
+        let mut out = io::BufWriter::new(temp.as_file_mut());
+        let value = write(&mut out)?;
+        out.flush()?;
+        value
+    };
+    // Checked again: the target may have been swapped meanwhile. (A rename
+    // replaces a symlink itself, so even a later swap is never followed.)
+    check_replaceable(path)?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(value)
+}
+
+/// An I/O error's message without the `at path "..."` tempfile adds.
+fn without_path(e: &io::Error) -> String {
+    let m = e.to_string();
+    match m.find(" at path ") {
+        Some(i) => m[..i].to_string(),
+        None => m,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,5 +293,45 @@ mod tests {
         assert_eq!(read_regular_to_string(&p, 5, "a test").unwrap(), "hello");
         let e = read_regular_to_string(&p, 4, "a test").unwrap_err();
         assert_eq!(e.to_string(), "larger than 4 B, the limit for a test");
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn writes_replace_regular_files_and_leave_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.txt");
+        write_replacing(&p, |w| w.write_all(b"one")).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"one");
+        write_replacing(&p, |w| w.write_all(b"two")).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // A writer that fails half-way: the target keeps its contents and
+        // the new file is gone.
+        let e = write_replacing(&p, |w| {
+            w.write_all(b"half")?;
+            Err::<(), _>(io::Error::other("the report failed"))
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "the report failed");
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        assert_eq!(names(dir.path()), ["out.txt"]);
+        // A missing directory: an error that names no temporary file.
+        let e = write_replacing(&dir.path().join("no/such/dir/f"), |_| Ok(())).unwrap_err();
+        assert!(!e.to_string().contains(".keyscan-"), "{e}");
+        let e = write_replacing(dir.path(), |_| Ok(())).unwrap_err();
+        assert_eq!(e.to_string(), "not a regular file (a directory)");
     }
 }

@@ -8,7 +8,6 @@ mod hook;
 mod progress;
 mod rules_cmd;
 
-use std::fs::OpenOptions;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -218,9 +217,15 @@ fn scan(args: &ScanArgs) -> Result<(Engine, ScanOutcome)> {
             return Err(anyhow!("{}: no such file or directory", p.display()));
         }
     }
-    // Read the baseline before scanning, so a broken file fails fast.
+    // Read the baseline before scanning, so a broken file fails fast; and
+    // refuse an output that cannot be written before scanning, too.
     if let Some(p) = &args.baseline {
         engine = engine.with_baseline(&Baseline::load(p)?);
+    }
+    for p in [&args.output, &args.write_baseline].into_iter().flatten() {
+        if !is_stdout(p) {
+            crate::files::check_replaceable(p).map_err(|e| cannot_write(p, e))?;
+        }
     }
     let stderr_tty = io::stderr().is_terminal();
     let progress = progress::Progress::new(!args.quiet && stderr_tty);
@@ -231,9 +236,7 @@ fn scan(args: &ScanArgs) -> Result<(Engine, ScanOutcome)> {
     let outcome = engine.finish(findings, &stats, start);
     if let Some(path) = &args.write_baseline {
         let text = Baseline::from_findings(&outcome.findings).to_json();
-        let mut f =
-            create_private(path).with_context(|| format!("cannot write {}", path.display()))?;
-        f.write_all(text.as_bytes())?;
+        write_output(path, |w| w.write_all(text.as_bytes()))?;
     }
     Ok((engine, outcome))
 }
@@ -262,7 +265,7 @@ fn run_scan(args: &ScanArgs) -> Result<u8> {
         outcome.elapsed,
     );
     let stderr_tty = io::stderr().is_terminal();
-    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let to_terminal = args.output.as_deref().is_none_or(is_stdout) && io::stdout().is_terminal();
     let color = format == Format::Text && use_color(args.color, to_terminal);
     colored::control::set_override(color);
     let report = Report {
@@ -278,22 +281,8 @@ fn run_scan(args: &ScanArgs) -> Result<u8> {
             ..SarifOptions::default()
         },
     };
-    let notice = match &args.output {
-        Some(path) => {
-            let mut f =
-                create_private(path).with_context(|| format!("cannot write {}", path.display()))?;
-            let n = report.write(format, &mut f)?;
-            f.flush()?;
-            n
-        }
-        None => {
-            let stdout = io::stdout();
-            let mut out = io::BufWriter::new(stdout.lock());
-            let n = report.write(format, &mut out)?;
-            out.flush()?;
-            n
-        }
-    };
+    let target = args.output.as_deref().unwrap_or(Path::new("-"));
+    let notice = write_output(target, |w| report.write(format, w))?;
     if let Some(n) = notice {
         eprintln!("keyscan: warning: {n}");
     }
@@ -433,23 +422,28 @@ fn collect_git(
     Ok(found?)
 }
 
-/// Create (or truncate) a report file readable by its owner only.
-fn create_private(path: &Path) -> io::Result<std::fs::File> {
-    let mut o = OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
+/// Whether an output path means standard output: `-`, or `/dev/stdout`
+/// (which is not a regular file, so it could not be replaced).
+fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-" || path == Path::new("/dev/stdout")
+}
+
+fn cannot_write(path: &Path, e: crate::files::WriteError) -> anyhow::Error {
+    anyhow!("{}: cannot write: {e}", path.display())
+}
+
+/// Write a report or a baseline to `path` with `write`: a file readable by
+/// its owner only, which replaces a regular file and nothing else
+/// ([`crate::files::write_replacing`]); or standard output.
+fn write_output<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<T>) -> Result<T> {
+    if is_stdout(path) {
+        let stdout = io::stdout();
+        let mut out = io::BufWriter::new(stdout.lock());
+        let value = write(&mut out)?;
+        out.flush()?;
+        return Ok(value);
     }
-    let f = o.open(path)?;
-    #[cfg(unix)]
-    {
-        // An existing file keeps its mode on open; tighten it.
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(f)
+    crate::files::write_replacing(path, write).map_err(|e| cannot_write(path, e))
 }
 
 #[cfg(test)]

@@ -393,3 +393,159 @@ fn case_14_thread_count_is_capped_with_a_warning() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
 }
+
+// ---------------------------------------------------------------------------
+// Case 15: -o and --write-baseline write a new file beside the target and
+// rename it into place; they never write through a symlink, a FIFO, a
+// device or a directory, and never change such a target's mode.
+
+/// The names in `dir`, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn case_15_output_symlink_not_followed() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let t = Tree::new();
+    t.file("a.env", format!("T={GITHUB}\n"));
+    let victim = t.file("victim.txt", "keep me\n");
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+    symlink("victim.txt", t.path().join("report.json")).unwrap();
+    symlink("victim.txt", t.path().join("base.json")).unwrap();
+    let before = names(t.path());
+    for (args, shown) in [
+        (
+            &["--no-config", "-o", "report.json", "a.env"][..],
+            "report.json",
+        ),
+        (
+            &["--no-config", "--write-baseline", "base.json", "a.env"],
+            "base.json",
+        ),
+        (
+            &[
+                "baseline",
+                "--no-config",
+                "--write-baseline",
+                "base.json",
+                "a.env",
+            ],
+            "base.json",
+        ),
+    ] {
+        assert_eq!(
+            one_error(&t, args),
+            format!("keyscan: error: {shown}: cannot write: not a regular file (a symbolic link)"),
+            "{args:?}"
+        );
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me\n");
+        assert_eq!(mode(&victim), 0o644);
+        assert!(t.path().join(shown).is_symlink());
+        assert_eq!(names(t.path()), before, "a file was left behind");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn case_15_output_fifo_and_directory_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = Tree::new();
+    t.file("a.env", format!("T={GITHUB}\n"));
+    let fifo = t.path().join("fifo");
+    mkfifo(&fifo);
+    std::fs::set_permissions(&fifo, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::create_dir(t.path().join("dir")).unwrap();
+    let before = names(t.path());
+    for (args, expected) in [
+        (
+            &["--no-config", "-o", "fifo", "a.env"][..],
+            "fifo: cannot write: not a regular file (a FIFO)",
+        ),
+        (
+            &["--no-config", "--write-baseline", "fifo", "a.env"],
+            "fifo: cannot write: not a regular file (a FIFO)",
+        ),
+        (
+            &["--no-config", "-o", "dir", "a.env"],
+            "dir: cannot write: not a regular file (a directory)",
+        ),
+    ] {
+        assert_eq!(one_error(&t, args), format!("keyscan: error: {expected}"));
+        assert_eq!(names(t.path()), before, "a file was left behind");
+    }
+    assert_eq!(mode(&fifo), 0o644);
+}
+
+#[cfg(unix)]
+#[test]
+fn case_15_existing_report_is_replaced_and_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = Tree::new();
+    t.file("a.env", format!("T={GITHUB}\n"));
+    for name in ["report.json", "base.json"] {
+        let p = t.file(name, "old contents\n");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    t.keyscan()
+        .args(["--no-config", "--format", "json", "-o", "report.json"])
+        .args(["--write-baseline", "base.json", "a.env"])
+        .assert()
+        .code(1)
+        .stdout("");
+    let report = json(&std::fs::read(t.path().join("report.json")).unwrap());
+    assert_eq!(report["findings"][0]["rule_id"], "github-classic-token");
+    let base = json(&std::fs::read(t.path().join("base.json")).unwrap());
+    assert_eq!(base["kind"], "keyscan-baseline");
+    for name in ["report.json", "base.json"] {
+        assert_eq!(mode(&t.path().join(name)), 0o600, "{name}");
+    }
+    // New files, in a subdirectory given by a relative path, too.
+    std::fs::create_dir(t.path().join("out")).unwrap();
+    t.keyscan()
+        .args(["--no-config", "-o", "out/r.txt", "a.env"])
+        .assert()
+        .code(1);
+    assert_eq!(mode(&t.path().join("out/r.txt")), 0o600);
+    // Nothing else was left in either directory.
+    assert_eq!(
+        names(t.path()),
+        ["a.env", "base.json", "out", "report.json"]
+    );
+    assert_eq!(names(&t.path().join("out")), ["r.txt"]);
+}
+
+#[test]
+fn case_15_output_to_stdout() {
+    let t = Tree::new();
+    t.file("a.env", format!("T={GITHUB}\n"));
+    let targets: &[&str] = if cfg!(unix) {
+        &["-", "/dev/stdout"]
+    } else {
+        &["-"]
+    };
+    for target in targets {
+        let out = t
+            .keyscan()
+            .args(["--no-config", "--format", "json", "-o", target, "a.env"])
+            .timeout(Duration::from_secs(30))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{target}");
+        let doc = json(&out.stdout);
+        assert_eq!(doc["findings"][0]["rule_id"], "github-classic-token");
+        assert_eq!(names(t.path()), ["a.env"], "{target}");
+    }
+}
