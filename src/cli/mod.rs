@@ -21,7 +21,7 @@ use args::{BaselineArgs, ColorChoice, Command, ScanArgs};
 use crate::config::{self, Config};
 use crate::detect::Detector;
 use crate::expand::ExpandOptions;
-use crate::filter::baseline::Baseline;
+use crate::filter::baseline::{Baseline, Fingerprints};
 use crate::finding::Finding;
 use crate::report::sarif::SarifOptions;
 use crate::report::{self, Format, Report, Summary};
@@ -220,7 +220,7 @@ fn scan(args: &ScanArgs) -> Result<(Engine, ScanOutcome)> {
     // Read the baseline before scanning, so a broken file fails fast; and
     // refuse an output that cannot be written before scanning, too.
     if let Some(p) = &args.baseline {
-        engine = engine.with_baseline(&Baseline::load(p)?);
+        engine = engine.with_baseline(Fingerprints::load(p)?);
     }
     for p in [&args.output, &args.write_baseline].into_iter().flatten() {
         if !is_stdout(p) {

@@ -549,3 +549,375 @@ fn case_15_output_to_stdout() {
         assert_eq!(names(t.path()), ["a.env"], "{target}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// Case 16: a baseline is read as a stream into a compact set of
+// fingerprints: memory grows with the entries (16 bytes each), not with a
+// JSON tree of the whole file.
+
+/// A baseline of `n` entries (pretty-printed as keyscan writes them, about
+/// 170 bytes each), generated while it is read: `extra` is the first
+/// entry's fingerprint, the others are random-looking; `bad` puts a broken
+/// entry right after the first one.
+struct GeneratedBaseline {
+    n: usize,
+    next: usize,
+    extra: String,
+    bad: bool,
+    buf: Vec<u8>,
+    pos: usize,
+    /// Bytes handed out so far.
+    read: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl GeneratedBaseline {
+    fn new(n: usize, extra: &str, bad: bool) -> GeneratedBaseline {
+        GeneratedBaseline {
+            n,
+            next: 0,
+            extra: extra.to_string(),
+            bad,
+            buf: b"{\n  \"version\": 1,\n  \"kind\": \"keyscan-baseline\",\n  \"entries\": [\n"
+                .to_vec(),
+            pos: 0,
+            read: Default::default(),
+        }
+    }
+
+    fn fingerprint(&self, i: usize) -> String {
+        if i == 0 {
+            return self.extra.clone();
+        }
+        // A cheap, well-spread 128-bit value (splitmix64 twice).
+        let mix = |mut z: u64| {
+            z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        format!("{:016x}{:016x}", mix(i as u64), mix(!(i as u64)))
+    }
+}
+
+impl std::io::Read for GeneratedBaseline {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+            if self.next < self.n {
+                let i = self.next;
+                self.next += 1;
+                let sep = if self.next < self.n { ",\n" } else { "\n" };
+                let entry = if self.bad && i == 1 {
+                    "    {\"fingerprint\": 7}".to_string()
+                } else {
+                    format!(
+                        "    {{\n      \"fingerprint\": \"{}\",\n      \"rule_id\": \
+                         \"generic-api-key\",\n      \"path\": \"src/module{}/file{i}.py\",\n      \
+                         \"line\": {}\n    }}",
+                        self.fingerprint(i),
+                        i % 997,
+                        i % 5000 + 1
+                    )
+                };
+                self.buf.extend_from_slice(entry.as_bytes());
+                self.buf.extend_from_slice(sep.as_bytes());
+            } else if self.next == self.n {
+                self.next += 1;
+                self.buf.extend_from_slice(b"  ]\n}\n");
+            } else {
+                return Ok(0);
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// The fingerprint of the one finding in a tree with a GitHub token.
+fn tree_with_one_finding() -> (Tree, String) {
+    let t = Tree::new();
+    t.file("a.env", format!("T={GITHUB}\n"));
+    let out = t
+        .keyscan()
+        .args(["baseline", "--no-config", "."])
+        .output()
+        .unwrap();
+    let b = json(&out.stdout);
+    let fp = b["entries"][0]["fingerprint"].as_str().unwrap().to_string();
+    (t, fp)
+}
+
+#[test]
+fn case_16_fingerprints_stream_from_a_reader() {
+    use keyscan::filter::baseline::Fingerprints;
+    let (_, fp) = tree_with_one_finding();
+    // 300k entries (50 MB) that never exist in memory as a whole.
+    let reader = GeneratedBaseline::new(300_000, &fp, false);
+    let read = reader.read.clone();
+    let set = Fingerprints::read("gen.json", reader).unwrap();
+    assert!(read.get() > 50_000_000, "{}", read.get());
+    assert_eq!(set.len(), 300_000);
+    assert!(set.contains(&fp));
+    assert!(!set.contains("0123456789abcdef0123456789abcdef"));
+    // A broken entry early in an endless baseline: the error comes after
+    // the first few kilobytes, not after the whole input.
+    let reader = GeneratedBaseline::new(usize::MAX, &fp, true);
+    let read = reader.read.clone();
+    let e = Fingerprints::read("gen.json", reader).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "gen.json: not a keyscan baseline: invalid type: integer `7`, expected a string \
+         at line 11 column 22"
+    );
+    assert!(read.get() < 1 << 20, "{}", read.get());
+}
+
+/// Peak memory is bounded: a 50 MB baseline is used under a 192 MiB data
+/// limit (the whole-file parser needed some 7 times the file's size, and
+/// was killed at this limit when it could not allocate).
+#[cfg(target_os = "linux")]
+#[test]
+fn case_16_large_baseline_is_used_in_bounded_memory() {
+    use std::io::Read as _;
+    let (t, fp) = tree_with_one_finding();
+    let mut text = Vec::new();
+    GeneratedBaseline::new(300_000, &fp, false)
+        .read_to_end(&mut text)
+        .unwrap();
+    assert!(text.len() > 50_000_000);
+    t.file("big.json", &text);
+    drop(text);
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -d 196608 && exec \"$@\"")
+        .arg("sh")
+        .arg(assert_cmd::cargo::cargo_bin("keyscan"))
+        .args(["--no-config", "-j", "1", "--baseline", "big.json", "a.env"])
+        .current_dir(t.path())
+        .env("NO_COLOR", "1")
+        .env_remove("KEYSCAN_CONFIG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The one finding is in the baseline: a clean run.
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("1 suppressed"), "{stderr}");
+}
+
+/// The baseline parser as it was before it streamed (the whole text to a
+/// JSON tree, then to the types), kept here as the reference: the
+/// streaming parser must accept what it accepted, with the same entries,
+/// and refuse what it refused, with the same message (the streaming
+/// parser may add where in the text: ` at line L column C`).
+mod reference {
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    pub struct Entry {
+        pub fingerprint: String,
+        pub rule_id: String,
+        pub path: String,
+        pub line: usize,
+        #[serde(default)]
+        pub commit: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Baseline {
+        version: u32,
+        kind: String,
+        entries: Vec<Entry>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct ReportFinding {
+        fingerprint: String,
+        rule_id: String,
+        path: String,
+        line: usize,
+        #[serde(default)]
+        commit: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    struct Report {
+        findings: Vec<ReportFinding>,
+    }
+
+    fn is_fingerprint(s: &str) -> bool {
+        s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
+    }
+
+    pub fn parse(name: &str, text: &str) -> Result<Vec<Entry>, String> {
+        let err = |m: String| format!("{name}: {m}");
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| err(format!("not a keyscan baseline: invalid JSON: {e}")))?;
+        if value.get("kind").and_then(|k| k.as_str()) == Some("keyscan-baseline") {
+            let b: Baseline = serde_json::from_value(value)
+                .map_err(|e| err(format!("not a keyscan baseline: {e}")))?;
+            if b.version != 1 {
+                return Err(err(format!("unsupported baseline version {}", b.version)));
+            }
+            if let Some(e) = b.entries.iter().find(|e| !is_fingerprint(&e.fingerprint)) {
+                return Err(err(format!("invalid fingerprint {:?}", e.fingerprint)));
+            }
+            return Ok(b.entries);
+        }
+        if value.get("findings").is_some() {
+            let r: Report = serde_json::from_value(value)
+                .map_err(|e| err(format!("not a keyscan JSON report: {e}")))?;
+            if let Some(f) = r.findings.iter().find(|f| !is_fingerprint(&f.fingerprint)) {
+                return Err(err(format!("invalid fingerprint {:?}", f.fingerprint)));
+            }
+            return Ok(r
+                .findings
+                .into_iter()
+                .map(|f| Entry {
+                    fingerprint: f.fingerprint,
+                    rule_id: f.rule_id,
+                    path: f.path,
+                    line: f.line,
+                    commit: f.commit,
+                })
+                .collect());
+        }
+        Err(err(
+            "not a keyscan baseline (expected \"kind\": \"keyscan-baseline\" or a \
+                 JSON report)"
+                .into(),
+        ))
+    }
+}
+
+#[test]
+fn case_16_streaming_parser_accepts_and_refuses_what_the_old_one_did() {
+    use keyscan::filter::baseline::{Baseline, Fingerprints};
+    let fp = "0123456789abcdef0123456789abcdef";
+    let fp2 = "fedcba9876543210fedcba9876543210";
+    let upper = "0123456789ABCDEF0123456789ABCDEF";
+    let entry = |f: &str| format!(r#"{{"fingerprint":"{f}","rule_id":"r","path":"p","line":3}}"#);
+    let base = |entries: &str| {
+        format!(r#"{{"version":1,"kind":"keyscan-baseline","entries":[{entries}]}}"#)
+    };
+    let report = |findings: &str| {
+        format!(r#"{{"version":1,"findings":[{findings}],"stats":{{"findings":1}}}}"#)
+    };
+    let both = format!("{},{}", entry(fp), entry(fp2));
+    let accepted: Vec<String> = vec![
+        base(""),
+        base(&entry(fp)),
+        base(&both),
+        base(&entry(upper)),
+        // Pretty, and as keyscan writes it.
+        serde_json::to_string_pretty(&serde_json::json!({
+            "version": 1, "kind": "keyscan-baseline",
+            "entries": [{"fingerprint": fp, "rule_id": "r", "path": "p", "line": 3,
+                         "commit": "abc"}]
+        }))
+        .unwrap(),
+        // Keys in any order; unknown fields of an entry are ignored.
+        format!(
+            r#"{{"entries":[{{"line":1,"path":"p","rule_id":"r","fingerprint":"{fp}","x":[1,{{}}]}}],"kind":"keyscan-baseline","version":1}}"#
+        ),
+        // The same key twice: the last one counts.
+        format!(
+            r#"{{"version":1,"kind":"keyscan-baseline","entries":[{}],"entries":[{}]}}"#,
+            entry(fp),
+            entry(fp2)
+        ),
+        // JSON reports, with the fields a finding has.
+        report(""),
+        report(&format!(
+            r#"{{"rule_id":"r","rule_name":"R","severity":"high","path":"a.env","line":2,"column":3,"fingerprint":"{fp}","redacted":"x","layers":[],"commit":"c"}}"#
+        )),
+        // A report's "kind" that is not the baseline's.
+        format!(r#"{{"kind":7,"findings":[{}]}}"#, entry(fp)),
+    ];
+    let refused: Vec<String> = vec![
+        "not json".into(),
+        String::new(),
+        "{".into(),
+        "{}".into(),
+        "[]".into(),
+        "[1,2]".into(),
+        "\"keyscan-baseline\"".into(),
+        "null".into(),
+        "5".into(),
+        format!("{} x", base("")),
+        base(&entry("zz")),
+        base(&format!("{},{}", entry(fp), entry("0123"))),
+        r#"{"kind":"keyscan-baseline","version":1}"#.into(),
+        r#"{"kind":"keyscan-baseline","entries":[]}"#.into(),
+        r#"{"kind":"keyscan-baseline","version":2,"entries":[]}"#.into(),
+        r#"{"kind":"keyscan-baseline","version":"1","entries":[]}"#.into(),
+        r#"{"kind":"keyscan-baseline","version":-1,"entries":[]}"#.into(),
+        r#"{"kind":"keyscan-baseline","version":4294967296,"entries":[]}"#.into(),
+        r#"{"kind":"keyscan-baseline","version":1.5,"entries":[]}"#.into(),
+        r#"{"kind":"keyscan-baseline","version":null,"entries":[]}"#.into(),
+        r#"{"kind":"keyscan-baseline","version":[1],"entries":[]}"#.into(),
+        r#"{"kind":"keyscan-baseline","version":1,"entries":5}"#.into(),
+        r#"{"kind":"keyscan-baseline","version":1,"entries":null}"#.into(),
+        r#"{"kind":"keyscan-baseline","version":1,"entries":{"a":1}}"#.into(),
+        r#"{"kind":"keyscan-baseline","version":1,"entries":"x"}"#.into(),
+        r#"{"kind":"keyscan-baseline","version":1,"entries":[],"extra":1}"#.into(),
+        r#"{"zzz":1,"kind":"keyscan-baseline","version":2,"entries":[],"aaa":1}"#.into(),
+        base(r#"{"fingerprint":"0123456789abcdef0123456789abcdef","path":"p","line":3}"#),
+        base(r#"{"fingerprint":7,"rule_id":"r","path":"p","line":3}"#),
+        base(
+            r#"{"fingerprint":"0123456789abcdef0123456789abcdef","rule_id":"r","path":"p","line":-3}"#,
+        ),
+        base("1"),
+        report(&entry("zz")),
+        report(r#"{"fingerprint":"0123456789abcdef0123456789abcdef","rule_id":"r","line":3}"#),
+        r#"{"findings":5}"#.into(),
+        r#"{"findings":null}"#.into(),
+        r#"{"kind":"other","version":1,"entries":[]}"#.into(),
+        r#"{"kind":"keyscan-baseline","version":1,"entries":[],"findings":[]}"#.into(),
+    ];
+    // Where in the text, which only the streaming parser says.
+    let without_position = |m: &str| match m.rfind(" at line ") {
+        Some(i) if m[i..].contains(" column ") => m[..i].to_string(),
+        _ => m.to_string(),
+    };
+    for text in &accepted {
+        let old = reference::parse("b.json", text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let new = Baseline::parse("b.json", text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let old: Vec<_> = old
+            .iter()
+            .map(|e| (&e.fingerprint, &e.rule_id, &e.path, e.line, &e.commit))
+            .collect();
+        let got: Vec<_> = new
+            .entries
+            .iter()
+            .map(|e| (&e.fingerprint, &e.rule_id, &e.path, e.line, &e.commit))
+            .collect();
+        assert_eq!(got, old, "{text}");
+        // The compact set holds the same fingerprints (an upper-case one
+        // matches no finding, as before).
+        let set = Fingerprints::read("b.json", text.as_bytes()).unwrap();
+        for e in &new.entries {
+            let lower = e.fingerprint.bytes().all(|b| !b.is_ascii_uppercase());
+            assert_eq!(set.contains(&e.fingerprint), lower, "{text}");
+        }
+    }
+    for text in &refused {
+        let old = reference::parse("b.json", text).map(|_| ()).unwrap_err();
+        let new = Baseline::parse("b.json", text)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        if new != old {
+            assert_eq!(without_position(&new), old, "{text}");
+        }
+        let set = Fingerprints::read("b.json", text.as_bytes())
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(set.to_string(), new, "{text}");
+    }
+}
