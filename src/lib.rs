@@ -19,6 +19,7 @@ pub mod config;
 pub mod detect;
 pub mod entropy;
 pub mod expand;
+pub mod files;
 pub mod filter;
 pub mod finding;
 pub mod prefilter;

@@ -17,6 +17,9 @@
 //!   keyword sets with shorter keywords (custom rules) and as the reference
 //!   the tests compare the gram filter with.
 
+use std::collections::hash_map::{self, HashMap};
+use std::hash::Hash;
+
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::simd::{Avx2, GRAM_BITS, GRAM_WORDS};
@@ -52,28 +55,17 @@ impl Prefilter {
     pub fn new<'k>(
         owners_keywords: impl IntoIterator<Item = Option<&'k [String]>>,
     ) -> Result<Prefilter, BuildError> {
-        let mut keywords: Vec<String> = Vec::new();
-        let mut owners: Vec<Vec<u32>> = Vec::new();
         let mut always = Vec::new();
-        for (i, kws) in owners_keywords.into_iter().enumerate() {
-            let Some(kws) = kws else { continue };
-            if kws.is_empty() {
-                always.push(i as u32);
-            }
-            for kw in kws {
-                match keywords.iter().position(|k| k == kw) {
-                    Some(p) => {
-                        if !owners[p].contains(&(i as u32)) {
-                            owners[p].push(i as u32)
-                        }
-                    }
-                    None => {
-                        keywords.push(kw.clone());
-                        owners.push(vec![i as u32]);
-                    }
+        let listed = owners_keywords
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, kws)| Some((i as u32, kws?)))
+            .inspect(|&(i, kws)| {
+                if kws.is_empty() {
+                    always.push(i);
                 }
-            }
-        }
+            });
+        let (keywords, owners) = distinct_keywords(listed);
         let ac = if keywords.is_empty() {
             None
         } else {
@@ -195,6 +187,41 @@ impl Prefilter {
     pub fn always(&self) -> &[u32] {
         &self.always
     }
+}
+
+/// The distinct keywords of `owners_keywords` (owner, its keywords), in
+/// order of first appearance, and for each the owners that list it, in
+/// owner order, each once (owners must come in ascending order).
+///
+/// Linear in the number of keywords listed: a custom rule may list
+/// hundreds of thousands (a search of the list for each keyword made
+/// start-up quadratic: 100k keywords took minutes).
+pub fn distinct_keywords<'k, K: Hash + Eq + Clone + 'k>(
+    owners_keywords: impl IntoIterator<Item = (u32, &'k [K])>,
+) -> (Vec<K>, Vec<Vec<u32>>) {
+    let mut index: HashMap<&'k K, usize> = HashMap::new();
+    let mut keywords: Vec<K> = Vec::new();
+    let mut owners: Vec<Vec<u32>> = Vec::new();
+    for (i, kws) in owners_keywords {
+        for kw in kws {
+            match index.entry(kw) {
+                hash_map::Entry::Occupied(p) => {
+                    // Owners come in order: one that lists the keyword
+                    // twice is the last one recorded.
+                    let owners = &mut owners[*p.get()];
+                    if owners.last() != Some(&i) {
+                        owners.push(i);
+                    }
+                }
+                hash_map::Entry::Vacant(v) => {
+                    v.insert(keywords.len());
+                    keywords.push(kw.clone());
+                    owners.push(vec![i]);
+                }
+            }
+        }
+    }
+    (keywords, owners)
 }
 
 /// Bytes per block of [`Prefilter::for_each_hit`].

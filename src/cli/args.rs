@@ -115,7 +115,8 @@ pub struct ScanArgs {
     #[arg(short, long, value_enum)]
     pub format: Option<Format>,
 
-    /// Write the report to FILE (created with mode 0600) instead of stdout.
+    /// Write the report to FILE (mode 0600; replaces a regular file only)
+    /// instead of stdout (`-`).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -151,7 +152,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_binary: bool,
 
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core; at most 4 per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 

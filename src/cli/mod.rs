@@ -8,7 +8,6 @@ mod hook;
 mod progress;
 mod rules_cmd;
 
-use std::fs::OpenOptions;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,7 +21,7 @@ use args::{BaselineArgs, ColorChoice, Command, ScanArgs};
 use crate::config::{self, Config};
 use crate::detect::Detector;
 use crate::expand::ExpandOptions;
-use crate::filter::baseline::Baseline;
+use crate::filter::baseline::{Baseline, Fingerprints};
 use crate::finding::Finding;
 use crate::report::sarif::SarifOptions;
 use crate::report::{self, Format, Report, Summary};
@@ -122,6 +121,25 @@ fn load_config(args: &ScanArgs) -> Result<Config> {
     Ok(Config::discover(&root)?.unwrap_or_default())
 }
 
+/// Most worker threads per core `-j` may ask for: more only adds threads
+/// that wait on each other (`-j 5000` stalled the walk for minutes).
+pub const MAX_THREADS_PER_CORE: usize = 4;
+
+/// The worker threads to use for `-j requested` (0: one per core), and a
+/// warning when the request is over the cap.
+fn worker_threads(requested: usize) -> (usize, Option<String>) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cap = MAX_THREADS_PER_CORE.saturating_mul(cores);
+    if requested > cap {
+        let warning = format!(
+            "-j {requested}: using {cap} worker threads (at most {MAX_THREADS_PER_CORE} per core)"
+        );
+        (cap, Some(warning))
+    } else {
+        (requested, None)
+    }
+}
+
 /// Build the engine for these arguments.
 pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
     let config = load_config(args)?;
@@ -132,6 +150,10 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
         for w in &config.warnings {
             eprintln!("keyscan: warning: {name}{w}");
         }
+    }
+    let (threads, too_many) = worker_threads(args.threads.unwrap_or(0));
+    if let Some(w) = too_many.filter(|_| !args.quiet) {
+        eprintln!("keyscan: warning: {w}");
     }
     let mut rules = RuleSet::builtin().map_err(|e| anyhow!("built-in rules: {e}"))?;
     config.apply(&mut rules)?;
@@ -148,7 +170,7 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
         follow: args.follow,
         max_file_size,
         skip_binary: args.no_binary,
-        threads: args.threads.unwrap_or(0),
+        threads,
         ..WalkOptions::default()
     };
     Ok(Engine::new(
@@ -197,9 +219,15 @@ fn scan(args: &ScanArgs) -> Result<(Engine, ScanOutcome)> {
             return Err(anyhow!("{}: no such file or directory", p.display()));
         }
     }
-    // Read the baseline before scanning, so a broken file fails fast.
+    // Read the baseline before scanning, so a broken file fails fast; and
+    // refuse an output that cannot be written before scanning, too.
     if let Some(p) = &args.baseline {
-        engine = engine.with_baseline(&Baseline::load(p)?);
+        engine = engine.with_baseline(Fingerprints::load(p)?);
+    }
+    for p in [&args.output, &args.write_baseline].into_iter().flatten() {
+        if !is_stdout(p) {
+            crate::files::check_replaceable(p).map_err(|e| cannot_write(p, e))?;
+        }
     }
     let stderr_tty = io::stderr().is_terminal();
     let progress = progress::Progress::new(!args.quiet && stderr_tty);
@@ -216,9 +244,7 @@ fn scan(args: &ScanArgs) -> Result<(Engine, ScanOutcome)> {
     events.flush(&outcome.masks);
     if let Some(path) = &args.write_baseline {
         let text = Baseline::from_findings(&outcome.findings).to_json();
-        let mut f =
-            create_private(path).with_context(|| format!("cannot write {}", path.display()))?;
-        f.write_all(text.as_bytes())?;
+        write_output(path, |w| w.write_all(text.as_bytes()))?;
     }
     Ok((engine, outcome))
 }
@@ -247,7 +273,7 @@ fn run_scan(args: &ScanArgs) -> Result<u8> {
         outcome.elapsed,
     );
     let stderr_tty = io::stderr().is_terminal();
-    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let to_terminal = args.output.as_deref().is_none_or(is_stdout) && io::stdout().is_terminal();
     let color = format == Format::Text && use_color(args.color, to_terminal);
     colored::control::set_override(color);
     let report = Report {
@@ -263,22 +289,8 @@ fn run_scan(args: &ScanArgs) -> Result<u8> {
             ..SarifOptions::default()
         },
     };
-    let notice = match &args.output {
-        Some(path) => {
-            let mut f =
-                create_private(path).with_context(|| format!("cannot write {}", path.display()))?;
-            let n = report.write(format, &mut f)?;
-            f.flush()?;
-            n
-        }
-        None => {
-            let stdout = io::stdout();
-            let mut out = io::BufWriter::new(stdout.lock());
-            let n = report.write(format, &mut out)?;
-            out.flush()?;
-            n
-        }
-    };
+    let target = args.output.as_deref().unwrap_or(Path::new("-"));
+    let notice = write_output(target, |w| report.write(format, w))?;
     if let Some(n) = notice {
         eprintln!("keyscan: warning: {n}");
     }
@@ -422,28 +434,44 @@ fn collect_git(
     Ok(found?)
 }
 
-/// Create (or truncate) a report file readable by its owner only.
-fn create_private(path: &Path) -> io::Result<std::fs::File> {
-    let mut o = OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
+/// Whether an output path means standard output: `-`, or `/dev/stdout`
+/// (which is not a regular file, so it could not be replaced).
+fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-" || path == Path::new("/dev/stdout")
+}
+
+fn cannot_write(path: &Path, e: crate::files::WriteError) -> anyhow::Error {
+    anyhow!("{}: cannot write: {e}", path.display())
+}
+
+/// Write a report or a baseline to `path` with `write`: a file readable by
+/// its owner only, which replaces a regular file and nothing else
+/// ([`crate::files::write_replacing`]); or standard output.
+fn write_output<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<T>) -> Result<T> {
+    if is_stdout(path) {
+        let stdout = io::stdout();
+        let mut out = io::BufWriter::new(stdout.lock());
+        let value = write(&mut out)?;
+        out.flush()?;
+        return Ok(value);
     }
-    let f = o.open(path)?;
-    #[cfg(unix)]
-    {
-        // An existing file keeps its mode on open; tighten it.
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(f)
+    crate::files::write_replacing(path, write).map_err(|e| cannot_write(path, e))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn worker_threads_are_capped() {
+        let cap =
+            MAX_THREADS_PER_CORE * std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(worker_threads(0), (0, None));
+        assert_eq!(worker_threads(cap), (cap, None));
+        let (n, warning) = worker_threads(cap + 1);
+        assert_eq!(n, cap);
+        assert!(warning.is_some());
+    }
 
     #[test]
     fn exit_codes() {

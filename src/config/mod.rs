@@ -21,6 +21,10 @@ use crate::rules::{Rule, RuleSet, RuleSpec, Severity};
 /// The file name looked for at the scanned root.
 pub const FILE_NAME: &str = ".keyscan.toml";
 
+/// The largest configuration file keyscan reads (16 MiB: far more than any
+/// hand-written file, even with long keyword lists).
+pub const MAX_CONFIG_SIZE: u64 = 16 << 20;
+
 /// A value with its position in the configuration file.
 pub type Pos<T> = toml::Spanned<T>;
 
@@ -28,13 +32,15 @@ pub type Pos<T> = toml::Spanned<T>;
 /// problem has a place in it, the 1-based line.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The file could not be read.
-    #[error("{file}: cannot read: {source}")]
+    /// The file could not be read: missing, not a regular file, over
+    /// [`MAX_CONFIG_SIZE`], not UTF-8.
+    #[error("{file}: cannot read: {reason}")]
     Read {
         /// The file.
         file: String,
-        /// Why.
-        source: std::io::Error,
+        /// Why (part of the message, so not an error `source` to print
+        /// again after it).
+        reason: crate::files::ReadError,
     },
     /// Not TOML, or not the configuration's schema (an unknown key, a value
     /// of the wrong type).
@@ -303,19 +309,23 @@ impl Config {
     /// Load `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            file: name.clone(),
-            source,
-        })?;
+        let text =
+            crate::files::read_regular_to_string(path, MAX_CONFIG_SIZE, "a configuration file")
+                .map_err(|reason| ConfigError::Read {
+                    file: name.clone(),
+                    reason,
+                })?;
         let mut c = Config::parse(&name, &text)?;
         c.path = Some(path.to_path_buf());
         Ok(c)
     }
 
     /// Find `.keyscan.toml` at `root` (a directory) and load it if present.
+    /// Something there that is not a regular file (a FIFO, a link to a
+    /// device) is an error, as it is for `--config`, not a file to skip.
     pub fn discover(root: &Path) -> Result<Option<Config>, ConfigError> {
         let p = root.join(FILE_NAME);
-        if p.is_file() {
+        if std::fs::metadata(&p).is_ok() {
             let mut c = Config::load(&p)?;
             // Shown paths are relative to the root.
             c.path = Some(PathBuf::from(FILE_NAME));

@@ -66,12 +66,11 @@ pub enum AllowlistError {
         /// Why.
         reason: String,
     },
-    /// A regex (on secrets or on paths).
-    #[error("invalid regex {entry:?}: {reason}")]
+    /// A regex (on secrets or on paths). The pattern is not part of the
+    /// error: it may hold a literal key.
+    #[error("invalid regex: {reason}")]
     Regex {
-        /// The entry as written.
-        entry: String,
-        /// Why.
+        /// Why, and where in the pattern.
         reason: String,
     },
 }
@@ -153,14 +152,7 @@ fn compile_regexes(regexes: &[String]) -> Result<Vec<Regex>, AllowlistError> {
                 .size_limit(crate::rules::REGEX_SIZE_LIMIT)
                 .build()
                 .map_err(|e| AllowlistError::Regex {
-                    entry: r.clone(),
-                    reason: e
-                        .to_string()
-                        .lines()
-                        .last()
-                        .unwrap_or("")
-                        .trim()
-                        .to_string(),
+                    reason: crate::rules::regex_error(r, &e, true, true),
                 })
         })
         .collect()

@@ -22,8 +22,6 @@ pub mod allowlist;
 pub mod baseline;
 pub mod inline;
 
-use std::collections::BTreeSet;
-
 use crate::finding::{self, Finding};
 use allowlist::Allowlists;
 
@@ -33,7 +31,7 @@ pub struct Filter {
     allowlists: Allowlists,
     inline: bool,
     mask: bool,
-    baseline: BTreeSet<String>,
+    baseline: baseline::Fingerprints,
 }
 
 /// Why a finding is suppressed.
@@ -57,17 +55,13 @@ impl Filter {
             allowlists,
             inline,
             mask,
-            baseline: BTreeSet::new(),
+            baseline: baseline::Fingerprints::default(),
         }
     }
 
-    /// Also suppress the findings `baseline` holds.
-    pub fn with_baseline(mut self, baseline: &baseline::Baseline) -> Filter {
-        self.baseline = baseline
-            .entries
-            .iter()
-            .map(|e| e.fingerprint.clone())
-            .collect();
+    /// Also suppress the findings whose fingerprints a baseline holds.
+    pub fn with_baseline(mut self, fingerprints: baseline::Fingerprints) -> Filter {
+        self.baseline = fingerprints;
         self
     }
 

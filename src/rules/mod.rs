@@ -26,6 +26,50 @@ mod embedded {
 /// scan slow (the `regex` crate is linear-time, this bounds the constant).
 pub const REGEX_SIZE_LIMIT: usize = 4 * 1024 * 1024;
 
+/// Why a user's regex does not compile, without the pattern itself: the
+/// reason and where in the pattern (`unclosed group (at column 21 of the
+/// pattern)`). The `regex` crate's message quotes the pattern, and a
+/// pattern may hold a literal key (an allowlisted one, say), so it is
+/// never shown. `unicode` and `utf8` are the syntax settings the pattern
+/// was compiled with (they decide some errors).
+pub fn regex_error(pattern: &str, err: &regex::Error, unicode: bool, utf8: bool) -> String {
+    let regex::Error::Syntax(message) = err else {
+        // The size limit: a number, no pattern.
+        return one_line(&err.to_string());
+    };
+    // Parse again with the same settings for the error's parts.
+    let parsed = regex_syntax::ParserBuilder::new()
+        .unicode(unicode)
+        .utf8(utf8)
+        .build()
+        .parse(pattern);
+    let (reason, span) = match &parsed {
+        Err(regex_syntax::Error::Parse(e)) => (e.kind().to_string(), Some(*e.span())),
+        Err(regex_syntax::Error::Translate(e)) => (e.kind().to_string(), Some(*e.span())),
+        // Should the parser disagree with the regex crate, the message's
+        // last line is the reason alone (the lines above it quote the
+        // pattern).
+        _ => (
+            message
+                .lines()
+                .last()
+                .and_then(|l| l.trim().strip_prefix("error: "))
+                .unwrap_or("the pattern does not compile")
+                .to_string(),
+            None,
+        ),
+    };
+    let reason = one_line(&reason);
+    match span {
+        Some(s) if pattern.contains('\n') => format!(
+            "{reason} (at line {}, column {} of the pattern)",
+            s.start.line, s.start.column
+        ),
+        Some(s) => format!("{reason} (at column {} of the pattern)", s.start.column),
+        None => reason,
+    }
+}
+
 /// Default number of bytes the detector looks at before and after a keyword
 /// hit. Rules that need a wider context (a PEM block, a key next to its
 /// endpoint) set `window_before` / `window_after`.
@@ -321,7 +365,12 @@ fn compile_regex(spec: &RuleSpec) -> Result<Compiled, String> {
         .size_limit(REGEX_SIZE_LIMIT)
         .dfa_size_limit(REGEX_SIZE_LIMIT)
         .build()
-        .map_err(|e| format!("invalid regex: {}", one_line(&e.to_string())))?;
+        .map_err(|e| {
+            format!(
+                "invalid regex: {}",
+                regex_error(&spec.regex, &e, false, false)
+            )
+        })?;
     let secret_group = match spec.secret_group {
         _ if regex.capture_names().any(|n| n == Some("secret")) => {
             regex.capture_names().position(|n| n == Some("secret"))
@@ -344,13 +393,20 @@ fn compile_regex(spec: &RuleSpec) -> Result<Compiled, String> {
     let exclude = spec
         .exclude
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             // Byte-oriented classes, as for the rule's own regex.
             RegexBuilder::new(r)
                 .unicode(false)
                 .size_limit(REGEX_SIZE_LIMIT)
                 .build()
-                .map_err(|e| format!("invalid exclude regex {r:?}: {}", one_line(&e.to_string())))
+                .map_err(|e| {
+                    format!(
+                        "invalid exclude regex {}: {}",
+                        i + 1,
+                        regex_error(r, &e, false, false)
+                    )
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Compiled {

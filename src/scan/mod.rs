@@ -694,9 +694,9 @@ impl Engine {
         }
     }
 
-    /// Report only findings that `baseline` does not hold.
-    pub fn with_baseline(mut self, baseline: &filter::baseline::Baseline) -> Engine {
-        self.filter = self.filter.with_baseline(baseline);
+    /// Report only findings whose fingerprints a baseline does not hold.
+    pub fn with_baseline(mut self, fingerprints: filter::baseline::Fingerprints) -> Engine {
+        self.filter = self.filter.with_baseline(fingerprints);
         self
     }
 

@@ -14,6 +14,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("simd", &[]),
     ("entropy", &[]),
     ("text", &[]),
+    // Files given by name: regular files only, reads bounded.
+    ("files", &["text"]),
     // Rule data and checks; the keyword prefilter.
     ("rules", &["simd", "entropy", "text"]),
     ("prefilter", &["simd"]),
@@ -24,10 +26,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("detect", &["rules", "prefilter", "entropy"]),
     // Findings, then the one filter stage over them.
     ("finding", &["rules", "text"]),
-    ("filter", &["finding", "rules", "text"]),
+    ("filter", &["files", "finding", "rules", "text"]),
     // Configuration builds rules and allowlists (and checks custom rules'
     // examples with a detector).
-    ("config", &["filter", "rules", "detect", "text"]),
+    ("config", &["files", "filter", "rules", "detect", "text"]),
     // The driver ties the stages together.
     (
         "scan",
@@ -41,8 +43,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "config", "detect", "expand", "filter", "finding", "report", "rules", "scan", "source",
-            "text",
+            "config", "detect", "expand", "files", "filter", "finding", "report", "rules", "scan",
+            "source", "text",
         ],
     ),
 ];

@@ -743,7 +743,8 @@ fn rule_with_invalid_regex_is_one_error_line_naming_file_and_rule() {
     one_error_line(
         &t,
         &["."],
-        "keyscan: error: ./.keyscan.toml:1: rule `my-rule`: invalid regex: regex parse error:",
+        "keyscan: error: ./.keyscan.toml:1: rule `my-rule`: invalid regex: \
+         unclosed character class (at column 5 of the pattern)",
     );
 }
 

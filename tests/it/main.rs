@@ -15,6 +15,7 @@ mod large;
 mod parts;
 mod props;
 mod redaction;
+mod robust_hardening;
 mod robust_scan;
 mod rules;
 mod sarif;
