@@ -58,7 +58,9 @@ pub fn install(args: &InstallHookArgs) -> Result<u8> {
         ));
     }
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("keyscan"));
-    std::fs::write(&hook, script(&exe))
+    // Beside the target and renamed into place: a symbolic link or a FIFO
+    // at the hook's path is refused, never written through.
+    crate::files::write_replacing(&hook, |w| w.write_all(script(&exe).as_bytes()))
         .with_context(|| format!("cannot write {}", hook.display()))?;
     #[cfg(unix)]
     {

@@ -434,3 +434,25 @@ fn case_07_kubernetes_secret_block_scalars_are_decoded() {
     assert_eq!(got[0].0, 8, "{doc:#}");
     assert_eq!(got[1].0, 11, "{doc:#}");
 }
+
+/// `install-hook` writes its hook beside the target and renames it into
+/// place: a symbolic link planted at the hook's path is refused, and the
+/// file it points to is left alone.
+#[cfg(unix)]
+#[test]
+fn case_15_install_hook_does_not_write_through_a_symlink() {
+    let r = Repo::new();
+    let victim = r.path().join("victim.txt");
+    std::fs::write(&victim, "untouched\n").unwrap();
+    let hooks = r.path().join(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    std::os::unix::fs::symlink(&victim, hooks.join("pre-commit")).unwrap();
+    let out = keyscan()
+        .args(["install-hook", "--force"])
+        .arg(r.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched\n");
+}
