@@ -8,7 +8,7 @@ mod hook;
 mod progress;
 mod rules_cmd;
 
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -389,12 +389,10 @@ fn collect(
         drop(ticker);
     }
     if !stdin_args.is_empty() {
-        let mut buf = Vec::new();
-        io::stdin()
-            .lock()
-            .read_to_end(&mut buf)
+        let found = engine
+            .collect_stream(&mut io::stdin().lock(), stats, events)
             .context("reading standard input")?;
-        findings.extend(engine.collect_stdin(&buf, stats, events));
+        findings.extend(found);
     }
     Ok(findings)
 }

@@ -766,14 +766,46 @@ impl Engine {
 
     /// Findings of standard input (unfiltered).
     pub fn collect_stdin(&self, bytes: &[u8], stats: &Stats, events: &dyn Events) -> Vec<Finding> {
-        stats.scanned(bytes.len(), crate::source::is_binary(bytes));
+        self.collect_stream(&mut &bytes[..], stats, events)
+            .unwrap_or_default()
+    }
+
+    /// Findings of a stream read to its end, such as standard input
+    /// (unfiltered): read in chunks, so memory stays bounded however much
+    /// is piped in.
+    pub fn collect_stream(
+        &self,
+        reader: &mut dyn std::io::Read,
+        stats: &Stats,
+        events: &dyn Events,
+    ) -> std::io::Result<Vec<Finding>> {
         let mut w = self.worker();
         w.attach(stats, events);
-        w.scan(Blob::whole(bytes, Origin::Stdin));
-        w.detections
-            .into_iter()
-            .map(|d| Finding::new(d, Place::Stdin, finding::STDIN, None))
-            .collect()
+        let stream = fs::Stream {
+            origin: Origin::Stdin,
+            shown: "<stdin>",
+            limit: None,
+            admit: false,
+        };
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        fs::read_stream(
+            reader,
+            &stream,
+            &self.options.walk,
+            stats,
+            events,
+            &mut buf,
+            &mut |b| {
+                w.scan(b);
+                out.extend(
+                    w.detections
+                        .drain(..)
+                        .map(|d| Finding::new(d, Place::Stdin, finding::STDIN, None)),
+                );
+            },
+        )?;
+        Ok(out)
     }
 
     /// Scan file trees (or single files), filters included. `stats` is

@@ -209,7 +209,7 @@ pub const CHUNK_OVERLAP: usize = super::chunk::DEFAULT.overlap;
 /// Read into `buf[from..]` until it is full or the file ends; returns the
 /// number of bytes read. `buf` stays initialised between calls, so reads
 /// never pay for zeroing memory.
-fn read_into(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+fn read_into<R: Read + ?Sized>(file: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match file.read(&mut buf[n..]) {
@@ -288,10 +288,7 @@ fn scan_whole<V: FnMut(Blob<'_>)>(
     Ok(())
 }
 
-/// Read and scan a large file chunk by chunk (see [`Chunker`]), or whole
-/// when its first chunk shows that an expansion needs all of it
-/// ([`WalkOptions::whole`]: an archive, a notebook, UTF-16 text), up to
-/// the size cap.
+/// Read and scan a large file chunk by chunk (see [`read_stream`]).
 fn scan_chunked<V: FnMut(Blob<'_>)>(
     (file, _): &mut (File, u64),
     shown: &str,
@@ -301,6 +298,43 @@ fn scan_chunked<V: FnMut(Blob<'_>)>(
     buf: &mut Vec<u8>,
     visit: &mut V,
 ) -> io::Result<()> {
+    let stream = Stream {
+        origin: Origin::File(shown),
+        shown,
+        limit: Some(opts.max_file_size),
+        admit: true,
+    };
+    read_stream(file, &stream, opts, stats, events, buf, visit)
+}
+
+/// A stream to read in chunks: where its bytes come from.
+#[derive(Debug, Clone, Copy)]
+pub struct Stream<'a> {
+    /// The origin of its blobs.
+    pub origin: Origin<'a>,
+    /// The name warnings give it.
+    pub shown: &'a str,
+    /// Bytes read at most (a file's size cap); `None` for a stream read to
+    /// its end (standard input: memory stays bounded by the chunks).
+    pub limit: Option<u64>,
+    /// Whether the admission policy (media, `--no-binary`) applies.
+    pub admit: bool,
+}
+
+/// Read `reader` chunk by chunk (see [`Chunker`]) and hand each chunk to
+/// `visit`, or read it whole when its first chunk shows that an expansion
+/// needs all of it ([`WalkOptions::whole`]: an archive, a notebook, UTF-16
+/// text), up to the size cap.
+pub fn read_stream<R: Read + ?Sized, V: FnMut(Blob<'_>)>(
+    reader: &mut R,
+    stream: &Stream<'_>,
+    opts: &WalkOptions,
+    stats: &Stats,
+    events: &dyn Events,
+    buf: &mut Vec<u8>,
+    visit: &mut V,
+) -> io::Result<()> {
+    let shown = stream.shown;
     let size = super::chunk::DEFAULT;
     let cap = size.capacity();
     ensure_len(buf, cap);
@@ -309,34 +343,48 @@ fn scan_chunked<V: FnMut(Blob<'_>)>(
     let mut total = 0u64;
     loop {
         let carried = chunker.carried();
-        let mut n = read_into(file, &mut buf[carried..cap])?;
+        let mut n = read_into(reader, &mut buf[carried..cap])?;
         let mut eof = carried + n < cap;
         // The size was checked before reading: a file past the cap now grew
         // while being read (a log being written). Earlier chunks are already
         // scanned, so scan up to the cap and say so.
-        if total + n as u64 > opts.max_file_size {
-            n = (opts.max_file_size - total.min(opts.max_file_size)) as usize;
-            eof = true;
-            events.warning(format!(
-                "{shown}: grew past the size cap while being read; scanned its first {} bytes",
-                total + n as u64
-            ));
+        if let Some(limit) = stream.limit {
+            if total + n as u64 > limit {
+                n = (limit - total.min(limit)) as usize;
+                eof = true;
+                events.warning(format!(
+                    "{shown}: grew past the size cap while being read; scanned its first {} bytes",
+                    total + n as u64
+                ));
+            }
         }
         let len = carried + n;
         if total == 0 {
-            let Some(b) = admit(&buf[..len], shown, opts, stats, events) else {
-                return Ok(());
+            binary = if stream.admit {
+                let Some(b) = admit(&buf[..len], shown, opts, stats, events) else {
+                    return Ok(());
+                };
+                b
+            } else {
+                super::is_binary(&buf[..len])
             };
-            binary = b;
-            if !eof && (opts.whole)(shown, &buf[..len]) {
-                return read_rest(file, len, shown, opts, stats, events, buf, binary, visit);
+            if !eof && (opts.whole)(stream.origin.path().unwrap_or(""), &buf[..len]) {
+                let limit = stream.limit.unwrap_or(opts.max_file_size);
+                return read_rest(
+                    reader, len, stream, limit, stats, events, buf, binary, visit,
+                );
             }
         }
+        let chunk = if total == 0 && eof {
+            None // all of it at once: a whole blob, expanded as any
+        } else {
+            Some(chunker.pos(&buf[..len], eof))
+        };
         total += n as u64;
         visit(Blob {
             bytes: &buf[..len],
-            origin: Origin::File(shown),
-            chunk: Some(chunker.pos(&buf[..len], eof)),
+            origin: stream.origin,
+            chunk,
         });
         if eof {
             break;
@@ -348,39 +396,41 @@ fn scan_chunked<V: FnMut(Blob<'_>)>(
     Ok(())
 }
 
-/// Read the rest of a file whose first `len` bytes are in `buf`, up to the
-/// size cap, and scan it whole.
+/// Read the rest of a stream whose first `len` bytes are in `buf`, up to
+/// `limit` bytes (past it, the stream is skipped as too large), and scan it
+/// whole.
 #[allow(clippy::too_many_arguments)]
-fn read_rest<V: FnMut(Blob<'_>)>(
-    file: &mut File,
+fn read_rest<R: Read + ?Sized, V: FnMut(Blob<'_>)>(
+    reader: &mut R,
     mut len: usize,
-    shown: &str,
-    opts: &WalkOptions,
+    stream: &Stream<'_>,
+    limit: u64,
     stats: &Stats,
     events: &dyn Events,
     buf: &mut Vec<u8>,
     binary: bool,
     visit: &mut V,
 ) -> io::Result<()> {
+    let over = |len: usize| len as u64 > limit;
     loop {
-        if len as u64 > opts.max_file_size {
-            skip(stats, events, shown, Skip::TooLarge);
+        if over(len) {
+            skip(stats, events, stream.shown, Skip::TooLarge);
             return Ok(());
         }
         ensure_len(buf, len * 2);
         let end = buf.len();
-        let k = read_into(file, &mut buf[len..end])?;
+        let k = read_into(reader, &mut buf[len..end])?;
         len += k;
         if len < end {
             break;
         }
     }
-    if len as u64 > opts.max_file_size {
-        skip(stats, events, shown, Skip::TooLarge);
+    if over(len) {
+        skip(stats, events, stream.shown, Skip::TooLarge);
         return Ok(());
     }
     stats.scanned(len, binary);
-    visit(Blob::whole(&buf[..len], Origin::File(shown)));
+    visit(Blob::whole(&buf[..len], stream.origin));
     Ok(())
 }
 

@@ -456,3 +456,35 @@ fn case_15_install_hook_does_not_write_through_a_symlink() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched\n");
 }
+
+/// Standard input is read in chunks like a large file (no longer whole,
+/// without bound): keys anywhere in a long stream, at a chunk boundary
+/// too, are found at their lines.
+#[test]
+fn standard_input_is_read_in_chunks_and_loses_nothing() {
+    let chunk = keyscan::source::fs::CHUNK_SIZE;
+    let line = "let value = compute(item, index); // ordinary code\n";
+    let mut text = String::new();
+    let mut expected = Vec::new();
+    let mut lines = 0u64;
+    for at in [100, chunk + 10, 2 * chunk + 3000] {
+        while text.len() + line.len() < at {
+            text.push_str(line);
+            lines += 1;
+        }
+        text.push_str(&format!("K={ANTHROPIC}\n"));
+        lines += 1;
+        expected.push(lines);
+    }
+    text.push_str(&line.repeat(1000));
+    let out = keyscan()
+        .args(["--no-config", "--format", "json", "-"])
+        .write_stdin(text.clone())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out.stdout);
+    let got: Vec<u64> = locations(&doc).into_iter().map(|(_, l, ..)| l).collect();
+    assert_eq!(got, expected);
+    assert_eq!(doc["stats"]["bytes_scanned"], text.len() as u64);
+}
