@@ -31,6 +31,7 @@ use gix::ObjectId;
 
 use super::delta;
 use super::graph::Missing;
+use super::odb;
 use super::{BlobSink, MakeSink, Progress};
 use crate::source::{Admission, Stats};
 
@@ -62,12 +63,15 @@ pub(crate) struct Scanned {
 /// Blobs larger than this are not kept for their dependents (which are then
 /// read through gix).
 const KEEP_MAX: usize = 16 << 20;
+/// Pack cache of each worker, for the blobs read through gix (whose delta
+/// chains are not rebuilt from a blob kept here).
+const BLOB_CACHE: usize = 16 << 20;
 /// No parent (a delta tree root).
 const NONE: u32 = u32::MAX;
 
 /// The jobs in pack order with their delta trees.
 struct Plan<'a> {
-    sync: &'a gix::ThreadSafeRepository,
+    source: &'a odb::Source,
     admission: &'a Admission,
     stats: &'a Stats,
     progress: &'a Progress,
@@ -90,7 +94,11 @@ fn key(loc: &Location) -> u64 {
 
 /// The header of the pack entry at `loc` (read from its first bytes; None
 /// for the last entry of a pack, whose size the index does not tell).
-fn entry_header(repo: &gix::Repository, loc: &Location) -> Option<Header> {
+fn entry_header(
+    objects: &gix::odb::Handle,
+    hash: gix::hash::Kind,
+    loc: &Location,
+) -> Option<Header> {
     if loc.entry_size == 0 {
         return None;
     }
@@ -99,8 +107,8 @@ fn entry_header(repo: &gix::Repository, loc: &Location) -> Option<Header> {
         entry_size: loc.entry_size.min(64),
         ..loc.clone()
     };
-    let entry = repo.objects.entry_by_location(&head)?;
-    gix::odb::pack::data::Entry::from_bytes(&entry.data, loc.pack_offset, repo.object_hash())
+    let entry = objects.entry_by_location(&head)?;
+    gix::odb::pack::data::Entry::from_bytes(&entry.data, loc.pack_offset, hash)
         .ok()
         .map(|e| e.header)
 }
@@ -119,7 +127,7 @@ fn ofs_base(loc: &Location, base_distance: u64) -> Option<u64> {
 /// Scan `jobs` with `threads` workers, each with a sink from `sinks`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn scan<'s>(
-    sync: &gix::ThreadSafeRepository,
+    source: &odb::Source,
     packed: &PackedEntries,
     admission: &Admission,
     jobs: Vec<Job>,
@@ -128,8 +136,8 @@ pub(crate) fn scan<'s>(
     progress: &Progress,
     sinks: &MakeSink<'s>,
 ) -> Scanned {
-    let (keys, locs, jobs) = sort_by_location(sync, packed, jobs);
-    let parents = delta_parents(sync, packed, &keys, &locs);
+    let (keys, locs, jobs) = sort_by_location(source, packed, jobs);
+    let parents = delta_parents(source, packed, &keys, &locs);
     let n = jobs.len();
     // Children lists (CSR) and tree sizes; a parent always sorts before
     // its children, so one backward pass sums the trees.
@@ -164,7 +172,7 @@ pub(crate) fn scan<'s>(
         .collect();
     roots.sort_by_key(|&r| std::cmp::Reverse(size[r as usize]));
     let plan = Plan {
-        sync,
+        source,
         admission,
         stats,
         progress,
@@ -182,18 +190,18 @@ pub(crate) fn scan<'s>(
 /// not a delta, or its base is not a job). Only bases that sort before the
 /// job are taken, so the trees have no cycles.
 fn delta_parents(
-    sync: &gix::ThreadSafeRepository,
+    source: &odb::Source,
     packed: &PackedEntries,
     keys: &[u64],
     locs: &[Option<Location>],
 ) -> Vec<u32> {
-    let mut repo = sync.to_thread_local();
-    repo.objects.prevent_pack_unload();
+    let budget = odb::Budget::new();
+    let mut objects = source.open(0, &budget);
     locs.iter()
         .enumerate()
         .map(|(i, loc)| {
             let Some(loc) = loc else { return NONE };
-            let base = match entry_header(&repo, loc) {
+            let base = match entry_header(objects.get(), source.hash(), loc) {
                 Some(Header::OfsDelta { base_distance }) => ofs_base(loc, base_distance),
                 Some(Header::RefDelta { base_id }) => packed.find(&base_id).map(|l| key(&l)),
                 _ => None,
@@ -232,18 +240,12 @@ impl Plan<'_> {
     fn run<'s>(&self, threads: usize, sinks: &MakeSink<'s>) -> Scanned {
         let next = AtomicUsize::new(0);
         let out = Mutex::new(Scanned::default());
+        let budget = odb::Budget::new();
         std::thread::scope(|s| {
             for _ in 0..threads.max(1) {
                 s.spawn(|| {
-                    let mut repo = self.sync.to_thread_local();
-                    // Locations are only stable while packs stay mapped.
-                    repo.objects.prevent_pack_unload();
                     // For blobs read through gix: bases of the chains they need.
-                    repo.objects.set_pack_cache(|| {
-                        Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
-                            32 * 1024 * 1024,
-                        ))
-                    });
+                    let mut objects = self.source.open(BLOB_CACHE, &budget);
                     let mut sink = sinks();
                     let mut with_findings: Vec<u32> = Vec::new();
                     let mut missing = Vec::new();
@@ -274,7 +276,7 @@ impl Plan<'_> {
                             let kids = &self.kids
                                 [self.kid_start[i] as usize..self.kid_start[i + 1] as usize];
                             let (bytes, clean, found) = self.one(
-                                &repo,
+                                objects.get(),
                                 i,
                                 v.parent,
                                 &mut *sink,
@@ -312,19 +314,19 @@ impl Plan<'_> {
     /// Sets `scratch.changes` and returns true when rebuilt from the parent.
     fn read(
         &self,
-        repo: &gix::Repository,
+        objects: &gix::odb::Handle,
         i: usize,
         parent: Option<&[u8]>,
         scratch: &mut Scratch,
         out: &mut Vec<u8>,
     ) -> Result<bool, String> {
         if let (Some(base), Some(loc)) = (parent, self.locs[i].as_ref()) {
-            if self.rebuild(repo, loc, base, scratch, out).is_some() {
+            if self.rebuild(objects, loc, base, scratch, out).is_some() {
                 scratch.rebuilt += 1;
                 return Ok(true);
             }
         }
-        match repo.objects.try_find(&self.jobs[i].id, &mut scratch.buf) {
+        match Find::try_find(objects, &self.jobs[i].id, &mut scratch.buf) {
             Ok(Some(d)) if d.kind == gix::objs::Kind::Blob => {
                 out.clear();
                 out.extend_from_slice(d.data);
@@ -339,17 +341,17 @@ impl Plan<'_> {
     /// Inflate the delta at `loc` and apply it to `base`.
     fn rebuild(
         &self,
-        repo: &gix::Repository,
+        objects: &gix::odb::Handle,
         loc: &Location,
         base: &[u8],
         scratch: &mut Scratch,
         out: &mut Vec<u8>,
     ) -> Option<()> {
-        let entry = repo.objects.entry_by_location(loc)?;
+        let entry = objects.entry_by_location(loc)?;
         let e = gix::odb::pack::data::Entry::from_bytes(
             &entry.data,
             loc.pack_offset,
-            repo.object_hash(),
+            self.source.hash(),
         )
         .ok()?;
         if !e.header.is_delta() {
@@ -378,7 +380,7 @@ impl Plan<'_> {
     #[allow(clippy::too_many_arguments)]
     fn one(
         &self,
-        repo: &gix::Repository,
+        objects: &gix::odb::Handle,
         i: usize,
         parent: Option<(Rc<Vec<u8>>, bool)>,
         sink: &mut dyn BlobSink,
@@ -388,7 +390,7 @@ impl Plan<'_> {
     ) -> (Option<Vec<u8>>, bool, bool) {
         let mut data = Vec::new();
         let rebuilt = match self.read(
-            repo,
+            objects,
             i,
             parent.as_ref().map(|(b, _)| b.as_slice()),
             scratch,
@@ -459,13 +461,12 @@ impl Plan<'_> {
 /// Sort jobs by where their objects sit in the packs (loose objects last):
 /// the sort keys, the locations and the jobs.
 fn sort_by_location(
-    sync: &gix::ThreadSafeRepository,
+    source: &odb::Source,
     packed: &PackedEntries,
     jobs: Vec<Job>,
 ) -> (Vec<u64>, Vec<Option<Location>>, Vec<Job>) {
-    let mut repo = sync.to_thread_local();
-    // Locations are only stable while packs stay mapped.
-    repo.objects.prevent_pack_unload();
+    let budget = odb::Budget::new();
+    let mut objects = source.open(0, &budget);
     let mut buf = Vec::new();
     let mut keyed: Vec<(u64, Option<Location>, Job)> = jobs
         .into_iter()
@@ -475,7 +476,7 @@ fn sort_by_location(
             // inflates the object to learn its size.
             let loc = packed
                 .find(&j.id)
-                .or_else(|| repo.objects.location_by_oid(&j.id, &mut buf));
+                .or_else(|| objects.get().location_by_oid(&j.id, &mut buf));
             (loc.as_ref().map_or(u64::MAX, key), loc, j)
         })
         .collect();
@@ -495,53 +496,81 @@ fn sort_by_location(
 /// pack indices alone: an entry's size on disk is the distance to the next
 /// entry of its pack. (gix's `location_by_oid` inflates each object to learn
 /// that size, which on a large history is a second of CPU.)
+///
+/// Three parallel arrays sorted by object id (32 bytes an object, where a
+/// `(ObjectId, Location)` pair takes 48); the first pack holding an object
+/// keeps it.
 #[derive(Default)]
 pub(crate) struct PackedEntries {
-    /// (object id, location), sorted by object id; the first pack wins.
-    /// `entry_size` is 0 for the last entry of a pack (not known from the
-    /// index).
-    entries: Vec<(ObjectId, Location)>,
+    ids: Vec<ObjectId>,
+    /// [`key`] of each location: pack id and offset.
+    at: Vec<u64>,
+    /// Size of each entry on disk; 0 for the last entry of a pack (not
+    /// known from the index) or one of 4 GiB or more.
+    sizes: Vec<u32>,
 }
 
 impl PackedEntries {
     /// Packs are numbered from 0 in the object store; the walk stops at the
     /// first number it does not know (objects of later packs are placed by
     /// the callers' fallbacks).
-    pub(crate) fn read(sync: &gix::ThreadSafeRepository) -> PackedEntries {
-        let mut repo = sync.to_thread_local();
-        repo.objects.prevent_pack_unload();
-        let mut entries = Vec::new();
+    pub(crate) fn read(source: &odb::Source) -> PackedEntries {
+        let budget = odb::Budget::new();
+        let mut objects = source.open(0, &budget);
+        let mut out = PackedEntries::default();
+        let mut packs = 0;
         for pack_id in 0u32.. {
-            let Some(mut objects) = repo.objects.pack_offsets_and_oid(pack_id) else {
+            let Some(list) = objects.get().pack_offsets_and_oid(pack_id) else {
                 break;
             };
-            objects.sort_unstable_by_key(|(offset, _)| *offset);
-            for (i, &(offset, id)) in objects.iter().enumerate() {
-                let entry_size = objects
-                    .get(i + 1)
-                    .and_then(|(next, _)| usize::try_from(next - offset).ok())
-                    .unwrap_or(0);
-                entries.push((
-                    id,
-                    Location {
-                        pack_id,
-                        pack_offset: offset,
-                        entry_size,
-                    },
-                ));
+            packs += 1;
+            // Sizes from offsets, in pack order.
+            let mut by_offset: Vec<u32> = (0..list.len() as u32).collect();
+            by_offset.sort_unstable_by_key(|&i| list[i as usize].0);
+            let base = out.ids.len();
+            out.sizes.resize(base + list.len(), 0);
+            for w in by_offset.windows(2) {
+                let (this, next) = (list[w[0] as usize].0, list[w[1] as usize].0);
+                out.sizes[base + w[0] as usize] = u32::try_from(next - this).unwrap_or(0);
             }
+            drop(by_offset);
+            out.ids.extend(list.iter().map(|(_, id)| *id));
+            out.at.extend(list.iter().map(|&(offset, _)| {
+                key(&Location {
+                    pack_id,
+                    pack_offset: offset,
+                    entry_size: 0,
+                })
+            }));
         }
-        // Stable: the first pack holding an object keeps it.
-        entries.sort_by_key(|(id, _)| *id);
-        entries.dedup_by_key(|(id, _)| *id);
-        PackedEntries { entries }
+        let sorted = out.ids.windows(2).all(|w| w[0] < w[1]);
+        if packs > 1 || !sorted {
+            // Stable: the first pack holding an object keeps it.
+            let mut order: Vec<u32> = (0..out.ids.len() as u32).collect();
+            order.sort_by_key(|&i| out.ids[i as usize]);
+            order.dedup_by_key(|i| out.ids[*i as usize]);
+            out = PackedEntries {
+                ids: order.iter().map(|&i| out.ids[i as usize]).collect(),
+                at: order.iter().map(|&i| out.at[i as usize]).collect(),
+                sizes: order.iter().map(|&i| out.sizes[i as usize]).collect(),
+            };
+        }
+        out
+    }
+
+    fn location(&self, i: usize) -> Location {
+        let k = self.at[i];
+        Location {
+            pack_id: (k >> 40) as u32,
+            pack_offset: k & ((1 << 40) - 1),
+            entry_size: self.sizes[i] as usize,
+        }
     }
 
     /// Where object `id` sits, if a pack index tells it.
     pub(crate) fn find(&self, id: &ObjectId) -> Option<Location> {
-        let i = self.entries.binary_search_by_key(id, |(id, _)| *id).ok()?;
-        let location = &self.entries[i].1;
-        (location.entry_size > 0).then(|| location.clone())
+        let i = self.ids.binary_search(id).ok()?;
+        (self.sizes[i] > 0).then(|| self.location(i))
     }
 
     /// Packed blobs that no walked commit or tree reaches, in object id
@@ -551,41 +580,41 @@ impl PackedEntries {
     /// come first), or asked of gix where the header does not tell it.
     pub(crate) fn unreached_blobs(
         &self,
-        sync: &gix::ThreadSafeRepository,
+        source: &odb::Source,
         known: impl Fn(&ObjectId) -> Option<gix::objs::Kind>,
     ) -> Vec<ObjectId> {
         use gix::objs::Kind;
-        let mut repo = sync.to_thread_local();
-        repo.objects.prevent_pack_unload();
+        let budget = odb::Budget::new();
+        let mut objects = source.open(0, &budget);
         // Pack order (bases before their deltas).
-        let mut order: Vec<(u64, u32)> = (self.entries.iter().enumerate())
-            .map(|(i, (_, location))| (key(location), i as u32))
-            .collect();
-        order.sort_unstable();
+        let mut order: Vec<u32> = (0..self.ids.len() as u32).collect();
+        order.sort_unstable_by_key(|&i| self.at[i as usize]);
         let mut kinds: Vec<Option<Kind>> = Vec::with_capacity(order.len());
         let mut out = Vec::new();
-        for &(_, i) in &order {
-            let (id, location) = &self.entries[i as usize];
+        for &i in &order {
+            let id = &self.ids[i as usize];
             if let Some(k) = known(id) {
                 kinds.push(Some(k));
                 continue;
             }
-            let kind = match entry_header(&repo, location) {
+            let location = self.location(i as usize);
+            let objects = objects.get();
+            let kind = match entry_header(objects, source.hash(), &location) {
                 Some(Header::Blob) => Some(Kind::Blob),
                 Some(Header::Tree) => Some(Kind::Tree),
                 Some(Header::Commit) => Some(Kind::Commit),
                 Some(Header::Tag) => Some(Kind::Tag),
                 // The base sorts before this entry.
-                Some(Header::OfsDelta { base_distance }) => ofs_base(location, base_distance)
+                Some(Header::OfsDelta { base_distance }) => ofs_base(&location, base_distance)
                     .and_then(|base| {
                         order[..kinds.len()]
-                            .binary_search_by_key(&base, |o| o.0)
+                            .binary_search_by_key(&base, |&o| self.at[o as usize])
                             .ok()
                     })
                     .and_then(|j| kinds[j]),
                 _ => None,
             }
-            .or_else(|| repo.objects.try_header(id).ok().flatten().map(|h| h.kind));
+            .or_else(|| objects.try_header(id).ok().flatten().map(|h| h.kind));
             kinds.push(kind);
             if kind == Some(Kind::Blob) {
                 out.push(*id);

@@ -23,6 +23,7 @@ mod attribute;
 mod blobs;
 mod delta;
 mod graph;
+mod odb;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -417,11 +418,12 @@ pub fn history<'s>(
     };
     let mut t = t0;
     progress.enter(Phase::Commits, 0);
+    let source = odb::Source::of(&sync);
     // Commit messages are scanned as the commits are read (`git log -p`
     // shows them too, and "add key sk-..." happens).
     let mut message_commits: Vec<u32> = Vec::new();
-    let commits = graph::walk_commits(
-        &repo,
+    let mut commits = graph::walk_commits(
+        &source,
         &tips.commits,
         &stop,
         &shallow,
@@ -440,49 +442,57 @@ pub fn history<'s>(
     progress.enter(Phase::Trees, 0);
     let mut index = Index::default();
     let mut buf = Vec::new();
-    let base_roots: Vec<u32> = commits
+    let base_roots: Vec<(u32, ObjectId)> = commits
         .boundary
         .iter()
         .filter_map(|c| commit_tree(&repo, c, &mut buf))
-        .map(|t| index.tree(t, graph::ROOT))
+        .map(|t| (index.tree(t, graph::ROOT), t))
         .collect();
     index.walk(
-        &sync,
+        &source,
         &base_roots,
         Pass::Base,
         threads,
         progress,
         &mut missing,
     );
-    let mut scan_roots: Vec<u32> = commits
+    let mut scan_roots: Vec<(u32, ObjectId)> = commits
         .trees
         .iter()
-        .map(|t| index.tree(*t, graph::ROOT))
+        .map(|t| (index.tree(*t, graph::ROOT), *t))
         .collect();
-    scan_roots.extend(tips.trees.iter().map(|t| index.tree(*t, graph::ROOT)));
+    scan_roots.extend(tips.trees.iter().map(|t| (index.tree(*t, graph::ROOT), *t)));
+    commits.roots = scan_roots[..commits.ids.len()]
+        .iter()
+        .map(|r| r.0)
+        .collect();
+    commits.trees = Vec::new();
     index.walk(
-        &sync,
+        &source,
         &scan_roots,
         Pass::Scan,
         threads,
         progress,
         &mut missing,
     );
-    let head_tree = repo
-        .head_tree_id()
-        .ok()
-        .map(|t| index.tree(t.detach(), graph::ROOT));
+    drop(scan_roots);
+    let head_tree = repo.head_tree_id().ok().map(|t| {
+        let t = t.detach();
+        (index.tree(t, graph::ROOT), t)
+    });
     if let Some(t) = head_tree {
-        index.walk(&sync, &[t], Pass::Index, threads, progress, &mut missing);
+        index.walk(&source, &[t], Pass::Index, threads, progress, &mut missing);
     }
+    let head_tree = head_tree.map(|t| t.0);
 
     lap("trees", &mut t);
     if debug {
         events.warning(format!(
-            "index: {} commits, {} trees, {} edges, {} blobs, {} names, {} paths",
+            "index: {} commits, {} trees, {} entries in {} bytes, {} blobs, {} names, {} paths",
             commits.ids.len(),
-            index.tree_ids.len(),
-            index.edges.len(),
+            index.tree_count(),
+            index.entry_count,
+            index.edge_bytes(),
             index.blob_ids.len(),
             index.names.len(),
             index.paths.len()
@@ -510,7 +520,7 @@ pub fn history<'s>(
     // repository: worth it for a whole history or many blobs, not for the
     // few blobs of a pull request's range (placed through gix instead).
     let packed = if *selection == Selection::All || jobs.len() > 4096 {
-        blobs::PackedEntries::read(&sync)
+        blobs::PackedEntries::read(&source)
     } else {
         blobs::PackedEntries::default()
     };
@@ -518,7 +528,7 @@ pub fn history<'s>(
     if *selection == Selection::All {
         let mut extra: Vec<ObjectId> = tips.blobs.clone();
         extra.extend(loose_unreachable(&repo, &index, &commits));
-        extra.extend(packed.unreached_blobs(&sync, |id| reached(&index, &commits, id)));
+        extra.extend(packed.unreached_blobs(&source, |id| reached(&index, &commits, id)));
         for id in extra {
             if index.blob_map.contains_key(&id) {
                 continue;
@@ -528,10 +538,13 @@ pub fn history<'s>(
             jobs.push(blobs::Job { blob: b, id });
         }
     }
+    // What only the walk and the search for unreached objects needed.
+    index.drop_maps();
+    commits.map = Default::default();
     lap("jobs", &mut t);
     progress.enter(Phase::Blobs, jobs.len() as u64);
     let scanned = blobs::scan(
-        &sync,
+        &source,
         &packed,
         &opts.admission,
         jobs,
