@@ -24,7 +24,6 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use gix::objs::{Find, FindHeader};
 use gix::odb::pack::data::entry::{Header, Location};
 use gix::odb::pack::Find as _;
 use gix::ObjectId;
@@ -32,6 +31,7 @@ use gix::ObjectId;
 use super::delta;
 use super::graph::Missing;
 use super::odb;
+use super::pack::{entry_header, key, ofs_base, PackedEntries, Resolver};
 use super::{BlobSink, MakeSink, Progress};
 use crate::source::{Admission, Stats};
 
@@ -72,6 +72,7 @@ const NONE: u32 = u32::MAX;
 /// The jobs in pack order with their delta trees.
 struct Plan<'a> {
     source: &'a odb::Source,
+    packed: &'a PackedEntries,
     admission: &'a Admission,
     stats: &'a Stats,
     progress: &'a Progress,
@@ -86,42 +87,6 @@ struct Plan<'a> {
     /// Whether delta-aware scanning is on (`KEYSCAN_GIT_WHOLE_BLOBS` turns
     /// it off: every blob is scanned whole).
     partial: bool,
-}
-
-fn key(loc: &Location) -> u64 {
-    ((loc.pack_id as u64) << 40) | loc.pack_offset
-}
-
-/// The header of the pack entry at `loc` (read from its first bytes; None
-/// for the last entry of a pack, whose size the index does not tell).
-fn entry_header(
-    objects: &gix::odb::Handle,
-    hash: gix::hash::Kind,
-    loc: &Location,
-) -> Option<Header> {
-    if loc.entry_size == 0 {
-        return None;
-    }
-    // A header is at most a few dozen bytes.
-    let head = Location {
-        entry_size: loc.entry_size.min(64),
-        ..loc.clone()
-    };
-    let entry = objects.entry_by_location(&head)?;
-    gix::odb::pack::data::Entry::from_bytes(&entry.data, loc.pack_offset, hash)
-        .ok()
-        .map(|e| e.header)
-}
-
-/// The sort key of the base of an offset delta at `loc`.
-fn ofs_base(loc: &Location, base_distance: u64) -> Option<u64> {
-    let offset = loc.pack_offset.checked_sub(base_distance)?;
-    (base_distance > 0).then(|| {
-        key(&Location {
-            pack_offset: offset,
-            ..loc.clone()
-        })
-    })
 }
 
 /// Scan `jobs` with `threads` workers, each with a sink from `sinks`.
@@ -173,6 +138,7 @@ pub(crate) fn scan<'s>(
     roots.sort_by_key(|&r| std::cmp::Reverse(size[r as usize]));
     let plan = Plan {
         source,
+        packed,
         admission,
         stats,
         progress,
@@ -224,8 +190,8 @@ struct Visit {
 }
 
 /// Per-worker buffers.
-struct Scratch {
-    buf: Vec<u8>,
+struct Scratch<'p> {
+    resolver: Resolver<'p>,
     delta: Vec<u8>,
     changes: Vec<(usize, usize)>,
     inflate: gix::zlib::Inflate,
@@ -250,7 +216,7 @@ impl Plan<'_> {
                     let mut with_findings: Vec<u32> = Vec::new();
                     let mut missing = Vec::new();
                     let mut scratch = Scratch {
-                        buf: Vec::new(),
+                        resolver: Resolver::new(self.packed, self.source.hash()),
                         delta: Vec::new(),
                         changes: Vec::new(),
                         inflate: gix::zlib::Inflate::default(),
@@ -326,15 +292,11 @@ impl Plan<'_> {
                 return Ok(true);
             }
         }
-        match Find::try_find(objects, &self.jobs[i].id, &mut scratch.buf) {
-            Ok(Some(d)) if d.kind == gix::objs::Kind::Blob => {
-                out.clear();
-                out.extend_from_slice(d.data);
-                Ok(false)
-            }
-            Ok(Some(d)) => Err(format!("is a {}, not a blob", d.kind)),
+        match scratch.resolver.read(objects, &self.jobs[i].id, out) {
+            Ok(Some(gix::objs::Kind::Blob)) => Ok(false),
+            Ok(Some(kind)) => Err(format!("is a {kind}, not a blob")),
             Ok(None) => Err("missing".into()),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e),
         }
     }
 
@@ -490,137 +452,4 @@ fn sort_by_location(
         jobs.push(j);
     }
     (keys, locs, jobs)
-}
-
-/// Every object of the repository's packs with its location, read from the
-/// pack indices alone: an entry's size on disk is the distance to the next
-/// entry of its pack. (gix's `location_by_oid` inflates each object to learn
-/// that size, which on a large history is a second of CPU.)
-///
-/// Three parallel arrays sorted by object id (32 bytes an object, where a
-/// `(ObjectId, Location)` pair takes 48); the first pack holding an object
-/// keeps it.
-#[derive(Default)]
-pub(crate) struct PackedEntries {
-    ids: Vec<ObjectId>,
-    /// [`key`] of each location: pack id and offset.
-    at: Vec<u64>,
-    /// Size of each entry on disk; 0 for the last entry of a pack (not
-    /// known from the index) or one of 4 GiB or more.
-    sizes: Vec<u32>,
-}
-
-impl PackedEntries {
-    /// Packs are numbered from 0 in the object store; the walk stops at the
-    /// first number it does not know (objects of later packs are placed by
-    /// the callers' fallbacks).
-    pub(crate) fn read(source: &odb::Source) -> PackedEntries {
-        let budget = odb::Budget::new();
-        let mut objects = source.open(0, &budget);
-        let mut out = PackedEntries::default();
-        let mut packs = 0;
-        for pack_id in 0u32.. {
-            let Some(list) = objects.get().pack_offsets_and_oid(pack_id) else {
-                break;
-            };
-            packs += 1;
-            // Sizes from offsets, in pack order.
-            let mut by_offset: Vec<u32> = (0..list.len() as u32).collect();
-            by_offset.sort_unstable_by_key(|&i| list[i as usize].0);
-            let base = out.ids.len();
-            out.sizes.resize(base + list.len(), 0);
-            for w in by_offset.windows(2) {
-                let (this, next) = (list[w[0] as usize].0, list[w[1] as usize].0);
-                out.sizes[base + w[0] as usize] = u32::try_from(next - this).unwrap_or(0);
-            }
-            drop(by_offset);
-            out.ids.extend(list.iter().map(|(_, id)| *id));
-            out.at.extend(list.iter().map(|&(offset, _)| {
-                key(&Location {
-                    pack_id,
-                    pack_offset: offset,
-                    entry_size: 0,
-                })
-            }));
-        }
-        let sorted = out.ids.windows(2).all(|w| w[0] < w[1]);
-        if packs > 1 || !sorted {
-            // Stable: the first pack holding an object keeps it.
-            let mut order: Vec<u32> = (0..out.ids.len() as u32).collect();
-            order.sort_by_key(|&i| out.ids[i as usize]);
-            order.dedup_by_key(|i| out.ids[*i as usize]);
-            out = PackedEntries {
-                ids: order.iter().map(|&i| out.ids[i as usize]).collect(),
-                at: order.iter().map(|&i| out.at[i as usize]).collect(),
-                sizes: order.iter().map(|&i| out.sizes[i as usize]).collect(),
-            };
-        }
-        out
-    }
-
-    fn location(&self, i: usize) -> Location {
-        let k = self.at[i];
-        Location {
-            pack_id: (k >> 40) as u32,
-            pack_offset: k & ((1 << 40) - 1),
-            entry_size: self.sizes[i] as usize,
-        }
-    }
-
-    /// Where object `id` sits, if a pack index tells it.
-    pub(crate) fn find(&self, id: &ObjectId) -> Option<Location> {
-        let i = self.ids.binary_search(id).ok()?;
-        (self.sizes[i] > 0).then(|| self.location(i))
-    }
-
-    /// Packed blobs that no walked commit or tree reaches, in object id
-    /// order. `known` gives the kind of each object the walk met (None for
-    /// the others); the kind of the rest is read from their pack entry
-    /// headers, in pack order so that a delta takes its base's kind (bases
-    /// come first), or asked of gix where the header does not tell it.
-    pub(crate) fn unreached_blobs(
-        &self,
-        source: &odb::Source,
-        known: impl Fn(&ObjectId) -> Option<gix::objs::Kind>,
-    ) -> Vec<ObjectId> {
-        use gix::objs::Kind;
-        let budget = odb::Budget::new();
-        let mut objects = source.open(0, &budget);
-        // Pack order (bases before their deltas).
-        let mut order: Vec<u32> = (0..self.ids.len() as u32).collect();
-        order.sort_unstable_by_key(|&i| self.at[i as usize]);
-        let mut kinds: Vec<Option<Kind>> = Vec::with_capacity(order.len());
-        let mut out = Vec::new();
-        for &i in &order {
-            let id = &self.ids[i as usize];
-            if let Some(k) = known(id) {
-                kinds.push(Some(k));
-                continue;
-            }
-            let location = self.location(i as usize);
-            let objects = objects.get();
-            let kind = match entry_header(objects, source.hash(), &location) {
-                Some(Header::Blob) => Some(Kind::Blob),
-                Some(Header::Tree) => Some(Kind::Tree),
-                Some(Header::Commit) => Some(Kind::Commit),
-                Some(Header::Tag) => Some(Kind::Tag),
-                // The base sorts before this entry.
-                Some(Header::OfsDelta { base_distance }) => ofs_base(&location, base_distance)
-                    .and_then(|base| {
-                        order[..kinds.len()]
-                            .binary_search_by_key(&base, |&o| self.at[o as usize])
-                            .ok()
-                    })
-                    .and_then(|j| kinds[j]),
-                _ => None,
-            }
-            .or_else(|| objects.try_header(id).ok().flatten().map(|h| h.kind));
-            kinds.push(kind);
-            if kind == Some(Kind::Blob) {
-                out.push(*id);
-            }
-        }
-        out.sort_unstable();
-        out
-    }
 }

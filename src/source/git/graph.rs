@@ -15,6 +15,7 @@ use std::sync::{mpsc, Mutex};
 use gix::objs::Find;
 use gix::ObjectId;
 
+use super::pack::{PackedEntries, Resolver};
 use super::{odb, Progress};
 
 /// Id of "no path" (the root) in [`Paths`].
@@ -613,9 +614,11 @@ impl Index {
     /// Mark `roots` (dense id and object id of each) for `pass` and decode
     /// every tree below them that no earlier pass reached, with `threads`
     /// workers.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn walk(
         &mut self,
         source: &odb::Source,
+        packed: &PackedEntries,
         roots: &[(u32, ObjectId)],
         pass: Pass,
         threads: usize,
@@ -652,7 +655,11 @@ impl Index {
                 let stop = &stop;
                 let budget = &budget;
                 s.spawn(move || {
-                    let mut objects = source.open(TREE_CACHE, budget);
+                    // Trees are read by pack location, with a cache of
+                    // delta bases of the walker's own: the store needs no
+                    // cache (nor, mostly, its pack index).
+                    let mut objects = source.open(0, budget);
+                    let mut resolver = Resolver::new(packed, hash);
                     let mut buf = Vec::new();
                     loop {
                         let job = {
@@ -666,13 +673,11 @@ impl Index {
                         let out: Decoded = job
                             .into_iter()
                             .map(|(t, id)| {
-                                let r = match objects.get().try_find(&id, &mut buf) {
-                                    Ok(Some(d)) if d.kind == gix::objs::Kind::Tree => {
-                                        Ok(d.data.to_vec())
-                                    }
-                                    Ok(Some(d)) => Err(format!("is a {}, not a tree", d.kind)),
+                                let r = match resolver.read(objects.get(), &id, &mut buf) {
+                                    Ok(Some(gix::objs::Kind::Tree)) => Ok(buf.clone()),
+                                    Ok(Some(kind)) => Err(format!("is a {kind}, not a tree")),
                                     Ok(None) => Err("missing".to_string()),
-                                    Err(e) => Err(e.to_string()),
+                                    Err(e) => Err(e),
                                 };
                                 (t, id, r)
                             })
@@ -809,9 +814,6 @@ impl Index {
         self.tree_at[t as usize] = at;
     }
 }
-
-/// Pack cache of each tree worker: the bases of tree delta chains.
-const TREE_CACHE: usize = 16 << 20;
 
 #[cfg(test)]
 mod tests {

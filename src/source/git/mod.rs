@@ -24,6 +24,7 @@ mod blobs;
 mod delta;
 mod graph;
 mod odb;
+mod pack;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -355,8 +356,12 @@ pub fn history<'s>(
     sinks: &MakeSink<'s>,
 ) -> Result<History, Error> {
     progress.enter(Phase::Opening, 0);
-    let sync = open(path)?;
-    let repo = sync.to_thread_local();
+    // Resolving refs reads many objects (every tag and tip commit, and for
+    // a range the commits of its excluded side) through the repository's
+    // store, whose mapped pages stay while it lives: that store is dropped
+    // before the walk, which reopens the repository.
+    let scratch = open(path)?.to_thread_local();
+    let repo = &scratch;
     let threads = match opts.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -377,23 +382,23 @@ pub fn history<'s>(
 
     let mut missing: Vec<Missing> = Vec::new();
     let (tips, stop) = match selection {
-        Selection::All => (ref_tips(&repo, events)?, Default::default()),
+        Selection::All => (ref_tips(repo, events)?, Default::default()),
         Selection::Range {
             from,
             to,
             symmetric,
         } => {
-            let a = resolve(&repo, from)?;
-            let b = resolve(&repo, to)?;
+            let a = resolve(repo, from)?;
+            let b = resolve(repo, to)?;
             let (commits, stop) = if *symmetric {
                 // What both sides reach (their merge bases and everything
                 // before) is left out; each side's own commits are scanned.
-                let from_a = graph::reachable_commits(&repo, &[a], &shallow);
-                let from_b = graph::reachable_commits(&repo, &[b], &shallow);
+                let from_a = graph::reachable_commits(repo, &[a], &shallow);
+                let from_b = graph::reachable_commits(repo, &[b], &shallow);
                 let both = from_a.intersection(&from_b).copied().collect();
                 (vec![a, b], both)
             } else {
-                (vec![b], graph::reachable_commits(&repo, &[a], &shallow))
+                (vec![b], graph::reachable_commits(repo, &[a], &shallow))
             };
             (
                 Tips {
@@ -404,6 +409,10 @@ pub fn history<'s>(
             )
         }
     };
+
+    drop(scratch);
+    let sync = open(path)?;
+    let repo = sync.to_thread_local();
 
     let debug = std::env::var_os("KEYSCAN_DEBUG_TIMINGS").is_some();
     let t0 = Instant::now();
@@ -441,6 +450,14 @@ pub fn history<'s>(
     // HEAD's tree for `in_head` if no scanned commit has it.
     progress.enter(Phase::Trees, 0);
     let mut index = Index::default();
+    // Where every packed object sits: trees and blobs are read by location.
+    // Worth its fraction of a second for a whole history, not for the few
+    // objects of a pull request's range (read through gix by id instead).
+    let mut packed = if *selection == Selection::All {
+        pack::PackedEntries::read(&source)
+    } else {
+        pack::PackedEntries::default()
+    };
     let mut buf = Vec::new();
     let base_roots: Vec<(u32, ObjectId)> = commits
         .boundary
@@ -450,6 +467,7 @@ pub fn history<'s>(
         .collect();
     index.walk(
         &source,
+        &packed,
         &base_roots,
         Pass::Base,
         threads,
@@ -469,6 +487,7 @@ pub fn history<'s>(
     commits.trees = Vec::new();
     index.walk(
         &source,
+        &packed,
         &scan_roots,
         Pass::Scan,
         threads,
@@ -481,7 +500,15 @@ pub fn history<'s>(
         (index.tree(t, graph::ROOT), t)
     });
     if let Some(t) = head_tree {
-        index.walk(&source, &[t], Pass::Index, threads, progress, &mut missing);
+        index.walk(
+            &source,
+            &packed,
+            &[t],
+            Pass::Index,
+            threads,
+            progress,
+            &mut missing,
+        );
     }
     let head_tree = head_tree.map(|t| t.0);
 
@@ -516,14 +543,10 @@ pub fn history<'s>(
             id: index.blob_ids[b as usize],
         });
     }
-    // Reading every pack entry costs a fraction of a second on a large
-    // repository: worth it for a whole history or many blobs, not for the
-    // few blobs of a pull request's range (placed through gix instead).
-    let packed = if *selection == Selection::All || jobs.len() > 4096 {
-        blobs::PackedEntries::read(&source)
-    } else {
-        blobs::PackedEntries::default()
-    };
+    // A range with many blobs is worth placing them all at once too.
+    if packed.is_empty() && jobs.len() > 4096 {
+        packed = pack::PackedEntries::read(&source);
+    }
     let mut unreachable: Vec<u32> = Vec::new();
     if *selection == Selection::All {
         let mut extra: Vec<ObjectId> = tips.blobs.clone();
@@ -555,6 +578,10 @@ pub fn history<'s>(
     );
     lap("blobs", &mut t);
     if debug {
+        events.warning(format!(
+            "object stores renewed to bound mapped pack pages: {}",
+            odb::renewals()
+        ));
         events.warning(format!(
             "blobs: {} rebuilt from their delta base, {} scanned where they differ from it; detector ran over {} MiB of partial and {} MiB of whole blobs ({} MiB not rebuilt from a base)",
             scanned.rebuilt,

@@ -18,6 +18,14 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Stores renewed in this process (for the debug timings).
+static RENEWALS: AtomicU64 = AtomicU64::new(0);
+
+/// Stores renewed so far in this process.
+pub(crate) fn renewals() -> u64 {
+    RENEWALS.load(Ordering::Relaxed)
+}
+
 /// Bytes of pack pages a phase may keep mapped (above what was mapped when
 /// it began) before its handles renew their stores.
 const DEFAULT_BUDGET: u64 = 48 << 20;
@@ -62,7 +70,6 @@ impl Source {
             budget,
             since_check: 0,
             since_renew: 0,
-            renewals: 0,
         }
     }
 
@@ -90,8 +97,6 @@ pub(crate) struct Budget {
     /// Renew when the process's mapped file pages exceed this (KiB); 0:
     /// unknown (no `/proc`), renew by count.
     limit_kib: u64,
-    /// Renewals, for the debug timings.
-    pub renewals: AtomicU64,
 }
 
 impl Budget {
@@ -103,7 +108,6 @@ impl Budget {
             .map_or(DEFAULT_BUDGET, |mb| mb << 20);
         Budget {
             limit_kib: mapped_file_kib().map_or(0, |now| now + (bytes >> 10)),
-            renewals: AtomicU64::new(0),
         }
     }
 
@@ -130,7 +134,6 @@ pub(crate) struct Odb<'b> {
     budget: &'b Budget,
     since_check: u32,
     since_renew: u64,
-    renewals: u64,
 }
 
 impl Odb<'_> {
@@ -158,8 +161,7 @@ impl Odb<'_> {
     pub(crate) fn renew(&mut self) {
         self.handle = self.source.handle(self.cache);
         self.since_renew = 0;
-        self.renewals += 1;
-        self.budget.renewals.fetch_add(1, Ordering::Relaxed);
+        RENEWALS.fetch_add(1, Ordering::Relaxed);
     }
 }
 
