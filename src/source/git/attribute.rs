@@ -11,7 +11,9 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use super::graph::{Commits, FxMap, Index, Names, BLOB, ROOT};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+use super::graph::{Commits, Fx, FxMap, Index, Names, BLOB, ROOT};
 
 /// Relative paths as cons cells (name, rest), interned.
 #[derive(Default)]
@@ -61,11 +63,17 @@ pub(crate) struct Pair {
     pub in_head: bool,
 }
 
+/// The lists of (target, relative path) pairs below each tree. Lists are
+/// interned: the versions of a directory mostly hold the same targets at
+/// the same paths (a file with a finding that stays while others change),
+/// so each distinct list is stored once, however many trees share it.
 struct Lists<'a> {
     index: &'a Index,
     target: &'a [bool],
     memo: Vec<(u32, u32)>,
     items: Vec<(u32, u32)>,
+    /// Hash of a list's pairs → its span in `items`.
+    interned: FxMap<u64, (u32, u32)>,
     rel: Rel,
 }
 
@@ -99,8 +107,24 @@ impl Lists<'_> {
                 }
             }
         }
-        let span = (self.items.len() as u32, tmp.len() as u32);
-        self.items.extend(tmp);
+        let span = if tmp.is_empty() {
+            (0, 0)
+        } else {
+            let mut h = std::hash::BuildHasher::build_hasher(&BuildHasherDefault::<Fx>::default());
+            tmp.hash(&mut h);
+            let h = h.finish();
+            match self.interned.get(&h) {
+                Some(&(s, l)) if self.items[s as usize..(s + l) as usize] == tmp[..] => (s, l),
+                found => {
+                    let span = (self.items.len() as u32, tmp.len() as u32);
+                    self.items.extend(tmp);
+                    if found.is_none() {
+                        self.interned.insert(h, span);
+                    }
+                    span
+                }
+            }
+        };
         self.memo[t as usize] = span;
         span
     }
@@ -166,6 +190,7 @@ pub(crate) fn attribute(
         target: &target,
         memo: vec![TODO; index.tree_count()],
         items: Vec::new(),
+        interned: FxMap::default(),
         rel: Rel::default(),
     };
     // (blob, rel) → (commit, order, count, in_head)

@@ -25,13 +25,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use gix::odb::pack::data::entry::{Header, Location};
-use gix::odb::pack::Find as _;
 use gix::ObjectId;
 
 use super::delta;
 use super::graph::Missing;
 use super::odb;
-use super::pack::{entry_header, key, ofs_base, PackedEntries, Resolver};
+use super::pack::{key, ofs_base, PackedEntries, Resolver};
 use super::{BlobSink, MakeSink, Progress};
 use crate::source::{Admission, Stats};
 
@@ -101,7 +100,7 @@ pub(crate) fn scan<'s>(
     progress: &Progress,
     sinks: &MakeSink<'s>,
 ) -> Scanned {
-    let (keys, locs, jobs) = sort_by_location(source, packed, jobs);
+    let (keys, locs, jobs) = sort_by_location(packed, jobs);
     let parents = delta_parents(source, packed, &keys, &locs);
     let n = jobs.len();
     // Children lists (CSR) and tree sizes; a parent always sorts before
@@ -161,13 +160,11 @@ fn delta_parents(
     keys: &[u64],
     locs: &[Option<Location>],
 ) -> Vec<u32> {
-    let budget = odb::Budget::new();
-    let mut objects = source.open(0, &budget);
     locs.iter()
         .enumerate()
         .map(|(i, loc)| {
             let Some(loc) = loc else { return NONE };
-            let base = match entry_header(objects.get(), source.hash(), loc) {
+            let base = match packed.header(loc, source.hash()) {
                 Some(Header::OfsDelta { base_distance }) => ofs_base(loc, base_distance),
                 Some(Header::RefDelta { base_id }) => packed.find(&base_id).map(|l| key(&l)),
                 _ => None,
@@ -192,6 +189,8 @@ struct Visit {
 /// Per-worker buffers.
 struct Scratch<'p> {
     resolver: Resolver<'p>,
+    /// A pack entry's bytes as read.
+    raw: Vec<u8>,
     delta: Vec<u8>,
     changes: Vec<(usize, usize)>,
     inflate: gix::zlib::Inflate,
@@ -217,6 +216,7 @@ impl Plan<'_> {
                     let mut missing = Vec::new();
                     let mut scratch = Scratch {
                         resolver: Resolver::new(self.packed, self.source.hash()),
+                        raw: Vec::new(),
                         delta: Vec::new(),
                         changes: Vec::new(),
                         inflate: gix::zlib::Inflate::default(),
@@ -287,7 +287,7 @@ impl Plan<'_> {
         out: &mut Vec<u8>,
     ) -> Result<bool, String> {
         if let (Some(base), Some(loc)) = (parent, self.locs[i].as_ref()) {
-            if self.rebuild(objects, loc, base, scratch, out).is_some() {
+            if self.rebuild(loc, base, scratch, out).is_some() {
                 scratch.rebuilt += 1;
                 return Ok(true);
             }
@@ -303,19 +303,28 @@ impl Plan<'_> {
     /// Inflate the delta at `loc` and apply it to `base`.
     fn rebuild(
         &self,
-        objects: &gix::odb::Handle,
         loc: &Location,
         base: &[u8],
         scratch: &mut Scratch,
         out: &mut Vec<u8>,
     ) -> Option<()> {
-        let entry = objects.entry_by_location(loc)?;
-        let e = gix::odb::pack::data::Entry::from_bytes(
-            &entry.data,
-            loc.pack_offset,
-            self.source.hash(),
-        )
-        .ok()?;
+        let mut raw = std::mem::take(&mut scratch.raw);
+        let r = self.rebuild_from(loc, base, scratch, &mut raw, out);
+        scratch.raw = raw;
+        r
+    }
+
+    fn rebuild_from(
+        &self,
+        loc: &Location,
+        base: &[u8],
+        scratch: &mut Scratch,
+        raw: &mut Vec<u8>,
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
+        self.packed.entry(loc, raw)?;
+        let e = gix::odb::pack::data::Entry::from_bytes(raw, loc.pack_offset, self.source.hash())
+            .ok()?;
         if !e.header.is_delta() {
             return None;
         }
@@ -324,9 +333,7 @@ impl Plan<'_> {
         if size > base.len().saturating_mul(4).max(1 << 20) {
             return None;
         }
-        let compressed = entry
-            .data
-            .get((e.data_offset - loc.pack_offset) as usize..)?;
+        let compressed = raw.get((e.data_offset - loc.pack_offset) as usize..)?;
         scratch.delta.clear();
         scratch.delta.resize(size, 0);
         scratch.inflate.reset();
@@ -423,22 +430,15 @@ impl Plan<'_> {
 /// Sort jobs by where their objects sit in the packs (loose objects last):
 /// the sort keys, the locations and the jobs.
 fn sort_by_location(
-    source: &odb::Source,
     packed: &PackedEntries,
     jobs: Vec<Job>,
 ) -> (Vec<u64>, Vec<Option<Location>>, Vec<Job>) {
-    let budget = odb::Budget::new();
-    let mut objects = source.open(0, &budget);
-    let mut buf = Vec::new();
     let mut keyed: Vec<(u64, Option<Location>, Job)> = jobs
         .into_iter()
         .map(|j| {
-            // Objects the pack indices do not place (loose objects, the
-            // last entry of a pack, multi-pack indices) ask gix, which
-            // inflates the object to learn its size.
-            let loc = packed
-                .find(&j.id)
-                .or_else(|| objects.get().location_by_oid(&j.id, &mut buf));
+            // Objects the pack indices do not place (loose objects, those
+            // of alternates) are read through gix, whole.
+            let loc = packed.find(&j.id);
             (loc.as_ref().map_or(u64::MAX, key), loc, j)
         })
         .collect();

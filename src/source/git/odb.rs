@@ -55,6 +55,11 @@ impl Source {
         }
     }
 
+    /// The objects directory.
+    pub(crate) fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     /// The hash kind of the objects.
     pub(crate) fn hash(&self) -> gix::hash::Kind {
         self.hash

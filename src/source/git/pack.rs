@@ -1,17 +1,20 @@
-//! Pack entries read by location: where every packed object sits (from
-//! the pack indices), and a reader that rebuilds an object from its delta
-//! chain by those locations, with a cache of its own.
+//! Pack entries read by location: where every packed object sits (read
+//! from the pack indices, `objects/pack/*.idx`), the entries themselves
+//! read with positioned reads of the pack files, and a reader that rebuilds
+//! an object from its delta chain by those locations, with a cache of its
+//! own.
 //!
-//! Reading by location does not search a pack index (gix's reads by id
-//! binary-search a mapped index, whose pages then count in resident
-//! memory in every store that reads), and the cache, being ours, outlives
-//! the renewal of a store (see [`super::odb`]).
+//! Reading packs with positioned reads rather than through memory maps
+//! keeps pack pages out of the process's resident memory: a whole-history
+//! scan reads every tree and blob, and a map would end up holding the
+//! whole pack (and the kernel maps 64 KiB around each page touched). The
+//! pages stay in the page cache, shared and reclaimable. Objects no pack
+//! index here places (loose objects, alternates) are read through gix.
 
 use std::collections::VecDeque;
 
 use gix::objs::{Find, FindHeader, Kind};
 use gix::odb::pack::data::entry::{Header, Location};
-use gix::odb::pack::Find as _;
 use gix::ObjectId;
 
 use super::delta;
@@ -20,27 +23,6 @@ use super::odb;
 
 pub(crate) fn key(loc: &Location) -> u64 {
     ((loc.pack_id as u64) << 40) | loc.pack_offset
-}
-
-/// The header of the pack entry at `loc` (read from its first bytes; None
-/// for the last entry of a pack, whose size the index does not tell).
-pub(crate) fn entry_header(
-    objects: &gix::odb::Handle,
-    hash: gix::hash::Kind,
-    loc: &Location,
-) -> Option<Header> {
-    if loc.entry_size == 0 {
-        return None;
-    }
-    // A header is at most a few dozen bytes.
-    let head = Location {
-        entry_size: loc.entry_size.min(64),
-        ..loc.clone()
-    };
-    let entry = objects.entry_by_location(&head)?;
-    gix::odb::pack::data::Entry::from_bytes(&entry.data, loc.pack_offset, hash)
-        .ok()
-        .map(|e| e.header)
 }
 
 /// The sort key of the base of an offset delta at `loc`.
@@ -72,57 +54,92 @@ pub(crate) struct PackedEntries {
     sizes: Vec<u32>,
     /// Positions in pack order (by `at`).
     by_at: Vec<u32>,
+    /// The pack data files, by the pack numbers of `at`.
+    files: Vec<std::fs::File>,
 }
 
 impl PackedEntries {
-    /// Packs are numbered from 0 in the object store; the walk stops at the
-    /// first number it does not know (objects of later packs are placed by
-    /// the callers' fallbacks).
+    /// Read the pack indices of the objects directory (version 2; others
+    /// are left to gix), numbering the packs in name order.
     pub(crate) fn read(source: &odb::Source) -> PackedEntries {
-        let budget = odb::Budget::new();
-        let mut objects = source.open(0, &budget);
         let mut out = PackedEntries::default();
-        let mut packs = 0;
-        for pack_id in 0u32.. {
-            let Some(list) = objects.get().pack_offsets_and_oid(pack_id) else {
-                break;
+        let hash_len = source.hash().len_in_bytes();
+        let mut idx: Vec<std::path::PathBuf> = std::fs::read_dir(source.dir().join("pack"))
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        idx.sort();
+        for path in idx {
+            let pack_id = out.files.len() as u32;
+            let Ok(file) = std::fs::File::open(path.with_extension("pack")) else {
+                continue;
             };
-            packs += 1;
-            // Sizes from offsets, in pack order.
-            let mut by_offset: Vec<u32> = (0..list.len() as u32).collect();
-            by_offset.sort_unstable_by_key(|&i| list[i as usize].0);
+            let Ok(len) = file.metadata().map(|m| m.len()) else {
+                continue;
+            };
             let base = out.ids.len();
-            out.sizes.resize(base + list.len(), 0);
-            for w in by_offset.windows(2) {
-                let (this, next) = (list[w[0] as usize].0, list[w[1] as usize].0);
-                out.sizes[base + w[0] as usize] = u32::try_from(next - this).unwrap_or(0);
+            if read_index(&path, hash_len, pack_id, &mut out).is_err() {
+                out.ids.truncate(base);
+                out.at.truncate(base);
+                continue;
             }
-            drop(by_offset);
-            out.ids.extend(list.iter().map(|(_, id)| *id));
-            out.at.extend(list.iter().map(|&(offset, _)| {
-                key(&Location {
-                    pack_id,
-                    pack_offset: offset,
-                    entry_size: 0,
-                })
-            }));
+            // Sizes from offsets, in pack order; the last entry ends at the
+            // pack's trailing checksum.
+            let mut by_offset: Vec<u32> = (base as u32..out.ids.len() as u32).collect();
+            by_offset.sort_unstable_by_key(|&i| out.at[i as usize]);
+            out.sizes.resize(out.ids.len(), 0);
+            let end = key(&Location {
+                pack_id,
+                pack_offset: len.saturating_sub(hash_len as u64),
+                entry_size: 0,
+            });
+            for (j, &i) in by_offset.iter().enumerate() {
+                let next = by_offset.get(j + 1).map_or(end, |&n| out.at[n as usize]);
+                out.sizes[i as usize] =
+                    u32::try_from(next.saturating_sub(out.at[i as usize])).unwrap_or(0);
+            }
+            out.files.push(file);
         }
         let sorted = out.ids.windows(2).all(|w| w[0] < w[1]);
-        if packs > 1 || !sorted {
+        if !sorted {
             // Stable: the first pack holding an object keeps it.
             let mut order: Vec<u32> = (0..out.ids.len() as u32).collect();
             order.sort_by_key(|&i| out.ids[i as usize]);
             order.dedup_by_key(|i| out.ids[*i as usize]);
-            out = PackedEntries {
-                ids: order.iter().map(|&i| out.ids[i as usize]).collect(),
-                at: order.iter().map(|&i| out.at[i as usize]).collect(),
-                sizes: order.iter().map(|&i| out.sizes[i as usize]).collect(),
-                by_at: Vec::new(),
-            };
+            out.ids = order.iter().map(|&i| out.ids[i as usize]).collect();
+            out.at = order.iter().map(|&i| out.at[i as usize]).collect();
+            out.sizes = order.iter().map(|&i| out.sizes[i as usize]).collect();
         }
         out.by_at = (0..out.ids.len() as u32).collect();
         out.by_at.sort_unstable_by_key(|&i| out.at[i as usize]);
         out
+    }
+
+    /// The bytes of the entry at `loc` into `out` (cleared first).
+    pub(crate) fn entry(&self, loc: &Location, out: &mut Vec<u8>) -> Option<()> {
+        let file = self.files.get(loc.pack_id as usize)?;
+        out.clear();
+        out.try_reserve(loc.entry_size).ok()?;
+        out.resize(loc.entry_size, 0);
+        read_exact_at(file, out, loc.pack_offset).ok()
+    }
+
+    /// The header of the pack entry at `loc` (read from its first bytes).
+    pub(crate) fn header(&self, loc: &Location, hash: gix::hash::Kind) -> Option<Header> {
+        // A header is at most a few dozen bytes.
+        let head = Location {
+            entry_size: loc.entry_size.min(64),
+            ..loc.clone()
+        };
+        let mut buf = Vec::with_capacity(64);
+        self.entry(&head, &mut buf)?;
+        gix::odb::pack::data::Entry::from_bytes(&buf, loc.pack_offset, hash)
+            .ok()
+            .map(|e| e.header)
     }
 
     /// Whether no pack was read.
@@ -180,7 +197,7 @@ impl PackedEntries {
             }
             let location = self.location(i as usize);
             let objects = objects.get();
-            let kind = match entry_header(objects, source.hash(), &location) {
+            let kind = match self.header(&location, source.hash()) {
                 Some(Header::Blob) => Some(Kind::Blob),
                 Some(Header::Tree) => Some(Kind::Tree),
                 Some(Header::Commit) => Some(Kind::Commit),
@@ -226,6 +243,8 @@ pub(crate) struct Resolver<'p> {
     chain: Vec<(u64, Vec<u8>)>,
     spare: Vec<Vec<u8>>,
     changes: Vec<(usize, usize)>,
+    /// An entry's bytes as read.
+    raw: Vec<u8>,
 }
 
 impl<'p> Resolver<'p> {
@@ -240,10 +259,12 @@ impl<'p> Resolver<'p> {
             chain: Vec::new(),
             spare: Vec::new(),
             changes: Vec::new(),
+            raw: Vec::new(),
         }
     }
 
-    /// Object `id` into `out`: its kind, None if missing.
+    /// Object `id` into `out`: its kind, None if missing (`objects` reads
+    /// what the pack indices do not place).
     pub(crate) fn read(
         &mut self,
         objects: &gix::odb::Handle,
@@ -251,7 +272,7 @@ impl<'p> Resolver<'p> {
         out: &mut Vec<u8>,
     ) -> Result<Option<Kind>, String> {
         if let Some(loc) = self.packed.find(id) {
-            if let Some(kind) = self.rebuild(objects, loc, out) {
+            if let Some(kind) = self.rebuild(loc, out) {
                 return Ok(Some(kind));
             }
         }
@@ -263,19 +284,23 @@ impl<'p> Resolver<'p> {
     }
 
     /// Inflate the entry at `loc`: its header, and its data into `out`.
-    fn entry(
+    fn entry(&mut self, loc: &Location, out: &mut Vec<u8>) -> Option<Header> {
+        let mut raw = std::mem::take(&mut self.raw);
+        let r = self.inflate_entry(loc, &mut raw, out);
+        self.raw = raw;
+        r
+    }
+
+    fn inflate_entry(
         &mut self,
-        objects: &gix::odb::Handle,
         loc: &Location,
+        raw: &mut Vec<u8>,
         out: &mut Vec<u8>,
     ) -> Option<Header> {
-        let entry = objects.entry_by_location(loc)?;
-        let e = gix::odb::pack::data::Entry::from_bytes(&entry.data, loc.pack_offset, self.hash)
-            .ok()?;
+        self.packed.entry(loc, raw)?;
+        let e = gix::odb::pack::data::Entry::from_bytes(raw, loc.pack_offset, self.hash).ok()?;
         let size = usize::try_from(e.decompressed_size).ok()?;
-        let compressed = entry
-            .data
-            .get(usize::try_from(e.data_offset - loc.pack_offset).ok()?..)?;
+        let compressed = raw.get(usize::try_from(e.data_offset - loc.pack_offset).ok()?..)?;
         out.clear();
         out.try_reserve(size).ok()?;
         out.resize(size, 0);
@@ -286,12 +311,7 @@ impl<'p> Resolver<'p> {
 
     /// The object at `loc`, rebuilt down its delta chain; None where a link
     /// of the chain cannot be placed or read.
-    fn rebuild(
-        &mut self,
-        objects: &gix::odb::Handle,
-        loc: Location,
-        out: &mut Vec<u8>,
-    ) -> Option<Kind> {
+    fn rebuild(&mut self, loc: Location, out: &mut Vec<u8>) -> Option<Kind> {
         for (_, d) in self.chain.drain(..) {
             self.spare.push(d);
         }
@@ -306,7 +326,7 @@ impl<'p> Resolver<'p> {
                 break (*kind, b);
             }
             let mut data = self.spare.pop().unwrap_or_default();
-            let header = self.entry(objects, &at, &mut data)?;
+            let header = self.entry(&at, &mut data)?;
             let whole = match header {
                 Header::Blob => Some(Kind::Blob),
                 Header::Tree => Some(Kind::Tree),
@@ -364,5 +384,95 @@ impl<'p> Resolver<'p> {
         self.cached += bytes.len();
         self.cache.insert(k, (kind, bytes.to_vec()));
         self.order.push_back(k);
+    }
+}
+
+/// Read a version 2 pack index: its object ids and their offsets (as
+/// [`key`]s of pack `pack_id`) appended to `out`.
+fn read_index(
+    path: &std::path::Path,
+    hash_len: usize,
+    pack_id: u32,
+    out: &mut PackedEntries,
+) -> std::io::Result<()> {
+    use std::io::{BufReader, Error, Read};
+    let mut r = BufReader::with_capacity(1 << 16, std::fs::File::open(path)?);
+    let mut head = [0u8; 8];
+    r.read_exact(&mut head)?;
+    if head != [0xff, b't', b'O', b'c', 0, 0, 0, 2] {
+        return Err(Error::other("not a version 2 pack index"));
+    }
+    let mut fanout = [0u8; 1024];
+    r.read_exact(&mut fanout)?;
+    let n = u32::from_be_bytes(fanout[1020..].try_into().expect("4 bytes")) as usize;
+    let mut id = vec![0u8; hash_len];
+    out.ids.reserve(n);
+    for _ in 0..n {
+        r.read_exact(&mut id)?;
+        out.ids
+            .push(ObjectId::try_from(id.as_slice()).map_err(Error::other)?);
+    }
+    // CRCs, unused.
+    std::io::copy(&mut (&mut r).take(4 * n as u64), &mut std::io::sink())?;
+    let mut small = vec![0u32; n];
+    let mut word = [0u8; 4];
+    for s in small.iter_mut() {
+        r.read_exact(&mut word)?;
+        *s = u32::from_be_bytes(word);
+    }
+    let mut large = Vec::new();
+    let mut dword = [0u8; 8];
+    for _ in small.iter().filter(|&&s| s & 0x8000_0000 != 0) {
+        r.read_exact(&mut dword)?;
+        large.push(u64::from_be_bytes(dword));
+    }
+    out.at.reserve(n);
+    for s in small {
+        let offset = if s & 0x8000_0000 != 0 {
+            *large
+                .get((s & 0x7fff_ffff) as usize)
+                .ok_or_else(|| Error::other("bad large offset"))?
+        } else {
+            s as u64
+        };
+        if offset >= 1 << 40 {
+            return Err(Error::other("pack too large"));
+        }
+        out.at.push(key(&Location {
+            pack_id,
+            pack_offset: offset,
+            entry_size: 0,
+        }));
+    }
+    Ok(())
+}
+
+/// Fill `buf` from `file` at `offset`.
+fn read_exact_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        let mut done = 0;
+        while done < buf.len() {
+            match std::os::windows::fs::FileExt::seek_read(
+                file,
+                &mut buf[done..],
+                offset + done as u64,
+            )? {
+                0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+                n => done += n,
+            }
+        }
+        Ok(())
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = file.try_clone()?;
+        f.seek(SeekFrom::Start(offset))?;
+        f.read_exact(buf)
     }
 }
