@@ -30,6 +30,9 @@ pub fn mask_metadata(findings: &mut [Finding]) {
             for field in [&mut c.summary, &mut c.author, &mut c.email] {
                 mask(field);
             }
+            if let Some(tag) = &mut c.tag {
+                mask(tag);
+            }
         }
         mask(&mut f.path);
         for layer in &mut f.layers {

@@ -15,6 +15,7 @@ mod large;
 mod parts;
 mod props;
 mod redaction;
+mod robust_history;
 mod rules;
 mod sarif;
 mod snapshots;

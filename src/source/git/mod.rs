@@ -99,6 +99,25 @@ pub struct Placement {
     pub in_head: bool,
 }
 
+/// An annotated tag that a ref reaches (directly, or through other tags).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TagMeta {
+    /// The tag's name (its `tag` header).
+    pub name: String,
+    /// Full 40-hex id of the object it points at, peeled through tags.
+    pub target: String,
+    /// Tagger name (empty for a tag without a tagger).
+    pub tagger: String,
+    /// Tagger email.
+    pub email: String,
+    /// Tag date, RFC 3339.
+    pub date: String,
+    /// First line of the message.
+    pub summary: String,
+    /// The message (with any signature), to scan.
+    pub message: Vec<u8>,
+}
+
 /// What a history scan found where.
 #[derive(Debug, Default)]
 pub struct History {
@@ -106,6 +125,9 @@ pub struct History {
     pub placements: Vec<Placement>,
     /// Metadata of the commits that placements and message findings name.
     pub commits: HashMap<u32, CommitMeta>,
+    /// The annotated tags of a whole-history scan, with their messages
+    /// (scanned by the driver, like commit messages).
+    pub tags: Vec<TagMeta>,
 }
 
 /// Which commits to scan.
@@ -269,10 +291,13 @@ struct Tips {
     commits: Vec<ObjectId>,
     trees: Vec<ObjectId>,
     blobs: Vec<ObjectId>,
+    tags: Vec<TagMeta>,
 }
 
 fn ref_tips(repo: &gix::Repository, events: &dyn Events) -> Result<Tips, Error> {
     let mut ids: Vec<ObjectId> = Vec::new();
+    // Annotated tags the refs name directly (their targets may be tags too).
+    let mut tag_ids: Vec<ObjectId> = Vec::new();
     if let Ok(id) = repo.head_id() {
         ids.push(id.detach());
     }
@@ -293,6 +318,9 @@ fn ref_tips(repo: &gix::Repository, events: &dyn Events) -> Result<Tips, Error> 
                 continue;
             }
         };
+        if let Some(direct) = r.target().try_id() {
+            tag_ids.push(direct.to_owned());
+        }
         match r.peel_to_id() {
             Ok(id) => ids.push(id.detach()),
             Err(e) => events.warning(format!(
@@ -304,7 +332,10 @@ fn ref_tips(repo: &gix::Repository, events: &dyn Events) -> Result<Tips, Error> 
     }
     ids.sort();
     ids.dedup();
-    let mut tips = Tips::default();
+    let mut tips = Tips {
+        tags: annotated_tags(repo, tag_ids),
+        ..Tips::default()
+    };
     for id in ids {
         match repo.objects.try_header(&id) {
             Ok(Some(h)) => match h.kind {
@@ -317,6 +348,76 @@ fn ref_tips(repo: &gix::Repository, events: &dyn Events) -> Result<Tips, Error> 
         }
     }
     Ok(tips)
+}
+
+/// The annotated tags among `ids` and the tags they point at, each once,
+/// in object id order (other objects are skipped).
+fn annotated_tags(repo: &gix::Repository, mut ids: Vec<ObjectId>) -> Vec<TagMeta> {
+    let hash = repo.object_hash();
+    let mut seen: gix::hashtable::HashSet<ObjectId> = Default::default();
+    let mut out: Vec<(ObjectId, TagMeta)> = Vec::new();
+    let mut buf = Vec::new();
+    while let Some(id) = ids.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        let Ok(Some(data)) = repo.objects.try_find(&id, &mut buf) else {
+            continue;
+        };
+        if data.kind != gix::objs::Kind::Tag {
+            continue;
+        }
+        let Ok(tag) = gix::objs::TagRef::from_bytes(data.data, hash) else {
+            continue;
+        };
+        let target = tag.target();
+        if tag.target_kind == gix::objs::Kind::Tag {
+            ids.push(target);
+        }
+        let mut meta = TagMeta {
+            name: tag.name.to_string(),
+            target: target.to_string(),
+            summary: tag
+                .message
+                .split(|&b| b == b'\n')
+                .next()
+                .map(|l| String::from_utf8_lossy(l).trim().to_string())
+                .unwrap_or_default(),
+            message: tag.message.to_vec(),
+            ..TagMeta::default()
+        };
+        if let Some(sig) = tag.signature {
+            meta.message.extend_from_slice(sig);
+        }
+        if let Ok(Some(tagger)) = tag.tagger() {
+            let tagger = tagger.trim();
+            meta.tagger = tagger.name.to_string();
+            meta.email = tagger.email.to_string();
+            if let Ok(t) = tagger.time() {
+                meta.date = t.format_or_unix(gix::date::time::format::ISO8601_STRICT);
+            }
+        }
+        out.push((id, meta));
+    }
+    // A tag of a tag: its target is the peeled object, as for its ref.
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    let peeled: HashMap<String, String> = out
+        .iter()
+        .map(|(id, m)| (id.to_string(), m.target.clone()))
+        .collect();
+    out.into_iter()
+        .map(|(_, mut m)| {
+            let mut hops = 0;
+            while let Some(next) = peeled.get(&m.target) {
+                m.target = next.clone();
+                hops += 1;
+                if hops > 64 {
+                    break;
+                }
+            }
+            m
+        })
+        .collect()
 }
 
 fn resolve(repo: &gix::Repository, spec: &str) -> Result<ObjectId, Error> {
@@ -381,7 +482,7 @@ pub fn history<'s>(
     }
 
     let mut missing: Vec<Missing> = Vec::new();
-    let (tips, stop) = match selection {
+    let (mut tips, stop) = match selection {
         Selection::All => (ref_tips(repo, events)?, Default::default()),
         Selection::Range {
             from,
@@ -410,6 +511,7 @@ pub fn history<'s>(
         }
     };
 
+    let tags = std::mem::take(&mut tips.tags);
     drop(scratch);
     let sync = open(path)?;
     let repo = sync.to_thread_local();
@@ -599,7 +701,10 @@ pub fn history<'s>(
     targets.dedup();
     let topo = attribute::topo_order(&commits);
     let pairs = attribute::attribute(&index, &commits, &topo, head_tree, &targets);
-    let mut out = History::default();
+    let mut out = History {
+        tags,
+        ..History::default()
+    };
     for p in pairs {
         let unreachable = p.commit.is_none() && unreachable.binary_search(&p.blob).is_ok();
         if let Some(c) = p.commit {
