@@ -52,8 +52,13 @@ pub(crate) struct PackedEntries {
     /// Size of each entry on disk; 0 for the last entry of a pack (not
     /// known from the index) or one of 4 GiB or more.
     sizes: Vec<u32>,
-    /// Positions in pack order (by `at`).
+    /// Positions in pack order (by `at`), and their keys (sorted: searched
+    /// without an indirection per probe).
     by_at: Vec<u32>,
+    sorted_at: Vec<u64>,
+    /// Where the ids starting with each 16-bit prefix begin in `ids`
+    /// (65,537 entries): a lookup searches a few dozen ids, not all.
+    fanout: Vec<u32>,
     /// The pack data files, by the pack numbers of `at`.
     files: Vec<std::fs::File>,
 }
@@ -116,6 +121,14 @@ impl PackedEntries {
         }
         out.by_at = (0..out.ids.len() as u32).collect();
         out.by_at.sort_unstable_by_key(|&i| out.at[i as usize]);
+        out.sorted_at = out.by_at.iter().map(|&i| out.at[i as usize]).collect();
+        out.fanout = vec![0; (1 << 16) + 1];
+        for id in &out.ids {
+            out.fanout[prefix(id) + 1] += 1;
+        }
+        for i in 0..1 << 16 {
+            out.fanout[i + 1] += out.fanout[i];
+        }
         out
     }
 
@@ -149,10 +162,7 @@ impl PackedEntries {
 
     /// The location of the entry whose [`key`] is `k`.
     fn at_key(&self, k: u64) -> Option<Location> {
-        let j = self
-            .by_at
-            .binary_search_by_key(&k, |&i| self.at[i as usize])
-            .ok()?;
+        let j = self.sorted_at.binary_search(&k).ok()?;
         let i = self.by_at[j] as usize;
         (self.sizes[i] > 0).then(|| self.location(i))
     }
@@ -168,7 +178,12 @@ impl PackedEntries {
 
     /// Where object `id` sits, if a pack index tells it.
     pub(crate) fn find(&self, id: &ObjectId) -> Option<Location> {
-        let i = self.ids.binary_search(id).ok()?;
+        if self.ids.is_empty() {
+            return None;
+        }
+        let p = prefix(id);
+        let (lo, hi) = (self.fanout[p] as usize, self.fanout[p + 1] as usize);
+        let i = lo + self.ids[lo..hi].binary_search(id).ok()?;
         (self.sizes[i] > 0).then(|| self.location(i))
     }
 
@@ -385,6 +400,12 @@ impl<'p> Resolver<'p> {
         self.cache.insert(k, (kind, bytes.to_vec()));
         self.order.push_back(k);
     }
+}
+
+/// The first 16 bits of an object id.
+fn prefix(id: &gix::oid) -> usize {
+    let b = id.as_bytes();
+    ((b[0] as usize) << 8) | b[1] as usize
 }
 
 /// Read a version 2 pack index: its object ids and their offsets (as
