@@ -400,7 +400,7 @@ fn annotated_tags(repo: &gix::Repository, mut ids: Vec<ObjectId>) -> Vec<TagMeta
         out.push((id, meta));
     }
     // A tag of a tag: its target is the peeled object, as for its ref.
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.sort_by_key(|a| a.0);
     let peeled: HashMap<String, String> = out
         .iter()
         .map(|(id, m)| (id.to_string(), m.target.clone()))
