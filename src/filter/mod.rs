@@ -136,6 +136,7 @@ pub fn dedup(findings: &mut Vec<Finding>) {
         a.fingerprint == b.fingerprint
             && a.line == b.line
             && a.column == b.column
-            && a.commit.as_ref().map(|c| &c.commit) == b.commit.as_ref().map(|c| &c.commit)
+            && a.commit.as_ref().map(|c| (&c.commit, &c.tag))
+                == b.commit.as_ref().map(|c| (&c.commit, &c.tag))
     });
 }

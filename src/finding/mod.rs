@@ -38,6 +38,11 @@ pub struct CommitInfo {
     pub in_head: bool,
     /// Number of commits whose tree holds it at this path.
     pub commits: usize,
+    /// For a finding in an annotated tag's message: the tag's name (then
+    /// `author`, `email` and `date` are the tagger's, `summary` is the
+    /// message's first line and `commit` the object the tag points at).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
 }
 
 /// What kind of place a finding's outermost blob is.
@@ -49,6 +54,8 @@ pub enum Place {
     Stdin,
     /// A commit's message (`(commit message)`).
     CommitMessage,
+    /// An annotated tag's message (`(tag message)`).
+    TagMessage,
     /// A git blob no ref reaches (`(unreachable blob <id>)`).
     UnreachableBlob,
 }
@@ -59,6 +66,7 @@ impl Place {
         match self {
             Place::Stdin => Some(STDIN),
             Place::CommitMessage => Some(COMMIT_MESSAGE),
+            Place::TagMessage => Some(TAG_MESSAGE),
             Place::File | Place::UnreachableBlob => None,
         }
     }
@@ -68,6 +76,8 @@ impl Place {
 pub const STDIN: &str = "<stdin>";
 /// The path of findings in a commit message.
 pub const COMMIT_MESSAGE: &str = "(commit message)";
+/// The path of findings in an annotated tag's message.
+pub const TAG_MESSAGE: &str = "(tag message)";
 
 /// The path of a blob no ref reaches.
 pub fn unreachable_path(id: &str) -> String {

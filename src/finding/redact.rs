@@ -75,6 +75,9 @@ impl Masks {
                 for field in [&mut c.summary, &mut c.author, &mut c.email] {
                     mask(field);
                 }
+                if let Some(tag) = &mut c.tag {
+                    mask(tag);
+                }
             }
             mask(&mut f.path);
             for layer in &mut f.layers {

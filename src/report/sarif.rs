@@ -310,6 +310,9 @@ fn result(report: &Report<'_>, f: &Finding, rule_index: usize) -> SarifResult {
         properties.insert("summary", serde_json::json!(c.summary));
         properties.insert("in_head", serde_json::json!(c.in_head));
         properties.insert("commits", serde_json::json!(c.commits));
+        if let Some(tag) = &c.tag {
+            properties.insert("tag", serde_json::json!(tag));
+        }
     }
     if f.format_check.is_some() {
         properties.insert("format_check", serde_json::json!("valid"));

@@ -74,18 +74,25 @@ pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
         writeln!(out)?;
         if let Some(c) = &f.commit {
             let short = &c.commit[..c.commit.len().min(12)];
+            let what = match &c.tag {
+                Some(tag) => format!("tag {} (commit {})", printable(tag), printable(short)),
+                None => format!("commit {}", printable(short)),
+            };
             writeln!(
                 out,
-                "{:11}commit {} by {} <{}> on {}: {}",
+                "{:11}{} by {} <{}> on {}: {}",
                 "",
-                printable(short),
+                what,
                 printable(&c.author),
                 printable(&c.email),
                 printable(&c.date),
                 printable(&c.summary)
             )?;
-            // (A commit message is in one commit and never in a tree.)
-            if f.place != crate::finding::Place::CommitMessage {
+            // (A commit or tag message is in one commit and never in a tree.)
+            if !matches!(
+                f.place,
+                crate::finding::Place::CommitMessage | crate::finding::Place::TagMessage
+            ) {
                 writeln!(
                     out,
                     "{:11}{} in HEAD; in {} commit{}",

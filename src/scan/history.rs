@@ -109,6 +109,31 @@ impl Engine {
                 Some(info),
             ));
         }
+        // Annotated tags' messages, like commit messages.
+        for tag in &history.tags {
+            let n = message_worker.scan(Blob::whole(&tag.message, Origin::TagMessage));
+            if n == 0 {
+                continue;
+            }
+            for d in message_worker.detections.drain(..) {
+                let info = CommitInfo {
+                    commit: tag.target.clone(),
+                    author: tag.tagger.clone(),
+                    email: tag.email.clone(),
+                    date: tag.date.clone(),
+                    summary: tag.summary.clone(),
+                    in_head: false,
+                    commits: 1,
+                    tag: Some(tag.name.clone()),
+                };
+                findings.push(Finding::new(
+                    d,
+                    Place::TagMessage,
+                    finding::TAG_MESSAGE,
+                    Some(info),
+                ));
+            }
+        }
         Ok(findings)
     }
 }
@@ -138,6 +163,7 @@ fn commit_info(meta: CommitMeta, in_head: bool, commits: usize) -> CommitInfo {
         summary: meta.summary,
         in_head,
         commits,
+        tag: None,
     }
 }
 

@@ -28,6 +28,8 @@ pub enum Origin<'a> {
     GitBlob,
     /// A commit's message.
     CommitMessage,
+    /// An annotated tag's message.
+    TagMessage,
 }
 
 impl<'a> Origin<'a> {
@@ -35,7 +37,7 @@ impl<'a> Origin<'a> {
     pub fn path(&self) -> Option<&'a str> {
         match self {
             Origin::File(p) => Some(p),
-            Origin::Stdin | Origin::GitBlob | Origin::CommitMessage => None,
+            Origin::Stdin | Origin::GitBlob | Origin::CommitMessage | Origin::TagMessage => None,
         }
     }
 }

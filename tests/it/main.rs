@@ -16,6 +16,7 @@ mod parts;
 mod props;
 mod redaction;
 mod robust_hardening;
+mod robust_history;
 mod robust_scan;
 mod rules;
 mod sarif;

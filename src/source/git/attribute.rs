@@ -11,7 +11,9 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use super::graph::{Commits, FxMap, Index, Names, BLOB, ROOT};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+use super::graph::{Commits, Fx, FxMap, Index, Names, BLOB, ROOT};
 
 /// Relative paths as cons cells (name, rest), interned.
 #[derive(Default)]
@@ -61,11 +63,17 @@ pub(crate) struct Pair {
     pub in_head: bool,
 }
 
+/// The lists of (target, relative path) pairs below each tree. Lists are
+/// interned: the versions of a directory mostly hold the same targets at
+/// the same paths (a file with a finding that stays while others change),
+/// so each distinct list is stored once, however many trees share it.
 struct Lists<'a> {
     index: &'a Index,
     target: &'a [bool],
     memo: Vec<(u32, u32)>,
     items: Vec<(u32, u32)>,
+    /// Hash of a list's pairs → its span in `items`.
+    interned: FxMap<u64, (u32, u32)>,
     rel: Rel,
 }
 
@@ -78,14 +86,13 @@ impl Lists<'_> {
             return self.memo[t as usize];
         }
         let index = self.index;
-        let (edges, names) = index.entries(t);
-        for &e in edges {
+        for (e, _) in index.entries(t) {
             if e & BLOB == 0 {
                 self.of(e);
             }
         }
         let mut tmp: Vec<(u32, u32)> = Vec::new();
-        for (&e, &n) in edges.iter().zip(names) {
+        for (e, n) in index.entries(t) {
             if e & BLOB != 0 {
                 let b = e & !BLOB;
                 if self.target[b as usize] {
@@ -100,8 +107,24 @@ impl Lists<'_> {
                 }
             }
         }
-        let span = (self.items.len() as u32, tmp.len() as u32);
-        self.items.extend(tmp);
+        let span = if tmp.is_empty() {
+            (0, 0)
+        } else {
+            let mut h = std::hash::BuildHasher::build_hasher(&BuildHasherDefault::<Fx>::default());
+            tmp.hash(&mut h);
+            let h = h.finish();
+            match self.interned.get(&h) {
+                Some(&(s, l)) if self.items[s as usize..(s + l) as usize] == tmp[..] => (s, l),
+                found => {
+                    let span = (self.items.len() as u32, tmp.len() as u32);
+                    self.items.extend(tmp);
+                    if found.is_none() {
+                        self.interned.insert(h, span);
+                    }
+                    span
+                }
+            }
+        };
         self.memo[t as usize] = span;
         span
     }
@@ -110,13 +133,27 @@ impl Lists<'_> {
 /// Commits in topological order: parents before children, older first.
 pub(crate) fn topo_order(commits: &Commits) -> Vec<u32> {
     let n = commits.ids.len();
-    let mut pending: Vec<u32> = commits.parents.iter().map(|p| p.len() as u32).collect();
-    let mut children: Vec<Vec<u32>> = vec![Vec::new(); n];
-    for (c, ps) in commits.parents.iter().enumerate() {
-        for &p in ps {
-            children[p as usize].push(c as u32);
+    let mut pending: Vec<u32> = (0..n as u32)
+        .map(|c| commits.parents(c).len() as u32)
+        .collect();
+    // Children lists, flat: those of commit `p` are
+    // `children[child_start[p]..child_start[p + 1]]`.
+    let mut child_start = vec![0u32; n + 1];
+    for &p in &commits.parent_list {
+        child_start[p as usize + 1] += 1;
+    }
+    for i in 0..n {
+        child_start[i + 1] += child_start[i];
+    }
+    let mut fill = child_start.clone();
+    let mut children = vec![0u32; commits.parent_list.len()];
+    for c in 0..n as u32 {
+        for &p in commits.parents(c) {
+            children[fill[p as usize] as usize] = c;
+            fill[p as usize] += 1;
         }
     }
+    drop(fill);
     let mut heap: BinaryHeap<Reverse<(i64, u32)>> = (0..n as u32)
         .filter(|&c| pending[c as usize] == 0)
         .map(|c| Reverse((commits.times[c as usize], c)))
@@ -124,7 +161,9 @@ pub(crate) fn topo_order(commits: &Commits) -> Vec<u32> {
     let mut out = Vec::with_capacity(n);
     while let Some(Reverse((_, c))) = heap.pop() {
         out.push(c);
-        for &ch in &children[c as usize] {
+        let kids =
+            &children[child_start[c as usize] as usize..child_start[c as usize + 1] as usize];
+        for &ch in kids {
             pending[ch as usize] -= 1;
             if pending[ch as usize] == 0 {
                 heap.push(Reverse((commits.times[ch as usize], ch)));
@@ -149,16 +188,15 @@ pub(crate) fn attribute(
     let mut lists = Lists {
         index,
         target: &target,
-        memo: vec![TODO; index.tree_ids.len()],
+        memo: vec![TODO; index.tree_count()],
         items: Vec::new(),
+        interned: FxMap::default(),
         rel: Rel::default(),
     };
     // (blob, rel) → (commit, order, count, in_head)
     let mut acc: FxMap<(u32, u32), (u32, usize, usize, bool)> = FxMap::default();
     for (order, &c) in topo.iter().enumerate() {
-        let Some(&t) = index.tree_map.get(&commits.trees[c as usize]) else {
-            continue;
-        };
+        let t = commits.roots[c as usize];
         let (s, l) = lists.of(t);
         for k in s..s + l {
             let key = lists.items[k as usize];
@@ -217,20 +255,10 @@ mod tests {
     #[test]
     fn topological_order_puts_parents_first_and_older_first() {
         // 0 ← 1 ← 3, 0 ← 2 ← 3 (a merge); 2 is older than 1.
-        let commits = Commits {
-            parents: vec![vec![], vec![0], vec![0], vec![1, 2]],
-            times: vec![10, 30, 20, 40],
-            ids: vec![gix::ObjectId::null(gix::hash::Kind::Sha1); 4],
-            ..Default::default()
-        };
+        let commits = Commits::with_parents(&[&[], &[0], &[0], &[1, 2]], &[10, 30, 20, 40]);
         assert_eq!(topo_order(&commits), vec![0, 2, 1, 3]);
         // A child older than its parent (clock skew) still comes after it.
-        let skewed = Commits {
-            parents: vec![vec![], vec![0]],
-            times: vec![50, 5],
-            ids: vec![gix::ObjectId::null(gix::hash::Kind::Sha1); 2],
-            ..Default::default()
-        };
+        let skewed = Commits::with_parents(&[&[], &[0]], &[50, 5]);
         assert_eq!(topo_order(&skewed), vec![0, 1]);
     }
 

@@ -24,13 +24,13 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use gix::objs::{Find, FindHeader};
 use gix::odb::pack::data::entry::{Header, Location};
-use gix::odb::pack::Find as _;
 use gix::ObjectId;
 
 use super::delta;
 use super::graph::Missing;
+use super::odb;
+use super::pack::{key, ofs_base, PackedEntries, Resolver};
 use super::{BlobSink, MakeSink, Progress};
 use crate::source::{Admission, Stats};
 
@@ -62,12 +62,16 @@ pub(crate) struct Scanned {
 /// Blobs larger than this are not kept for their dependents (which are then
 /// read through gix).
 const KEEP_MAX: usize = 16 << 20;
+/// Pack cache of each worker, for the blobs read through gix (whose delta
+/// chains are not rebuilt from a blob kept here).
+const BLOB_CACHE: usize = 16 << 20;
 /// No parent (a delta tree root).
 const NONE: u32 = u32::MAX;
 
 /// The jobs in pack order with their delta trees.
 struct Plan<'a> {
-    sync: &'a gix::ThreadSafeRepository,
+    source: &'a odb::Source,
+    packed: &'a PackedEntries,
     admission: &'a Admission,
     stats: &'a Stats,
     progress: &'a Progress,
@@ -84,42 +88,10 @@ struct Plan<'a> {
     partial: bool,
 }
 
-fn key(loc: &Location) -> u64 {
-    ((loc.pack_id as u64) << 40) | loc.pack_offset
-}
-
-/// The header of the pack entry at `loc` (read from its first bytes; None
-/// for the last entry of a pack, whose size the index does not tell).
-fn entry_header(repo: &gix::Repository, loc: &Location) -> Option<Header> {
-    if loc.entry_size == 0 {
-        return None;
-    }
-    // A header is at most a few dozen bytes.
-    let head = Location {
-        entry_size: loc.entry_size.min(64),
-        ..loc.clone()
-    };
-    let entry = repo.objects.entry_by_location(&head)?;
-    gix::odb::pack::data::Entry::from_bytes(&entry.data, loc.pack_offset, repo.object_hash())
-        .ok()
-        .map(|e| e.header)
-}
-
-/// The sort key of the base of an offset delta at `loc`.
-fn ofs_base(loc: &Location, base_distance: u64) -> Option<u64> {
-    let offset = loc.pack_offset.checked_sub(base_distance)?;
-    (base_distance > 0).then(|| {
-        key(&Location {
-            pack_offset: offset,
-            ..loc.clone()
-        })
-    })
-}
-
 /// Scan `jobs` with `threads` workers, each with a sink from `sinks`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn scan<'s>(
-    sync: &gix::ThreadSafeRepository,
+    source: &odb::Source,
     packed: &PackedEntries,
     admission: &Admission,
     jobs: Vec<Job>,
@@ -128,8 +100,8 @@ pub(crate) fn scan<'s>(
     progress: &Progress,
     sinks: &MakeSink<'s>,
 ) -> Scanned {
-    let (keys, locs, jobs) = sort_by_location(sync, packed, jobs);
-    let parents = delta_parents(sync, packed, &keys, &locs);
+    let (keys, locs, jobs) = sort_by_location(packed, jobs);
+    let parents = delta_parents(source, packed, &keys, &locs);
     let n = jobs.len();
     // Children lists (CSR) and tree sizes; a parent always sorts before
     // its children, so one backward pass sums the trees.
@@ -164,7 +136,8 @@ pub(crate) fn scan<'s>(
         .collect();
     roots.sort_by_key(|&r| std::cmp::Reverse(size[r as usize]));
     let plan = Plan {
-        sync,
+        source,
+        packed,
         admission,
         stats,
         progress,
@@ -182,18 +155,16 @@ pub(crate) fn scan<'s>(
 /// not a delta, or its base is not a job). Only bases that sort before the
 /// job are taken, so the trees have no cycles.
 fn delta_parents(
-    sync: &gix::ThreadSafeRepository,
+    source: &odb::Source,
     packed: &PackedEntries,
     keys: &[u64],
     locs: &[Option<Location>],
 ) -> Vec<u32> {
-    let mut repo = sync.to_thread_local();
-    repo.objects.prevent_pack_unload();
     locs.iter()
         .enumerate()
         .map(|(i, loc)| {
             let Some(loc) = loc else { return NONE };
-            let base = match entry_header(&repo, loc) {
+            let base = match packed.header(loc, source.hash()) {
                 Some(Header::OfsDelta { base_distance }) => ofs_base(loc, base_distance),
                 Some(Header::RefDelta { base_id }) => packed.find(&base_id).map(|l| key(&l)),
                 _ => None,
@@ -216,8 +187,10 @@ struct Visit {
 }
 
 /// Per-worker buffers.
-struct Scratch {
-    buf: Vec<u8>,
+struct Scratch<'p> {
+    resolver: Resolver<'p>,
+    /// A pack entry's bytes as read.
+    raw: Vec<u8>,
     delta: Vec<u8>,
     changes: Vec<(usize, usize)>,
     inflate: gix::zlib::Inflate,
@@ -232,23 +205,18 @@ impl Plan<'_> {
     fn run<'s>(&self, threads: usize, sinks: &MakeSink<'s>) -> Scanned {
         let next = AtomicUsize::new(0);
         let out = Mutex::new(Scanned::default());
+        let budget = odb::Budget::new();
         std::thread::scope(|s| {
             for _ in 0..threads.max(1) {
                 s.spawn(|| {
-                    let mut repo = self.sync.to_thread_local();
-                    // Locations are only stable while packs stay mapped.
-                    repo.objects.prevent_pack_unload();
                     // For blobs read through gix: bases of the chains they need.
-                    repo.objects.set_pack_cache(|| {
-                        Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
-                            32 * 1024 * 1024,
-                        ))
-                    });
+                    let mut objects = self.source.open(BLOB_CACHE, &budget);
                     let mut sink = sinks();
                     let mut with_findings: Vec<u32> = Vec::new();
                     let mut missing = Vec::new();
                     let mut scratch = Scratch {
-                        buf: Vec::new(),
+                        resolver: Resolver::new(self.packed, self.source.hash()),
+                        raw: Vec::new(),
                         delta: Vec::new(),
                         changes: Vec::new(),
                         inflate: gix::zlib::Inflate::default(),
@@ -274,7 +242,7 @@ impl Plan<'_> {
                             let kids = &self.kids
                                 [self.kid_start[i] as usize..self.kid_start[i + 1] as usize];
                             let (bytes, clean, found) = self.one(
-                                &repo,
+                                objects.get(),
                                 i,
                                 v.parent,
                                 &mut *sink,
@@ -312,46 +280,51 @@ impl Plan<'_> {
     /// Sets `scratch.changes` and returns true when rebuilt from the parent.
     fn read(
         &self,
-        repo: &gix::Repository,
+        objects: &gix::odb::Handle,
         i: usize,
         parent: Option<&[u8]>,
         scratch: &mut Scratch,
         out: &mut Vec<u8>,
     ) -> Result<bool, String> {
         if let (Some(base), Some(loc)) = (parent, self.locs[i].as_ref()) {
-            if self.rebuild(repo, loc, base, scratch, out).is_some() {
+            if self.rebuild(loc, base, scratch, out).is_some() {
                 scratch.rebuilt += 1;
                 return Ok(true);
             }
         }
-        match repo.objects.try_find(&self.jobs[i].id, &mut scratch.buf) {
-            Ok(Some(d)) if d.kind == gix::objs::Kind::Blob => {
-                out.clear();
-                out.extend_from_slice(d.data);
-                Ok(false)
-            }
-            Ok(Some(d)) => Err(format!("is a {}, not a blob", d.kind)),
+        match scratch.resolver.read(objects, &self.jobs[i].id, out) {
+            Ok(Some(gix::objs::Kind::Blob)) => Ok(false),
+            Ok(Some(kind)) => Err(format!("is a {kind}, not a blob")),
             Ok(None) => Err("missing".into()),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e),
         }
     }
 
     /// Inflate the delta at `loc` and apply it to `base`.
     fn rebuild(
         &self,
-        repo: &gix::Repository,
         loc: &Location,
         base: &[u8],
         scratch: &mut Scratch,
         out: &mut Vec<u8>,
     ) -> Option<()> {
-        let entry = repo.objects.entry_by_location(loc)?;
-        let e = gix::odb::pack::data::Entry::from_bytes(
-            &entry.data,
-            loc.pack_offset,
-            repo.object_hash(),
-        )
-        .ok()?;
+        let mut raw = std::mem::take(&mut scratch.raw);
+        let r = self.rebuild_from(loc, base, scratch, &mut raw, out);
+        scratch.raw = raw;
+        r
+    }
+
+    fn rebuild_from(
+        &self,
+        loc: &Location,
+        base: &[u8],
+        scratch: &mut Scratch,
+        raw: &mut Vec<u8>,
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
+        self.packed.entry(loc, raw)?;
+        let e = gix::odb::pack::data::Entry::from_bytes(raw, loc.pack_offset, self.source.hash())
+            .ok()?;
         if !e.header.is_delta() {
             return None;
         }
@@ -360,9 +333,7 @@ impl Plan<'_> {
         if size > base.len().saturating_mul(4).max(1 << 20) {
             return None;
         }
-        let compressed = entry
-            .data
-            .get((e.data_offset - loc.pack_offset) as usize..)?;
+        let compressed = raw.get((e.data_offset - loc.pack_offset) as usize..)?;
         scratch.delta.clear();
         scratch.delta.resize(size, 0);
         scratch.inflate.reset();
@@ -378,7 +349,7 @@ impl Plan<'_> {
     #[allow(clippy::too_many_arguments)]
     fn one(
         &self,
-        repo: &gix::Repository,
+        objects: &gix::odb::Handle,
         i: usize,
         parent: Option<(Rc<Vec<u8>>, bool)>,
         sink: &mut dyn BlobSink,
@@ -388,7 +359,7 @@ impl Plan<'_> {
     ) -> (Option<Vec<u8>>, bool, bool) {
         let mut data = Vec::new();
         let rebuilt = match self.read(
-            repo,
+            objects,
             i,
             parent.as_ref().map(|(b, _)| b.as_slice()),
             scratch,
@@ -459,23 +430,15 @@ impl Plan<'_> {
 /// Sort jobs by where their objects sit in the packs (loose objects last):
 /// the sort keys, the locations and the jobs.
 fn sort_by_location(
-    sync: &gix::ThreadSafeRepository,
     packed: &PackedEntries,
     jobs: Vec<Job>,
 ) -> (Vec<u64>, Vec<Option<Location>>, Vec<Job>) {
-    let mut repo = sync.to_thread_local();
-    // Locations are only stable while packs stay mapped.
-    repo.objects.prevent_pack_unload();
-    let mut buf = Vec::new();
     let mut keyed: Vec<(u64, Option<Location>, Job)> = jobs
         .into_iter()
         .map(|j| {
-            // Objects the pack indices do not place (loose objects, the
-            // last entry of a pack, multi-pack indices) ask gix, which
-            // inflates the object to learn its size.
-            let loc = packed
-                .find(&j.id)
-                .or_else(|| repo.objects.location_by_oid(&j.id, &mut buf));
+            // Objects the pack indices do not place (loose objects, those
+            // of alternates) are read through gix, whole.
+            let loc = packed.find(&j.id);
             (loc.as_ref().map_or(u64::MAX, key), loc, j)
         })
         .collect();
@@ -489,109 +452,4 @@ fn sort_by_location(
         jobs.push(j);
     }
     (keys, locs, jobs)
-}
-
-/// Every object of the repository's packs with its location, read from the
-/// pack indices alone: an entry's size on disk is the distance to the next
-/// entry of its pack. (gix's `location_by_oid` inflates each object to learn
-/// that size, which on a large history is a second of CPU.)
-#[derive(Default)]
-pub(crate) struct PackedEntries {
-    /// (object id, location), sorted by object id; the first pack wins.
-    /// `entry_size` is 0 for the last entry of a pack (not known from the
-    /// index).
-    entries: Vec<(ObjectId, Location)>,
-}
-
-impl PackedEntries {
-    /// Packs are numbered from 0 in the object store; the walk stops at the
-    /// first number it does not know (objects of later packs are placed by
-    /// the callers' fallbacks).
-    pub(crate) fn read(sync: &gix::ThreadSafeRepository) -> PackedEntries {
-        let mut repo = sync.to_thread_local();
-        repo.objects.prevent_pack_unload();
-        let mut entries = Vec::new();
-        for pack_id in 0u32.. {
-            let Some(mut objects) = repo.objects.pack_offsets_and_oid(pack_id) else {
-                break;
-            };
-            objects.sort_unstable_by_key(|(offset, _)| *offset);
-            for (i, &(offset, id)) in objects.iter().enumerate() {
-                let entry_size = objects
-                    .get(i + 1)
-                    .and_then(|(next, _)| usize::try_from(next - offset).ok())
-                    .unwrap_or(0);
-                entries.push((
-                    id,
-                    Location {
-                        pack_id,
-                        pack_offset: offset,
-                        entry_size,
-                    },
-                ));
-            }
-        }
-        // Stable: the first pack holding an object keeps it.
-        entries.sort_by_key(|(id, _)| *id);
-        entries.dedup_by_key(|(id, _)| *id);
-        PackedEntries { entries }
-    }
-
-    /// Where object `id` sits, if a pack index tells it.
-    pub(crate) fn find(&self, id: &ObjectId) -> Option<Location> {
-        let i = self.entries.binary_search_by_key(id, |(id, _)| *id).ok()?;
-        let location = &self.entries[i].1;
-        (location.entry_size > 0).then(|| location.clone())
-    }
-
-    /// Packed blobs that no walked commit or tree reaches, in object id
-    /// order. `known` gives the kind of each object the walk met (None for
-    /// the others); the kind of the rest is read from their pack entry
-    /// headers, in pack order so that a delta takes its base's kind (bases
-    /// come first), or asked of gix where the header does not tell it.
-    pub(crate) fn unreached_blobs(
-        &self,
-        sync: &gix::ThreadSafeRepository,
-        known: impl Fn(&ObjectId) -> Option<gix::objs::Kind>,
-    ) -> Vec<ObjectId> {
-        use gix::objs::Kind;
-        let mut repo = sync.to_thread_local();
-        repo.objects.prevent_pack_unload();
-        // Pack order (bases before their deltas).
-        let mut order: Vec<(u64, u32)> = (self.entries.iter().enumerate())
-            .map(|(i, (_, location))| (key(location), i as u32))
-            .collect();
-        order.sort_unstable();
-        let mut kinds: Vec<Option<Kind>> = Vec::with_capacity(order.len());
-        let mut out = Vec::new();
-        for &(_, i) in &order {
-            let (id, location) = &self.entries[i as usize];
-            if let Some(k) = known(id) {
-                kinds.push(Some(k));
-                continue;
-            }
-            let kind = match entry_header(&repo, location) {
-                Some(Header::Blob) => Some(Kind::Blob),
-                Some(Header::Tree) => Some(Kind::Tree),
-                Some(Header::Commit) => Some(Kind::Commit),
-                Some(Header::Tag) => Some(Kind::Tag),
-                // The base sorts before this entry.
-                Some(Header::OfsDelta { base_distance }) => ofs_base(location, base_distance)
-                    .and_then(|base| {
-                        order[..kinds.len()]
-                            .binary_search_by_key(&base, |o| o.0)
-                            .ok()
-                    })
-                    .and_then(|j| kinds[j]),
-                _ => None,
-            }
-            .or_else(|| repo.objects.try_header(id).ok().flatten().map(|h| h.kind));
-            kinds.push(kind);
-            if kind == Some(Kind::Blob) {
-                out.push(*id);
-            }
-        }
-        out.sort_unstable();
-        out
-    }
 }

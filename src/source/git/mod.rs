@@ -23,6 +23,8 @@ mod attribute;
 mod blobs;
 mod delta;
 mod graph;
+mod odb;
+mod pack;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -97,6 +99,25 @@ pub struct Placement {
     pub in_head: bool,
 }
 
+/// An annotated tag that a ref reaches (directly, or through other tags).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TagMeta {
+    /// The tag's name (its `tag` header).
+    pub name: String,
+    /// Full 40-hex id of the object it points at, peeled through tags.
+    pub target: String,
+    /// Tagger name (empty for a tag without a tagger).
+    pub tagger: String,
+    /// Tagger email.
+    pub email: String,
+    /// Tag date, RFC 3339.
+    pub date: String,
+    /// First line of the message.
+    pub summary: String,
+    /// The message (with any signature), to scan.
+    pub message: Vec<u8>,
+}
+
 /// What a history scan found where.
 #[derive(Debug, Default)]
 pub struct History {
@@ -104,6 +125,9 @@ pub struct History {
     pub placements: Vec<Placement>,
     /// Metadata of the commits that placements and message findings name.
     pub commits: HashMap<u32, CommitMeta>,
+    /// The annotated tags of a whole-history scan, with their messages
+    /// (scanned by the driver, like commit messages).
+    pub tags: Vec<TagMeta>,
 }
 
 /// Which commits to scan.
@@ -267,10 +291,13 @@ struct Tips {
     commits: Vec<ObjectId>,
     trees: Vec<ObjectId>,
     blobs: Vec<ObjectId>,
+    tags: Vec<TagMeta>,
 }
 
 fn ref_tips(repo: &gix::Repository, events: &dyn Events) -> Result<Tips, Error> {
     let mut ids: Vec<ObjectId> = Vec::new();
+    // Annotated tags the refs name directly (their targets may be tags too).
+    let mut tag_ids: Vec<ObjectId> = Vec::new();
     if let Ok(id) = repo.head_id() {
         ids.push(id.detach());
     }
@@ -291,6 +318,9 @@ fn ref_tips(repo: &gix::Repository, events: &dyn Events) -> Result<Tips, Error> 
                 continue;
             }
         };
+        if let Some(direct) = r.target().try_id() {
+            tag_ids.push(direct.to_owned());
+        }
         match r.peel_to_id() {
             Ok(id) => ids.push(id.detach()),
             Err(e) => events.warning(format!(
@@ -302,7 +332,10 @@ fn ref_tips(repo: &gix::Repository, events: &dyn Events) -> Result<Tips, Error> 
     }
     ids.sort();
     ids.dedup();
-    let mut tips = Tips::default();
+    let mut tips = Tips {
+        tags: annotated_tags(repo, tag_ids),
+        ..Tips::default()
+    };
     for id in ids {
         match repo.objects.try_header(&id) {
             Ok(Some(h)) => match h.kind {
@@ -315,6 +348,76 @@ fn ref_tips(repo: &gix::Repository, events: &dyn Events) -> Result<Tips, Error> 
         }
     }
     Ok(tips)
+}
+
+/// The annotated tags among `ids` and the tags they point at, each once,
+/// in object id order (other objects are skipped).
+fn annotated_tags(repo: &gix::Repository, mut ids: Vec<ObjectId>) -> Vec<TagMeta> {
+    let hash = repo.object_hash();
+    let mut seen: gix::hashtable::HashSet<ObjectId> = Default::default();
+    let mut out: Vec<(ObjectId, TagMeta)> = Vec::new();
+    let mut buf = Vec::new();
+    while let Some(id) = ids.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        let Ok(Some(data)) = repo.objects.try_find(&id, &mut buf) else {
+            continue;
+        };
+        if data.kind != gix::objs::Kind::Tag {
+            continue;
+        }
+        let Ok(tag) = gix::objs::TagRef::from_bytes(data.data, hash) else {
+            continue;
+        };
+        let target = tag.target();
+        if tag.target_kind == gix::objs::Kind::Tag {
+            ids.push(target);
+        }
+        let mut meta = TagMeta {
+            name: tag.name.to_string(),
+            target: target.to_string(),
+            summary: tag
+                .message
+                .split(|&b| b == b'\n')
+                .next()
+                .map(|l| String::from_utf8_lossy(l).trim().to_string())
+                .unwrap_or_default(),
+            message: tag.message.to_vec(),
+            ..TagMeta::default()
+        };
+        if let Some(sig) = tag.signature {
+            meta.message.extend_from_slice(sig);
+        }
+        if let Ok(Some(tagger)) = tag.tagger() {
+            let tagger = tagger.trim();
+            meta.tagger = tagger.name.to_string();
+            meta.email = tagger.email.to_string();
+            if let Ok(t) = tagger.time() {
+                meta.date = t.format_or_unix(gix::date::time::format::ISO8601_STRICT);
+            }
+        }
+        out.push((id, meta));
+    }
+    // A tag of a tag: its target is the peeled object, as for its ref.
+    out.sort_by_key(|a| a.0);
+    let peeled: HashMap<String, String> = out
+        .iter()
+        .map(|(id, m)| (id.to_string(), m.target.clone()))
+        .collect();
+    out.into_iter()
+        .map(|(_, mut m)| {
+            let mut hops = 0;
+            while let Some(next) = peeled.get(&m.target) {
+                m.target = next.clone();
+                hops += 1;
+                if hops > 64 {
+                    break;
+                }
+            }
+            m
+        })
+        .collect()
 }
 
 fn resolve(repo: &gix::Repository, spec: &str) -> Result<ObjectId, Error> {
@@ -354,8 +457,12 @@ pub fn history<'s>(
     sinks: &MakeSink<'s>,
 ) -> Result<History, Error> {
     progress.enter(Phase::Opening, 0);
-    let sync = open(path)?;
-    let repo = sync.to_thread_local();
+    // Resolving refs reads many objects (every tag and tip commit, and for
+    // a range the commits of its excluded side) through the repository's
+    // store, whose mapped pages stay while it lives: that store is dropped
+    // before the walk, which reopens the repository.
+    let scratch = open(path)?.to_thread_local();
+    let repo = &scratch;
     let threads = match opts.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -375,24 +482,24 @@ pub fn history<'s>(
     }
 
     let mut missing: Vec<Missing> = Vec::new();
-    let (tips, stop) = match selection {
-        Selection::All => (ref_tips(&repo, events)?, Default::default()),
+    let (mut tips, stop) = match selection {
+        Selection::All => (ref_tips(repo, events)?, Default::default()),
         Selection::Range {
             from,
             to,
             symmetric,
         } => {
-            let a = resolve(&repo, from)?;
-            let b = resolve(&repo, to)?;
+            let a = resolve(repo, from)?;
+            let b = resolve(repo, to)?;
             let (commits, stop) = if *symmetric {
                 // What both sides reach (their merge bases and everything
                 // before) is left out; each side's own commits are scanned.
-                let from_a = graph::reachable_commits(&repo, &[a], &shallow);
-                let from_b = graph::reachable_commits(&repo, &[b], &shallow);
+                let from_a = graph::reachable_commits(repo, &[a], &shallow);
+                let from_b = graph::reachable_commits(repo, &[b], &shallow);
                 let both = from_a.intersection(&from_b).copied().collect();
                 (vec![a, b], both)
             } else {
-                (vec![b], graph::reachable_commits(&repo, &[a], &shallow))
+                (vec![b], graph::reachable_commits(repo, &[a], &shallow))
             };
             (
                 Tips {
@@ -403,6 +510,11 @@ pub fn history<'s>(
             )
         }
     };
+
+    let tags = std::mem::take(&mut tips.tags);
+    drop(scratch);
+    let sync = open(path)?;
+    let repo = sync.to_thread_local();
 
     let debug = std::env::var_os("KEYSCAN_DEBUG_TIMINGS").is_some();
     let t0 = Instant::now();
@@ -417,11 +529,12 @@ pub fn history<'s>(
     };
     let mut t = t0;
     progress.enter(Phase::Commits, 0);
+    let source = odb::Source::of(&sync);
     // Commit messages are scanned as the commits are read (`git log -p`
     // shows them too, and "add key sk-..." happens).
     let mut message_commits: Vec<u32> = Vec::new();
-    let commits = graph::walk_commits(
-        &repo,
+    let mut commits = graph::walk_commits(
+        &source,
         &tips.commits,
         &stop,
         &shallow,
@@ -439,50 +552,76 @@ pub fn history<'s>(
     // HEAD's tree for `in_head` if no scanned commit has it.
     progress.enter(Phase::Trees, 0);
     let mut index = Index::default();
+    // Where every packed object sits: trees and blobs are read by location.
+    // Worth its fraction of a second for a whole history, not for the few
+    // objects of a pull request's range (read through gix by id instead).
+    let mut packed = if *selection == Selection::All {
+        pack::PackedEntries::read(&source)
+    } else {
+        pack::PackedEntries::default()
+    };
     let mut buf = Vec::new();
-    let base_roots: Vec<u32> = commits
+    let base_roots: Vec<(u32, ObjectId)> = commits
         .boundary
         .iter()
         .filter_map(|c| commit_tree(&repo, c, &mut buf))
-        .map(|t| index.tree(t, graph::ROOT))
+        .map(|t| (index.tree(t, graph::ROOT), t))
         .collect();
     index.walk(
-        &sync,
+        &source,
+        &packed,
         &base_roots,
         Pass::Base,
         threads,
         progress,
         &mut missing,
     );
-    let mut scan_roots: Vec<u32> = commits
+    let mut scan_roots: Vec<(u32, ObjectId)> = commits
         .trees
         .iter()
-        .map(|t| index.tree(*t, graph::ROOT))
+        .map(|t| (index.tree(*t, graph::ROOT), *t))
         .collect();
-    scan_roots.extend(tips.trees.iter().map(|t| index.tree(*t, graph::ROOT)));
+    scan_roots.extend(tips.trees.iter().map(|t| (index.tree(*t, graph::ROOT), *t)));
+    commits.roots = scan_roots[..commits.ids.len()]
+        .iter()
+        .map(|r| r.0)
+        .collect();
+    commits.trees = Vec::new();
     index.walk(
-        &sync,
+        &source,
+        &packed,
         &scan_roots,
         Pass::Scan,
         threads,
         progress,
         &mut missing,
     );
-    let head_tree = repo
-        .head_tree_id()
-        .ok()
-        .map(|t| index.tree(t.detach(), graph::ROOT));
+    drop(scan_roots);
+    let head_tree = repo.head_tree_id().ok().map(|t| {
+        let t = t.detach();
+        (index.tree(t, graph::ROOT), t)
+    });
     if let Some(t) = head_tree {
-        index.walk(&sync, &[t], Pass::Index, threads, progress, &mut missing);
+        index.walk(
+            &source,
+            &packed,
+            &[t],
+            Pass::Index,
+            threads,
+            progress,
+            &mut missing,
+        );
     }
+    let head_tree = head_tree.map(|t| t.0);
 
     lap("trees", &mut t);
     if debug {
         events.warning(format!(
-            "index: {} commits, {} trees, {} edges, {} blobs, {} names, {} paths",
+            "index: {} commits, {} trees, {} entries in {} bytes, {} blobs, {} names, {} paths",
             commits.ids.len(),
-            index.tree_ids.len(),
-            index.edges.len(),
+            index.tree_count(),
+            index.entry_count,
+            index.edge_bytes(),
             index.blob_ids.len(),
             index.names.len(),
             index.paths.len()
@@ -506,19 +645,15 @@ pub fn history<'s>(
             id: index.blob_ids[b as usize],
         });
     }
-    // Reading every pack entry costs a fraction of a second on a large
-    // repository: worth it for a whole history or many blobs, not for the
-    // few blobs of a pull request's range (placed through gix instead).
-    let packed = if *selection == Selection::All || jobs.len() > 4096 {
-        blobs::PackedEntries::read(&sync)
-    } else {
-        blobs::PackedEntries::default()
-    };
+    // A range with many blobs is worth placing them all at once too.
+    if packed.is_empty() && jobs.len() > 4096 {
+        packed = pack::PackedEntries::read(&source);
+    }
     let mut unreachable: Vec<u32> = Vec::new();
     if *selection == Selection::All {
         let mut extra: Vec<ObjectId> = tips.blobs.clone();
         extra.extend(loose_unreachable(&repo, &index, &commits));
-        extra.extend(packed.unreached_blobs(&sync, |id| reached(&index, &commits, id)));
+        extra.extend(packed.unreached_blobs(&source, |id| reached(&index, &commits, id)));
         for id in extra {
             if index.blob_map.contains_key(&id) {
                 continue;
@@ -528,10 +663,13 @@ pub fn history<'s>(
             jobs.push(blobs::Job { blob: b, id });
         }
     }
+    // What only the walk and the search for unreached objects needed.
+    index.drop_maps();
+    commits.map = Default::default();
     lap("jobs", &mut t);
     progress.enter(Phase::Blobs, jobs.len() as u64);
     let scanned = blobs::scan(
-        &sync,
+        &source,
         &packed,
         &opts.admission,
         jobs,
@@ -542,6 +680,10 @@ pub fn history<'s>(
     );
     lap("blobs", &mut t);
     if debug {
+        events.warning(format!(
+            "object stores renewed to bound mapped pack pages: {}",
+            odb::renewals()
+        ));
         events.warning(format!(
             "blobs: {} rebuilt from their delta base, {} scanned where they differ from it; detector ran over {} MiB of partial and {} MiB of whole blobs ({} MiB not rebuilt from a base)",
             scanned.rebuilt,
@@ -559,7 +701,10 @@ pub fn history<'s>(
     targets.dedup();
     let topo = attribute::topo_order(&commits);
     let pairs = attribute::attribute(&index, &commits, &topo, head_tree, &targets);
-    let mut out = History::default();
+    let mut out = History {
+        tags,
+        ..History::default()
+    };
     for p in pairs {
         let unreachable = p.commit.is_none() && unreachable.binary_search(&p.blob).is_ok();
         if let Some(c) = p.commit {
