@@ -15,6 +15,7 @@ mod large;
 mod parts;
 mod props;
 mod redaction;
+mod robust_walk;
 mod rules;
 mod sarif;
 mod snapshots;
