@@ -266,8 +266,9 @@ impl<'e> Worker<'e> {
         let engine = self.engine;
         let outer = ctx.path.clone().into_owned();
         let admission = engine.options.walk.admission();
-        let skip = |name: &str| {
-            admission.by_path(name).is_err() || engine.filter.skips_path(&format!("{outer}!{name}"))
+        let skip = |name: &str, head: Option<&[u8]>| match head {
+            None => engine.filter.skips_path(&format!("{outer}!{name}")),
+            Some(head) => admission.by_content(Some(name), head).is_err(),
         };
         archive::read(
             data,
@@ -277,9 +278,6 @@ impl<'e> Worker<'e> {
             &skip,
             &mut |event| match event {
                 archive::Event::Entry { name, bytes } => {
-                    if admission.by_content(bytes).is_err() {
-                        return Ok(());
-                    }
                     self.count(|s| &s.archive_entries);
                     let expand = &engine.options.expand;
                     let kind = expand::sniff(name, bytes, expand);

@@ -6,13 +6,13 @@
 //! media files and files over the size cap. Contents are read as bytes.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::{Admission, Blob, ChunkPos, Events, Origin, Skip, Stats};
+use super::{is_media_path, Admission, Blob, ChunkPos, Events, Origin, Skip, Stats, HEAD};
 use crate::text::one_line;
 
 /// How to walk.
@@ -150,48 +150,89 @@ pub fn walk<V, F>(
                 .map(PathBuf::as_path)
                 .unwrap_or(first);
             let shown = display_path(root, path, single_dir_root);
-            if ft.is_symlink() {
-                skip(stats, events, &shown, Skip::Symlink);
-                return WalkState::Continue;
-            }
-            if !ft.is_file() {
-                skip(stats, events, &shown, Skip::Special);
-                return WalkState::Continue;
-            }
-            if skip_path(&shown) {
-                skip(stats, events, &shown, Skip::Allowlisted);
-                return WalkState::Continue;
-            }
-            let admission = opts.admission();
-            if let Err(why) = admission.by_path(&shown) {
-                skip(stats, events, &shown, why);
-                return WalkState::Continue;
-            }
-            let mut file = match File::open(path).and_then(|f| f.metadata().map(|m| (f, m.len()))) {
-                Ok(fm) => fm,
-                Err(err) => {
-                    stats.unreadable.fetch_add(1, Ordering::Relaxed);
-                    events.warning(format!("{}: {}", shown, one_line(&err.to_string())));
-                    return WalkState::Continue;
-                }
-            };
-            if let Err(why) = admission.by_size(file.1) {
-                skip(stats, events, &shown, why);
-                return WalkState::Continue;
-            }
-            let read = if file.1 > CHUNK_SIZE as u64 && !is_archive_path(path) {
-                scan_chunked
-            } else {
-                scan_whole
-            };
-            let result = read(&mut file, &shown, opts, stats, events, &mut buf, &mut visit);
-            if let Err(err) = result {
-                stats.unreadable.fetch_add(1, Ordering::Relaxed);
-                events.warning(format!("{}: {}", shown, one_line(&err.to_string())));
-            }
+            visit_file(
+                path, &shown, ft, opts, stats, events, skip_path, &mut buf, &mut visit,
+            );
             WalkState::Continue
         })
     });
+}
+
+/// Files larger than this, and files named like media, are judged by
+/// their head before they are read whole: real media is skipped without
+/// reading the rest of it.
+const JUDGE_HEAD_FIRST: u64 = 1024 * 1024;
+
+/// Scan the file at `path` (shown as `shown`, of type `ft` as listed) the
+/// way every file of a walk is: links, special files, allowlisted paths,
+/// files over the size cap and media are skipped and counted; the rest is
+/// read (in chunks when large) and handed to `visit`.
+#[allow(clippy::too_many_arguments)]
+fn visit_file<V: FnMut(Blob<'_>)>(
+    path: &Path,
+    shown: &str,
+    ft: std::fs::FileType,
+    opts: &WalkOptions,
+    stats: &Stats,
+    events: &dyn Events,
+    skip_path: &(dyn Fn(&str) -> bool + Sync),
+    buf: &mut Vec<u8>,
+    visit: &mut V,
+) {
+    if ft.is_symlink() {
+        skip(stats, events, shown, Skip::Symlink);
+        return;
+    }
+    if !ft.is_file() {
+        skip(stats, events, shown, Skip::Special);
+        return;
+    }
+    if skip_path(shown) {
+        skip(stats, events, shown, Skip::Allowlisted);
+        return;
+    }
+    let unreadable = |err: io::Error| {
+        stats.unreadable.fetch_add(1, Ordering::Relaxed);
+        events.warning(format!("{}: {}", shown, one_line(&err.to_string())));
+    };
+    let mut file = match File::open(path).and_then(|f| f.metadata().map(|m| (f, m.len()))) {
+        Ok(fm) => fm,
+        Err(err) => return unreadable(err),
+    };
+    if file.1 > JUDGE_HEAD_FIRST || is_media_path(path) {
+        match judge_head(&mut file.0, shown, opts, buf) {
+            Ok(Some(why)) => return skip(stats, events, shown, why),
+            Ok(None) => {}
+            Err(err) => return unreadable(err),
+        }
+    }
+    if let Err(why) = opts.admission().by_size(file.1) {
+        skip(stats, events, shown, why);
+        return;
+    }
+    let read = if file.1 > CHUNK_SIZE as u64 && !is_archive_path(path) {
+        scan_chunked
+    } else {
+        scan_whole
+    };
+    if let Err(err) = read(&mut file, shown, opts, stats, events, buf, visit) {
+        unreadable(err);
+    }
+}
+
+/// Read the first [`HEAD`] bytes of `file` and rewind it: why the file is
+/// skipped (media, or binary under `--no-binary`), if it is. The head
+/// decides as the whole file would.
+fn judge_head(
+    file: &mut File,
+    shown: &str,
+    opts: &WalkOptions,
+    buf: &mut Vec<u8>,
+) -> io::Result<Option<Skip>> {
+    ensure_len(buf, HEAD);
+    let n = read_into(file, &mut buf[..HEAD])?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(opts.admission().by_content(Some(shown), &buf[..n]).err())
 }
 
 /// Files larger than this are read and scanned in chunks, so memory stays
@@ -246,7 +287,7 @@ fn admit(
     stats: &Stats,
     events: &dyn Events,
 ) -> Option<bool> {
-    match opts.admission().by_content(head) {
+    match opts.admission().by_content(Some(shown), head) {
         Ok(binary) => Some(binary),
         Err(why) => {
             skip(stats, events, shown, why);

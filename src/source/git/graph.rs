@@ -366,11 +366,6 @@ impl Index {
         self.blob(id, path)
     }
 
-    /// The name (last component) of path `p`.
-    pub(crate) fn paths_name(&self, p: u32) -> u32 {
-        self.paths.nodes[p as usize].1
-    }
-
     fn blob(&mut self, id: &gix::oid, path: u32) -> u32 {
         if let Some(&i) = self.blob_map.get(id) {
             return i;

@@ -493,10 +493,6 @@ pub fn history<'s>(
     let mut jobs: Vec<blobs::Job> = Vec::new();
     for &b in &index.to_scan {
         let p = index.blob_path[b as usize];
-        if is_media_name(&index, p) {
-            stats.skip(Skip::Media);
-            continue;
-        }
         if skip_path(&index.paths.render(p, &index.names)) {
             stats.skip(Skip::Allowlisted);
             continue;
@@ -604,17 +600,6 @@ fn commit_tree(repo: &gix::Repository, id: &ObjectId, buf: &mut Vec<u8>) -> Opti
     gix::objs::CommitRefIter::from_bytes(data.data, repo.object_hash())
         .tree_id()
         .ok()
-}
-
-fn is_media_name(index: &Index, path: u32) -> bool {
-    if path == graph::ROOT {
-        return false;
-    }
-    let name = index.names.get(index.paths_name(path));
-    let Some(dot) = name.iter().rposition(|&c| c == b'.') else {
-        return false;
-    };
-    crate::source::is_media_extension(&name[dot + 1..])
 }
 
 /// The kind of object `id` if the walk met it (a commit, a tree, a blob,
