@@ -8,6 +8,7 @@
 
 pub mod fs;
 pub mod git;
+mod ignore_rules;
 pub mod staged;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -448,7 +448,7 @@ fn case_11_oversized_ignore_file_is_not_applied() {
     let w = warnings(&stderr);
     assert_eq!(w.len(), 1, "{stderr}");
     assert!(
-        w[0].contains(".gitignore: larger than 4 MiB; its rules are not applied"),
+        w[0].contains(".gitignore: larger than 4.0 MiB; its rules are not applied"),
         "{stderr}"
     );
 }
