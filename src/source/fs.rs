@@ -300,6 +300,88 @@ where
     Ignored { by_root: ignored }
 }
 
+/// Scan `files` (each a path and the path shown for it) in parallel, each
+/// as the walk scans a file it lists: links (unless followed), special
+/// files, allowlisted paths, media and files over the size cap are skipped
+/// and counted; see [`listed_type`] for what is passed over.
+/// `make_visitor` is called once per thread.
+pub fn scan_files<V, F>(
+    files: &[(PathBuf, String)],
+    opts: &WalkOptions,
+    stats: &Stats,
+    events: &dyn Events,
+    skip_path: &(dyn Fn(&str) -> bool + Sync),
+    make_visitor: F,
+) where
+    F: Fn() -> V + Sync,
+    V: FnMut(Blob<'_>),
+{
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .min(files.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                let mut visit = make_visitor();
+                let mut buf: Vec<u8> = Vec::new();
+                while let Some((path, shown)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let Some(ft) = listed_type(path, shown, opts, stats, events) else {
+                        continue;
+                    };
+                    visit_file(
+                        path, shown, ft, opts, stats, events, skip_path, &mut buf, &mut visit,
+                    );
+                }
+            });
+        }
+    });
+}
+
+/// The type of `path`, a file [`scan_files`] was given, as the walk would
+/// list it (a link followed under `--follow`); None when it is not to be
+/// scanned: not there (the index may list files deleted from the work
+/// tree), a directory (a submodule), or not readable (warned and counted).
+fn listed_type(
+    path: &Path,
+    shown: &str,
+    opts: &WalkOptions,
+    stats: &Stats,
+    events: &dyn Events,
+) -> Option<std::fs::FileType> {
+    let ft = match std::fs::symlink_metadata(path) {
+        Ok(m) => m.file_type(),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return None;
+        }
+        Err(e) => {
+            stats.unreadable.fetch_add(1, Ordering::Relaxed);
+            events.warning(format!("{shown}: {}", one_line(&e.to_string())));
+            return None;
+        }
+    };
+    let ft = if ft.is_symlink() && opts.follow {
+        match std::fs::metadata(path) {
+            Ok(m) => m.file_type(),
+            Err(_) => {
+                stats.skip(Skip::Symlink);
+                events.warning(format!("{shown}: broken symbolic link; not followed"));
+                return None;
+            }
+        }
+    } else {
+        ft
+    };
+    (!ft.is_dir()).then_some(ft)
+}
+
 /// Files larger than this, and files named like media, are judged by
 /// their head before they are read whole: real media is skipped without
 /// reading the rest of it.

@@ -20,11 +20,12 @@
 //! repository the path is in, as in git: rules outside a repository do
 //! not reach into it. Outside any repository they apply all the way up.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -67,9 +68,23 @@ impl Node {
     }
 }
 
+/// Tells [`Rules`] apart in [`LAST_DIR`].
+static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
+
+/// A directory a thread looked up the rules of: the id of the [`Rules`],
+/// the directory, its node.
+type LastDir = Option<(usize, PathBuf, Option<Arc<Node>>)>;
+
+thread_local! {
+    /// The last directory a thread looked up the rules of.
+    static LAST_DIR: RefCell<LastDir> = const { RefCell::new(None) };
+}
+
 /// The ignore rules of a walk, read directory by directory as the walk
 /// enters them.
 pub(crate) struct Rules {
+    /// Unique to this value (for the per-thread cache).
+    id: usize,
     /// Directories of the walk (as it names them) that have rules of their
     /// own, and the roots.
     nodes: RwLock<HashMap<PathBuf, Arc<Node>>>,
@@ -88,6 +103,7 @@ impl Rules {
     /// above it.
     pub(crate) fn new(roots: &[PathBuf]) -> Rules {
         let rules = Rules {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             nodes: RwLock::new(HashMap::new()),
             global: Gitignore::empty(),
             warnings: Mutex::new(Vec::new()),
@@ -145,7 +161,7 @@ impl Rules {
     /// Read the rules of `dir` (as the walk names it), a directory the walk
     /// is about to enter.
     pub(crate) fn enter(&self, dir: &Path) {
-        let parent = self.nearest(dir.parent());
+        let parent = self.nearest_cached(dir.parent());
         let node = self.node(dir, parent);
         if !node.is_empty() {
             let mut nodes = self.nodes.write().unwrap_or_else(|e| e.into_inner());
@@ -167,9 +183,30 @@ impl Rules {
         None
     }
 
+    /// [`Rules::nearest`] of `dir`, through a one-entry cache per thread:
+    /// the walk filters the entries of a directory one after the other on
+    /// one thread, so all but the first find their directory's node there
+    /// without hashing paths. (A directory's own node is added when it is
+    /// entered, before its entries are filtered, so the cache never holds a
+    /// stale answer.)
+    fn nearest_cached(&self, dir: Option<&Path>) -> Option<Arc<Node>> {
+        let dir = dir?;
+        LAST_DIR.with(|last| {
+            let mut last = last.borrow_mut();
+            if let Some((id, d, node)) = &*last {
+                if *id == self.id && d.as_os_str() == dir.as_os_str() {
+                    return node.clone();
+                }
+            }
+            let node = self.nearest(Some(dir));
+            *last = Some((self.id, dir.to_path_buf(), node.clone()));
+            node
+        })
+    }
+
     /// Whether the rules ignore or whitelist `path` (as the walk names it).
     pub(crate) fn matched(&self, path: &Path, is_dir: bool) -> Match<()> {
-        let start = self.nearest(path.parent());
+        let start = self.nearest_cached(path.parent());
         let (mut ig, mut gi, mut ex) = (Match::None, Match::None, Match::None);
         let mut saw_git = false;
         let mut root: Option<&Node> = None;
@@ -235,10 +272,13 @@ impl Rules {
         let gitignore = rules(".gitignore");
         let dot_git = dir.join(".git");
         // `.git` may be a link to the git directory (as some tools make it).
-        let git_type = std::fs::metadata(&dot_git)
-            .or_else(|_| std::fs::symlink_metadata(&dot_git))
-            .ok()
-            .map(|m| m.file_type());
+        let git_type = std::fs::symlink_metadata(&dot_git).ok().map(|m| {
+            let t = m.file_type();
+            match t.is_symlink() {
+                true => std::fs::metadata(&dot_git).map_or(t, |m| m.file_type()),
+                false => t,
+            }
+        });
         let exclude = match git_type.and_then(|t| self.git_common_dir(&dot_git, t)) {
             Some(common) => {
                 let path = common.join("info").join("exclude");

@@ -702,11 +702,15 @@ fn commit_meta(repo: &gix::Repository, id: &ObjectId) -> CommitMeta {
 }
 
 /// Paths, relative to `root`, of the files under it that the git index
-/// holds and `select` (given each path relative to the repository's work
-/// tree) picks; an empty path when `root` is itself one. Outside a
-/// repository nothing is tracked; an index that cannot be read is an error
-/// (its message names `root`).
-pub fn tracked_under(root: &Path, select: &dyn Fn(&str) -> bool) -> Result<Vec<PathBuf>, Error> {
+/// holds and `select` picks; an empty path when `root` is itself one.
+/// `select` is given each path relative to the repository's work tree and
+/// relative to `root` (`/` separators). Outside a repository nothing is
+/// tracked; an index that cannot be read is an error (its message names
+/// `root`).
+pub fn tracked_under(
+    root: &Path,
+    select: &dyn Fn(&str, &str) -> bool,
+) -> Result<Vec<PathBuf>, Error> {
     let dir = if root.is_dir() {
         root
     } else {
@@ -724,6 +728,15 @@ pub fn tracked_under(root: &Path, select: &dyn Fn(&str) -> bool) -> Result<Vec<P
     let Ok(root_abs) = root.canonicalize() else {
         return Ok(Vec::new());
     };
+    // The root relative to the work tree, as index paths spell it.
+    let Some(prefix) = root_abs
+        .strip_prefix(&workdir)
+        .ok()
+        .and_then(|p| p.to_str())
+        .map(|p| p.replace(std::path::MAIN_SEPARATOR, "/"))
+    else {
+        return Ok(Vec::new());
+    };
     let index = repo.index_or_empty().map_err(|e| {
         Error::Repository(format!(
             "{}: cannot read the git index to find tracked files: {e}",
@@ -738,11 +751,21 @@ pub fn tracked_under(root: &Path, select: &dyn Fn(&str) -> bool) -> Result<Vec<P
         let Ok(rel) = std::str::from_utf8(entry.path(&index)) else {
             continue;
         };
-        if !select(rel) {
-            continue;
-        }
-        if let Ok(under) = workdir.join(rel).strip_prefix(&root_abs) {
-            out.push(under.to_path_buf());
+        let under = if prefix.is_empty() {
+            rel
+        } else if rel == prefix {
+            ""
+        } else {
+            match rel
+                .strip_prefix(prefix.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+            {
+                Some(u) => u,
+                None => continue,
+            }
+        };
+        if select(rel, under) {
+            out.push(PathBuf::from(under));
         }
     }
     Ok(out)
