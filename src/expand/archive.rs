@@ -199,20 +199,30 @@ impl<R: Read> Read for Metered<'_, R> {
     }
 }
 
+/// Whether an entry is unwanted, by its name and (once read) its head:
+/// see [`read`].
+pub type Skip<'s> = dyn Fn(&str, Option<&[u8]>) -> bool + 's;
+
+/// The bytes of an entry [`read`] reads before it asks whether the entry
+/// is wanted.
+pub const HEAD: usize = 8192;
+
 /// The visitor of [`read`]: it gets each entry and problem, and may stop
 /// the reading (a nested archive that hit a limit).
 pub type Visit<'v> = dyn FnMut(Event<'_>) -> Result<(), Stop> + 'v;
 
 /// Read the archive `data` of `kind`, named `name` (its path, for the
 /// name of a gzip stream's single file), handing each entry to `visit`.
-/// `skip(entry_name)` says, before an entry is read, that it is not wanted
-/// (allowlisted, media). `Err(Stop)` when a limit stopped the reading.
+/// `skip(entry_name, head)` says that an entry is not wanted: asked with
+/// no head before the entry is read (an allowlisted path), then with its
+/// first [`HEAD`] bytes (media), so the rest of an unwanted entry is not
+/// read. `Err(Stop)` when a limit stopped the reading.
 pub fn read(
     data: &[u8],
     kind: Kind,
     name: &str,
     budget: &Budget,
-    skip: &dyn Fn(&str) -> bool,
+    skip: &Skip<'_>,
     visit: &mut Visit<'_>,
 ) -> Result<(), Stop> {
     let r = Reader { budget, skip };
@@ -231,7 +241,7 @@ pub fn read(
 
 struct Reader<'a> {
     budget: &'a Budget,
-    skip: &'a dyn Fn(&str) -> bool,
+    skip: &'a Skip<'a>,
 }
 
 impl Reader<'_> {
@@ -369,20 +379,28 @@ impl Reader<'_> {
         let budget = self.budget;
         budget.take_entry()?;
         let name = name.trim_start_matches("./");
-        if (self.skip)(name) {
+        if (self.skip)(name, None) {
             return Ok(());
         }
         let cap = budget.limits.max_entry_size;
         let mut buf = Vec::with_capacity(size.min(cap).min(STEP) as usize);
         let mut held = Held(0);
+        let mut judged = false;
         loop {
+            if !judged && buf.len() >= HEAD {
+                judged = true;
+                if (self.skip)(name, Some(&buf[..HEAD])) {
+                    return Ok(());
+                }
+            }
             if !held.grow_to(buf.capacity() as u64) {
                 return Err(budget.stop(format!(
                     "entries held in memory by all threads reached {}",
                     crate::text::human_bytes(MEMORY_CAP)
                 )));
             }
-            let want = (cap + 1 - buf.len() as u64).min(STEP);
+            let step = if judged { STEP } else { HEAD as u64 };
+            let want = (cap + 1 - buf.len() as u64).min(step);
             if want == 0 {
                 break;
             }
@@ -399,6 +417,9 @@ impl Reader<'_> {
                     });
                 }
             }
+        }
+        if !judged && (self.skip)(name, Some(&buf)) {
+            return Ok(());
         }
         if buf.len() as u64 > cap {
             // Too large to keep, like a file over --max-file-size. Streams must

@@ -319,8 +319,9 @@ impl<'e> Worker<'e> {
         let engine = self.engine;
         let outer = ctx.path.clone().into_owned();
         let admission = engine.options.walk.admission();
-        let skip = |name: &str| {
-            admission.by_path(name).is_err() || engine.filter.skips_path(&format!("{outer}!{name}"))
+        let skip = |name: &str, head: Option<&[u8]>| match head {
+            None => engine.filter.skips_path(&format!("{outer}!{name}")),
+            Some(head) => admission.by_content(Some(name), head).is_err(),
         };
         archive::read(
             data,
@@ -330,9 +331,6 @@ impl<'e> Worker<'e> {
             &skip,
             &mut |event| match event {
                 archive::Event::Entry { name, bytes } => {
-                    if admission.by_content(bytes).is_err() {
-                        return Ok(());
-                    }
                     self.count(|s| &s.archive_entries);
                     let expand = &engine.options.expand;
                     let kind = expand::sniff(name, bytes, expand);
@@ -676,6 +674,24 @@ fn display(path: &str) -> &str {
     }
 }
 
+/// The warning that `files` (path, shown), tracked by git, are matched by
+/// ignore rules and scanned anyway, naming the first few.
+fn tracked_but_ignored(files: &[(PathBuf, String)]) -> String {
+    const NAMED: usize = 3;
+    let mut names: Vec<&str> = files.iter().take(NAMED).map(|f| f.1.as_str()).collect();
+    if files.len() > NAMED {
+        names.push("...");
+    }
+    format!(
+        "{} file{} tracked by git {} matched by ignore rules (.gitignore, .ignore \
+         or git's excludes); scanned anyway: {}",
+        files.len(),
+        if files.len() == 1 { "" } else { "s" },
+        if files.len() == 1 { "is" } else { "are" },
+        names.join(", ")
+    )
+}
+
 impl Engine {
     /// An engine over a detector and configuration.
     pub fn new(detector: Detector, config: Config, mut options: ScanOptions) -> Engine {
@@ -825,40 +841,38 @@ impl Engine {
     ) -> Vec<Finding> {
         let shared: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
         let skip_path = |p: &str| self.filter.skips_path(p);
-        let path_rules = self.path_rules_on();
-        let walked_tracked: Mutex<Vec<String>> = Mutex::new(Vec::new());
-        fs::walk(roots, &self.options.walk, stats, events, &skip_path, || {
+        let make_visitor = || {
             let mut sink = Flush {
                 worker: self.worker(),
                 findings: Vec::new(),
                 shared: &shared,
             };
             sink.worker.attach(stats, events);
-            let walked_tracked = &walked_tracked;
             move |blob: Blob<'_>| {
                 let sink = &mut sink; // capture the whole `Flush`, so it flushes on drop
                 let Some(path) = blob.origin.path() else {
                     return;
                 };
-                if path_rules && blob.chunk.is_none() && !self.detector.detect_path(path).is_empty()
-                {
-                    let mut g = walked_tracked.lock().unwrap_or_else(|e| e.into_inner());
-                    g.push(path.to_string());
-                }
                 let n = sink.worker.scan(blob);
                 if n > 0 {
                     stats.findings.fetch_add(n as u64, Ordering::Relaxed);
                     sink.place(path);
                 }
             }
-        });
-        let mut findings = shared.into_inner().unwrap_or_else(|e| e.into_inner());
-        if path_rules {
-            let walked = walked_tracked
-                .into_inner()
-                .unwrap_or_else(|e| e.into_inner());
-            self.tracked_files(roots, &walked, stats, events, &mut findings);
+        };
+        let opts = &self.options.walk;
+        let ignored = fs::walk(roots, opts, stats, events, &skip_path, make_visitor);
+        let mut path_findings = Vec::new();
+        let hidden = self.tracked_files(roots, &ignored, events, &mut path_findings);
+        if !hidden.is_empty() {
+            events.warning(tracked_but_ignored(&hidden));
+            fs::scan_files(&hidden, opts, stats, events, &skip_path, make_visitor);
         }
+        let mut findings = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+        stats
+            .findings
+            .fetch_add(path_findings.len() as u64, Ordering::Relaxed);
+        findings.append(&mut path_findings);
         findings
     }
 
@@ -867,24 +881,27 @@ impl Engine {
         self.options.expand.env_files && self.detector.has_path_rules()
     }
 
-    /// The path rules' findings: every file under `roots` that git tracks
-    /// (read from the index) and a path rule matches, such as a live env
-    /// file. Those the walk did not reach (ignored, yet in the repository)
-    /// are scanned too. `walked` lists the files the walk scanned that a
-    /// path rule matches.
+    /// The files under `roots` that git tracks (read from the index): the
+    /// path rules' findings for those a path rule matches (such as a live
+    /// env file) go to `out`; those the walk did not visit because ignore
+    /// rules match them (`ignored`) are returned, each with the path shown
+    /// for it, to be scanned: they are part of the repository.
     fn tracked_files(
         &self,
         roots: &[PathBuf],
-        walked: &[String],
-        stats: &Stats,
+        ignored: &fs::Ignored,
         events: &dyn Events,
         out: &mut Vec<Finding>,
-    ) {
+    ) -> Vec<(PathBuf, String)> {
+        let path_rules = self.path_rules_on();
+        let mut hidden = Vec::new();
+        if !path_rules && ignored.is_empty() {
+            return hidden;
+        }
         let single_dir_root = roots.len() == 1 && roots[0].is_dir();
-        let mut w = self.worker();
-        w.attach(stats, events);
-        for root in roots {
-            let select = |rel: &str| !self.detector.detect_path(rel).is_empty();
+        for (i, root) in roots.iter().enumerate() {
+            let path_rule = |rel: &str| path_rules && !self.detector.detect_path(rel).is_empty();
+            let select = |rel: &str, under: &str| path_rule(rel) || ignored.hides(i, under);
             let tracked = match crate::source::git::tracked_under(root, &select) {
                 Ok(t) => t,
                 Err(e) => {
@@ -902,31 +919,16 @@ impl Engine {
                         walker_path,
                     )
                 };
-                if self.filter.skips_path(&shown) {
-                    continue;
+                let rel = under.to_string_lossy();
+                if ignored.hides(i, &rel) {
+                    hidden.push((path, shown.clone()));
                 }
-                let found = self.path_findings(&shown);
-                stats
-                    .findings
-                    .fetch_add(found.len() as u64, Ordering::Relaxed);
-                out.extend(found);
-                if walked.contains(&shown) {
-                    continue;
-                }
-                // Tracked yet ignored: the walk skipped it, but it is in the repository.
-                if let Ok(bytes) = std::fs::read(&path) {
-                    if self.admission().check(Some(&shown), &bytes).is_ok() {
-                        stats.scanned(bytes.len(), crate::source::is_binary(&bytes));
-                        w.scan(Blob::whole(&bytes, Origin::File(&shown)));
-                        out.extend(
-                            w.detections
-                                .drain(..)
-                                .map(|d| Finding::new(d, Place::File, &shown, None)),
-                        );
-                    }
+                if !self.filter.skips_path(&shown) {
+                    out.extend(self.path_findings(&shown));
                 }
             }
         }
+        hidden
     }
 
     /// The findings of the path rules for `path`, a file that git tracks

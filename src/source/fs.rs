@@ -4,16 +4,25 @@
 //! `--no-ignore`), scans hidden files (unless `--no-hidden`), never enters
 //! `.git/`, never opens FIFOs, sockets or devices, and skips (and counts)
 //! media files and files over the size cap. Contents are read as bytes.
+//!
+//! Ignore files are read and applied by [`super::ignore_rules`], not by
+//! the crate (which opens them unchecked: a FIFO hangs it, a link to
+//! `/dev/zero` exhausts memory); the walk tells what they kept it from
+//! visiting ([`Ignored`]), so that the scan driver can scan the files git
+//! tracks among them.
 
+use std::collections::HashSet;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 
-use ignore::{WalkBuilder, WalkState};
+use ignore::{DirEntry, Match, WalkBuilder, WalkState};
 
 use super::chunk::Chunker;
-use super::{Admission, Blob, Events, Origin, Skip, Stats};
+use super::ignore_rules::Rules;
+use super::{is_media_path, Admission, Blob, Events, Origin, Skip, Stats, HEAD};
 use crate::text::one_line;
 
 /// How to walk.
@@ -90,9 +99,130 @@ pub(crate) fn display_path(root: &Path, path: &Path, single_dir_root: bool) -> S
     }
 }
 
+/// What ignore rules kept a walk from visiting: for each root (in the
+/// order given), the paths of the files and directories they matched,
+/// relative to the root with `/` separators. A directory stands for
+/// everything under it.
+#[derive(Debug, Default)]
+pub struct Ignored {
+    by_root: Vec<HashSet<String>>,
+}
+
+impl Ignored {
+    /// Whether nothing was ignored.
+    pub fn is_empty(&self) -> bool {
+        self.by_root.iter().all(HashSet::is_empty)
+    }
+
+    /// Whether `rel` (a path relative to root number `root`) was ignored,
+    /// itself or a directory above it.
+    pub fn hides(&self, root: usize, rel: &str) -> bool {
+        let Some(set) = self.by_root.get(root).filter(|s| !s.is_empty()) else {
+            return false;
+        };
+        let mut p = rel;
+        loop {
+            if set.contains(p) {
+                return true;
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return false,
+            }
+        }
+    }
+}
+
+/// Which entries the walk visits: never `.git`; not what the ignore rules
+/// ignore (recorded in [`Ignored`]); not hidden files under `--no-hidden`,
+/// unless a rule whitelists them. Shared by the walk's threads.
+struct EntryFilter {
+    /// None under `--no-ignore`.
+    rules: Option<Rules>,
+    no_hidden: bool,
+    roots: Vec<PathBuf>,
+    ignored: Mutex<Vec<HashSet<String>>>,
+}
+
+impl EntryFilter {
+    fn new(roots: &[PathBuf], opts: &WalkOptions) -> EntryFilter {
+        EntryFilter {
+            rules: opts.ignore_files.then(|| Rules::new(roots)),
+            no_hidden: !opts.hidden,
+            roots: roots.to_vec(),
+            ignored: Mutex::new(vec![HashSet::new(); roots.len()]),
+        }
+    }
+
+    /// Whether the walk visits `e` (and, for a directory, enters it; its
+    /// ignore files are read now, before its entries are listed).
+    fn keep(&self, e: &DirEntry) -> bool {
+        if e.file_name() == ".git" {
+            return false;
+        }
+        let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+        let m = match &self.rules {
+            Some(rules) => rules.matched(e.path(), is_dir),
+            None => Match::None,
+        };
+        if m.is_ignore() {
+            self.record(e.path());
+            return false;
+        }
+        if self.no_hidden && !m.is_whitelist() && is_hidden(e) {
+            return false;
+        }
+        if is_dir {
+            if let Some(rules) = &self.rules {
+                rules.enter(e.path());
+            }
+        }
+        true
+    }
+
+    fn record(&self, path: &Path) {
+        let Some(i) = self.roots.iter().position(|r| path.starts_with(r)) else {
+            return;
+        };
+        let rel = path.strip_prefix(&self.roots[i]).unwrap_or(path);
+        let mut rel = rel.to_string_lossy().into_owned();
+        if std::path::MAIN_SEPARATOR != '/' {
+            rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
+        }
+        let mut ignored = self.ignored.lock().unwrap_or_else(|e| e.into_inner());
+        ignored[i].insert(rel);
+    }
+
+    /// Tell the warnings the rules gathered (bad ignore files).
+    fn tell(&self, events: &dyn Events) {
+        if let Some(rules) = &self.rules {
+            for w in rules.take_warnings() {
+                events.warning(w);
+            }
+        }
+    }
+}
+
+/// Whether an entry is hidden: its name starts with a dot (or, on
+/// Windows, it has the hidden attribute).
+fn is_hidden(e: &DirEntry) -> bool {
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::MetadataExt;
+        const FILE_ATTRIBUTE_HIDDEN: u32 = 0x2;
+        if e.metadata()
+            .is_ok_and(|m| m.file_attributes() & FILE_ATTRIBUTE_HIDDEN != 0)
+        {
+            return true;
+        }
+    }
+    e.file_name().as_encoded_bytes().first() == Some(&b'.')
+}
+
 /// Walk `roots` in parallel. `skip_path(display_path)` may exclude files
 /// before they are read; `make_visitor` is called once per worker thread and
-/// its visitor receives every file to scan.
+/// its visitor receives every file to scan. Returns what the ignore rules
+/// kept the walk from visiting.
 pub fn walk<V, F>(
     roots: &[PathBuf],
     opts: &WalkOptions,
@@ -100,34 +230,42 @@ pub fn walk<V, F>(
     events: &dyn Events,
     skip_path: &(dyn Fn(&str) -> bool + Sync),
     make_visitor: F,
-) where
+) -> Ignored
+where
     F: Fn() -> V + Sync,
     V: FnMut(Blob<'_>) + Send,
 {
     let Some((first, rest)) = roots.split_first() else {
-        return;
+        return Ignored::default();
     };
     let single_dir_root = rest.is_empty() && first.is_dir();
+    let filter = Arc::new(EntryFilter::new(roots, opts));
+    filter.tell(events);
     let mut builder = WalkBuilder::new(first);
     for r in rest {
         builder.add(r);
     }
+    // The crate reads no ignore file and hides nothing itself: the filter
+    // does both (a rule may whitelist a hidden file).
+    let f = Arc::clone(&filter);
     builder
-        .hidden(!opts.hidden)
+        .hidden(false)
+        .ignore(false)
+        .git_ignore(false)
+        .git_global(false)
+        .git_exclude(false)
+        .parents(false)
+        .require_git(false)
         .follow_links(opts.follow)
         .threads(opts.threads)
-        .ignore(opts.ignore_files)
-        .git_ignore(opts.ignore_files)
-        .git_global(opts.ignore_files)
-        .git_exclude(opts.ignore_files)
-        .parents(opts.ignore_files)
-        .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git");
+        .filter_entry(move |e| f.keep(e));
     let walker = builder.build_parallel();
     walker.run(|| {
         let mut visit = make_visitor();
         let mut buf: Vec<u8> = Vec::new();
+        let filter = &filter;
         Box::new(move |entry| {
+            filter.tell(events);
             let entry = match entry {
                 Ok(e) => e,
                 Err(err) => {
@@ -156,48 +294,174 @@ pub fn walk<V, F>(
                 .map(PathBuf::as_path)
                 .unwrap_or(first);
             let shown = display_path(root, path, single_dir_root);
-            if ft.is_symlink() {
-                skip(stats, events, &shown, Skip::Symlink);
-                return WalkState::Continue;
-            }
-            if !ft.is_file() {
-                skip(stats, events, &shown, Skip::Special);
-                return WalkState::Continue;
-            }
-            if skip_path(&shown) {
-                skip(stats, events, &shown, Skip::Allowlisted);
-                return WalkState::Continue;
-            }
-            let admission = opts.admission();
-            if let Err(why) = admission.by_path(&shown) {
-                skip(stats, events, &shown, why);
-                return WalkState::Continue;
-            }
-            let mut file = match File::open(path).and_then(|f| f.metadata().map(|m| (f, m.len()))) {
-                Ok(fm) => fm,
-                Err(err) => {
-                    stats.unreadable.fetch_add(1, Ordering::Relaxed);
-                    events.warning(format!("{}: {}", shown, one_line(&err.to_string())));
-                    return WalkState::Continue;
-                }
-            };
-            if let Err(why) = admission.by_size(file.1) {
-                skip(stats, events, &shown, why);
-                return WalkState::Continue;
-            }
-            let read = if file.1 > CHUNK_SIZE as u64 {
-                scan_chunked
-            } else {
-                scan_whole
-            };
-            let result = read(&mut file, &shown, opts, stats, events, &mut buf, &mut visit);
-            if let Err(err) = result {
-                stats.unreadable.fetch_add(1, Ordering::Relaxed);
-                events.warning(format!("{}: {}", shown, one_line(&err.to_string())));
-            }
+            visit_file(
+                path, &shown, ft, opts, stats, events, skip_path, &mut buf, &mut visit,
+            );
             WalkState::Continue
         })
     });
+    filter.tell(events);
+    let ignored = std::mem::take(&mut *filter.ignored.lock().unwrap_or_else(|e| e.into_inner()));
+    Ignored { by_root: ignored }
+}
+
+/// Scan `files` (each a path and the path shown for it) in parallel, each
+/// as the walk scans a file it lists: links (unless followed), special
+/// files, allowlisted paths, media and files over the size cap are skipped
+/// and counted; see [`listed_type`] for what is passed over.
+/// `make_visitor` is called once per thread.
+pub fn scan_files<V, F>(
+    files: &[(PathBuf, String)],
+    opts: &WalkOptions,
+    stats: &Stats,
+    events: &dyn Events,
+    skip_path: &(dyn Fn(&str) -> bool + Sync),
+    make_visitor: F,
+) where
+    F: Fn() -> V + Sync,
+    V: FnMut(Blob<'_>),
+{
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .min(files.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                let mut visit = make_visitor();
+                let mut buf: Vec<u8> = Vec::new();
+                while let Some((path, shown)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let Some(ft) = listed_type(path, shown, opts, stats, events) else {
+                        continue;
+                    };
+                    visit_file(
+                        path, shown, ft, opts, stats, events, skip_path, &mut buf, &mut visit,
+                    );
+                }
+            });
+        }
+    });
+}
+
+/// The type of `path`, a file [`scan_files`] was given, as the walk would
+/// list it (a link followed under `--follow`); None when it is not to be
+/// scanned: not there (the index may list files deleted from the work
+/// tree), a directory (a submodule), or not readable (warned and counted).
+fn listed_type(
+    path: &Path,
+    shown: &str,
+    opts: &WalkOptions,
+    stats: &Stats,
+    events: &dyn Events,
+) -> Option<std::fs::FileType> {
+    let ft = match std::fs::symlink_metadata(path) {
+        Ok(m) => m.file_type(),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return None;
+        }
+        Err(e) => {
+            stats.unreadable.fetch_add(1, Ordering::Relaxed);
+            events.warning(format!("{shown}: {}", one_line(&e.to_string())));
+            return None;
+        }
+    };
+    let ft = if ft.is_symlink() && opts.follow {
+        match std::fs::metadata(path) {
+            Ok(m) => m.file_type(),
+            Err(_) => {
+                stats.skip(Skip::Symlink);
+                events.warning(format!("{shown}: broken symbolic link; not followed"));
+                return None;
+            }
+        }
+    } else {
+        ft
+    };
+    (!ft.is_dir()).then_some(ft)
+}
+
+/// Files larger than this, and files named like media, are judged by
+/// their head before they are read whole: real media is skipped without
+/// reading the rest of it.
+const JUDGE_HEAD_FIRST: u64 = 1024 * 1024;
+
+/// Scan the file at `path` (shown as `shown`, of type `ft` as listed) the
+/// way every file of a walk is: links, special files, allowlisted paths,
+/// files over the size cap and media are skipped and counted; the rest is
+/// read (in chunks when large) and handed to `visit`.
+#[allow(clippy::too_many_arguments)]
+fn visit_file<V: FnMut(Blob<'_>)>(
+    path: &Path,
+    shown: &str,
+    ft: std::fs::FileType,
+    opts: &WalkOptions,
+    stats: &Stats,
+    events: &dyn Events,
+    skip_path: &(dyn Fn(&str) -> bool + Sync),
+    buf: &mut Vec<u8>,
+    visit: &mut V,
+) {
+    if ft.is_symlink() {
+        skip(stats, events, shown, Skip::Symlink);
+        return;
+    }
+    if !ft.is_file() {
+        skip(stats, events, shown, Skip::Special);
+        return;
+    }
+    if skip_path(shown) {
+        skip(stats, events, shown, Skip::Allowlisted);
+        return;
+    }
+    let unreadable = |err: io::Error| {
+        stats.unreadable.fetch_add(1, Ordering::Relaxed);
+        events.warning(format!("{}: {}", shown, one_line(&err.to_string())));
+    };
+    let mut file = match File::open(path).and_then(|f| f.metadata().map(|m| (f, m.len()))) {
+        Ok(fm) => fm,
+        Err(err) => return unreadable(err),
+    };
+    if file.1 > JUDGE_HEAD_FIRST || is_media_path(path) {
+        match judge_head(&mut file.0, shown, opts, buf) {
+            Ok(Some(why)) => return skip(stats, events, shown, why),
+            Ok(None) => {}
+            Err(err) => return unreadable(err),
+        }
+    }
+    if let Err(why) = opts.admission().by_size(file.1) {
+        skip(stats, events, shown, why);
+        return;
+    }
+    let read = if file.1 > CHUNK_SIZE as u64 {
+        scan_chunked
+    } else {
+        scan_whole
+    };
+    if let Err(err) = read(&mut file, shown, opts, stats, events, buf, visit) {
+        unreadable(err);
+    }
+}
+
+/// Read the first [`HEAD`] bytes of `file` and rewind it: why the file is
+/// skipped (media, or binary under `--no-binary`), if it is. The head
+/// decides as the whole file would.
+fn judge_head(
+    file: &mut File,
+    shown: &str,
+    opts: &WalkOptions,
+    buf: &mut Vec<u8>,
+) -> io::Result<Option<Skip>> {
+    ensure_len(buf, HEAD);
+    let n = read_into(file, &mut buf[..HEAD])?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(opts.admission().by_content(Some(shown), &buf[..n]).err())
 }
 
 /// Files larger than this are read and scanned in chunks, so memory stays
@@ -239,7 +503,7 @@ fn admit(
     stats: &Stats,
     events: &dyn Events,
 ) -> Option<bool> {
-    match opts.admission().by_content(head) {
+    match opts.admission().by_content(Some(shown), head) {
         Ok(binary) => Some(binary),
         Err(why) => {
             skip(stats, events, shown, why);

@@ -88,10 +88,6 @@ pub fn staged(
             stats.skip(Skip::Allowlisted);
             continue;
         }
-        if let Err(why) = admission.by_path(&shown) {
-            stats.skip(why);
-            continue;
-        }
         let new = match repo.objects.try_find(&entry.id, &mut new_buf) {
             Ok(Some(d)) => d.data,
             _ => {
@@ -106,7 +102,7 @@ pub fn staged(
                 continue;
             }
         };
-        let binary = match admission.check(None, new) {
+        let binary = match admission.check(Some(&shown), new) {
             Ok(binary) => binary,
             Err(why) => {
                 stats.skip(why);

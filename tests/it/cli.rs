@@ -266,11 +266,9 @@ fn key_inside_binary_file_is_found_and_no_binary_skips_it() {
 #[test]
 fn media_and_oversized_files_are_skipped_and_reported() {
     let t = Tree::new();
-    t.file("logo.png", format!("\u{89}PNG {GITHUB}"));
-    // A PNG by its magic bytes, whatever its name.
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend_from_slice(GITHUB.as_bytes());
-    t.file("picture.dat", &png);
+    t.file("logo.png", png_with(&format!("token={GITHUB}")));
+    // A PNG by its header, whatever its name.
+    t.file("picture.dat", png_with(&format!("token={GITHUB}")));
     t.file("big.txt", format!("{}\nTOKEN={GITHUB}\n", "x".repeat(4096)));
     t.file("small.txt", "hello\n");
     let out = t

@@ -24,7 +24,17 @@ pub fn b64(data: impl AsRef<[u8]>) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
-/// The repository root.
+/// A minimal real PNG (1x1, RGBA) with `text` in a tEXt chunk: media by
+/// its header, with a key inside if `text` holds one.
+pub fn png_with(text: &str) -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89".to_vec();
+    b.extend_from_slice(&(text.len() as u32 + 8).to_be_bytes());
+    b.extend_from_slice(b"tEXtComment\x00");
+    b.extend_from_slice(text.as_bytes());
+    b.extend_from_slice(b"\x00\x00\x00\x00\x00\x00\x00\x00IEND\xaeB`\x82");
+    b
+}
+
 /// A zip archive (deflated) of `entries` (name, bytes).
 pub fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     use std::io::Write;
@@ -38,6 +48,7 @@ pub fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     z.finish().unwrap().into_inner()
 }
 
+/// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{git, json, keyscan, scan_path, zip_of, Repo, AWS_ID, GITHUB, OPENAI};
+use crate::common::{
+    git, json, keyscan, png_with, scan_path, zip_of, Repo, AWS_ID, GITHUB, OPENAI,
+};
 use serde_json::Value;
 
 fn findings(doc: &Value) -> &Vec<Value> {
@@ -562,7 +564,7 @@ fn commit_messages_are_scanned() {
 #[test]
 fn media_blobs_are_skipped() {
     let r = Repo::new();
-    r.write("logo.png", &format!("T={GITHUB}\n"));
+    std::fs::write(r.path().join("logo.png"), png_with(&format!("T={GITHUB}"))).unwrap();
     r.commit("img");
     let (doc, code, _) = r.scan(&["--history"]);
     assert_eq!(code, 0);

@@ -18,6 +18,7 @@ mod redaction;
 mod robust_hardening;
 mod robust_history;
 mod robust_scan;
+mod robust_walk;
 mod rules;
 mod sarif;
 mod snapshots;

@@ -632,10 +632,6 @@ pub fn history<'s>(
     let mut jobs: Vec<blobs::Job> = Vec::new();
     for &b in &index.to_scan {
         let p = index.blob_path[b as usize];
-        if is_media_name(&index, p) {
-            stats.skip(Skip::Media);
-            continue;
-        }
         if skip_path(&index.paths.render(p, &index.names)) {
             stats.skip(Skip::Allowlisted);
             continue;
@@ -751,17 +747,6 @@ fn commit_tree(repo: &gix::Repository, id: &ObjectId, buf: &mut Vec<u8>) -> Opti
         .ok()
 }
 
-fn is_media_name(index: &Index, path: u32) -> bool {
-    if path == graph::ROOT {
-        return false;
-    }
-    let name = index.names.get(index.paths_name(path));
-    let Some(dot) = name.iter().rposition(|&c| c == b'.') else {
-        return false;
-    };
-    crate::source::is_media_extension(&name[dot + 1..])
-}
-
 /// The kind of object `id` if the walk met it (a commit, a tree, a blob,
 /// or a symbolic link's target).
 fn reached(index: &Index, commits: &graph::Commits, id: &ObjectId) -> Option<gix::objs::Kind> {
@@ -862,11 +847,15 @@ fn commit_meta(repo: &gix::Repository, id: &ObjectId) -> CommitMeta {
 }
 
 /// Paths, relative to `root`, of the files under it that the git index
-/// holds and `select` (given each path relative to the repository's work
-/// tree) picks; an empty path when `root` is itself one. Outside a
-/// repository nothing is tracked; an index that cannot be read is an error
-/// (its message names `root`).
-pub fn tracked_under(root: &Path, select: &dyn Fn(&str) -> bool) -> Result<Vec<PathBuf>, Error> {
+/// holds and `select` picks; an empty path when `root` is itself one.
+/// `select` is given each path relative to the repository's work tree and
+/// relative to `root` (`/` separators). Outside a repository nothing is
+/// tracked; an index that cannot be read is an error (its message names
+/// `root`).
+pub fn tracked_under(
+    root: &Path,
+    select: &dyn Fn(&str, &str) -> bool,
+) -> Result<Vec<PathBuf>, Error> {
     let dir = if root.is_dir() {
         root
     } else {
@@ -884,6 +873,15 @@ pub fn tracked_under(root: &Path, select: &dyn Fn(&str) -> bool) -> Result<Vec<P
     let Ok(root_abs) = root.canonicalize() else {
         return Ok(Vec::new());
     };
+    // The root relative to the work tree, as index paths spell it.
+    let Some(prefix) = root_abs
+        .strip_prefix(&workdir)
+        .ok()
+        .and_then(|p| p.to_str())
+        .map(|p| p.replace(std::path::MAIN_SEPARATOR, "/"))
+    else {
+        return Ok(Vec::new());
+    };
     let index = repo.index_or_empty().map_err(|e| {
         Error::Repository(format!(
             "{}: cannot read the git index to find tracked files: {e}",
@@ -898,11 +896,21 @@ pub fn tracked_under(root: &Path, select: &dyn Fn(&str) -> bool) -> Result<Vec<P
         let Ok(rel) = std::str::from_utf8(entry.path(&index)) else {
             continue;
         };
-        if !select(rel) {
-            continue;
-        }
-        if let Ok(under) = workdir.join(rel).strip_prefix(&root_abs) {
-            out.push(under.to_path_buf());
+        let under = if prefix.is_empty() {
+            rel
+        } else if rel == prefix {
+            ""
+        } else {
+            match rel
+                .strip_prefix(prefix.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+            {
+                Some(u) => u,
+                None => continue,
+            }
+        };
+        if select(rel, under) {
+            out.push(PathBuf::from(under));
         }
     }
     Ok(out)
