@@ -9,24 +9,14 @@
 #![no_main]
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
 
-use keyscan::config::Config;
-use keyscan::detect::Detector;
-use keyscan::rules::RuleSet;
-use keyscan::scan::{Engine, ScanOptions};
 use keyscan::source::chunk::{chunks, ChunkSize};
 use keyscan::source::{Blob, Origin};
 use libfuzzer_sys::fuzz_target;
 
-fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| {
-        let rules = RuleSet::builtin().expect("built-in rules");
-        let detector = Detector::new(rules).expect("detector");
-        Engine::new(detector, Config::default(), ScanOptions::default())
-    })
-}
+#[path = "engine.rs"]
+mod engine;
+use engine::engine;
 
 type Key = (String, String, usize, usize, usize);
 

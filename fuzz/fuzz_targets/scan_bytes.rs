@@ -5,22 +5,11 @@
 //! must not contain the secret.
 #![no_main]
 
-use std::sync::OnceLock;
-
-use keyscan::config::Config;
-use keyscan::detect::Detector;
-use keyscan::rules::RuleSet;
-use keyscan::scan::{Engine, ScanOptions};
 use libfuzzer_sys::fuzz_target;
 
-fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| {
-        let rules = RuleSet::builtin().expect("built-in rules");
-        let detector = Detector::new(rules).expect("detector");
-        Engine::new(detector, Config::default(), ScanOptions::default())
-    })
-}
+#[path = "engine.rs"]
+mod engine;
+use engine::engine;
 
 /// Line and column of `offset` the slow way: lines end at `\n`, `\r\n` or
 /// a lone `\r`; columns count UTF-8 lead bytes; a UTF-8 BOM at the start

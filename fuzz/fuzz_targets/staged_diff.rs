@@ -7,22 +7,12 @@
 #![no_main]
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
 
-use keyscan::config::Config;
-use keyscan::detect::Detector;
-use keyscan::rules::RuleSet;
-use keyscan::scan::{Engine, ScanOptions};
 use libfuzzer_sys::fuzz_target;
 
-fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| {
-        let rules = RuleSet::builtin().expect("built-in rules");
-        let detector = Detector::new(rules).expect("detector");
-        Engine::new(detector, Config::default(), ScanOptions::default())
-    })
-}
+#[path = "engine.rs"]
+mod engine;
+use engine::engine;
 
 fuzz_target!(|data: &[u8]| {
     // The first byte picks the path (the kind a name implies), the next two

@@ -232,7 +232,7 @@ impl<'e> Worker<'e> {
     /// Whether a partial scan of `bytes` (changed regions only) can stand
     /// for a whole one: plain text, with no expansion to run.
     pub fn is_plain(&self, bytes: &[u8]) -> bool {
-        expand::sniff("", bytes, &self.engine.options.expand) == Kind::Plain
+        self.is_plain_at("", bytes)
     }
 
     /// Whether `bytes`, found at `path`, are scanned as they are (no

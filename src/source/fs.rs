@@ -486,6 +486,27 @@ fn read_into<R: Read + ?Sized>(file: &mut R, buf: &mut [u8]) -> io::Result<usize
     Ok(n)
 }
 
+/// Read on from `buf[..len]` to the end of `reader`, growing `buf`: the
+/// length read, or `None` once more than `limit` bytes are in.
+fn read_on<R: Read + ?Sized>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    mut len: usize,
+    limit: u64,
+) -> io::Result<Option<usize>> {
+    loop {
+        if len as u64 > limit {
+            return Ok(None);
+        }
+        ensure_len(buf, len * 2);
+        let end = buf.len();
+        len += read_into(reader, &mut buf[len..end])?;
+        if len < end {
+            return Ok(Some(len));
+        }
+    }
+}
+
 /// Grow `buf` (never shrink) to at least `len` initialised bytes.
 fn ensure_len(buf: &mut Vec<u8>, len: usize) {
     if buf.len() < len {
@@ -529,17 +550,11 @@ fn scan_whole<V: FnMut(Blob<'_>)>(
     let mut n = read_into(file, &mut buf[..len + 1])?;
     if n == len + 1 {
         // The file grew while we read it: read on up to the size cap.
-        loop {
-            if n as u64 > opts.max_file_size {
+        match read_on(file, buf, n, opts.max_file_size)? {
+            Some(all) => n = all,
+            None => {
                 skip(stats, events, shown, Skip::TooLarge);
                 return Ok(());
-            }
-            ensure_len(buf, n * 2);
-            let end = buf.len();
-            let k = read_into(file, &mut buf[n..end])?;
-            n += k;
-            if n < end {
-                break;
             }
         }
     }
@@ -666,7 +681,7 @@ pub fn read_stream<R: Read + ?Sized, V: FnMut(Blob<'_>)>(
 #[allow(clippy::too_many_arguments)]
 fn read_rest<R: Read + ?Sized, V: FnMut(Blob<'_>)>(
     reader: &mut R,
-    mut len: usize,
+    len: usize,
     stream: &Stream<'_>,
     limit: u64,
     stats: &Stats,
@@ -675,24 +690,13 @@ fn read_rest<R: Read + ?Sized, V: FnMut(Blob<'_>)>(
     binary: bool,
     visit: &mut V,
 ) -> io::Result<()> {
-    let over = |len: usize| len as u64 > limit;
-    loop {
-        if over(len) {
+    let len = match read_on(reader, buf, len, limit)? {
+        Some(all) if all as u64 <= limit => all,
+        _ => {
             skip(stats, events, stream.shown, Skip::TooLarge);
             return Ok(());
         }
-        ensure_len(buf, len * 2);
-        let end = buf.len();
-        let k = read_into(reader, &mut buf[len..end])?;
-        len += k;
-        if len < end {
-            break;
-        }
-    }
-    if over(len) {
-        skip(stats, events, stream.shown, Skip::TooLarge);
-        return Ok(());
-    }
+    };
     stats.scanned(len, binary);
     visit(Blob::whole(&buf[..len], stream.origin));
     Ok(())

@@ -215,26 +215,42 @@ pub fn scan_path(path: &Path, args: &[&str]) -> (serde_json::Value, i32, String)
 /// `keyscan --no-config --format json ARGS` run in `dir` (bounded to 5
 /// minutes): the exit code, the report and stderr. A panic fails the test.
 pub fn scan_json(dir: &Path, args: &[&str]) -> (i32, serde_json::Value, String) {
+    scan_json_within(dir, args, 300)
+}
+
+/// [`scan_json`] bounded to `seconds`: a hang, a kill or a panic fails.
+pub fn scan_json_within(
+    dir: &Path,
+    args: &[&str],
+    seconds: u64,
+) -> (i32, serde_json::Value, String) {
     let out = keyscan()
         .current_dir(dir)
         .args(["--no-config", "--format", "json"])
         .args(args)
-        .timeout(Duration::from_secs(300))
+        .timeout(Duration::from_secs(seconds))
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let code = out
         .status
         .code()
-        .unwrap_or_else(|| panic!("killed: {stderr}"));
+        .unwrap_or_else(|| panic!("killed (hung or aborted): {stderr}"));
     assert!(!stderr.contains("panicked"), "{stderr}");
     (code, json(&out.stdout), stderr)
 }
 
 /// A .tar.gz of `entries` (name, bytes).
 pub fn tar_gz_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    let mut b = tar::Builder::new(gz);
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&tar_of(entries)).unwrap();
+    gz.finish().unwrap()
+}
+
+/// A plain (uncompressed) tar of `entries` (name, bytes).
+pub fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
     for (name, data) in entries {
         let mut h = tar::Header::new_gnu();
         h.set_size(data.len() as u64);
@@ -242,7 +258,7 @@ pub fn tar_gz_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
         h.set_cksum();
         b.append_data(&mut h, name, *data).unwrap();
     }
-    b.into_inner().unwrap().finish().unwrap()
+    b.into_inner().unwrap()
 }
 
 /// The engine with the built-in rules and default options.

@@ -228,19 +228,6 @@ fn case_02_files_over_16_mib_keep_their_expansions_notebook() {
     assert_eq!(secrets.len(), 1, "{doc}");
 }
 
-/// A plain (uncompressed) tar of `entries`.
-fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (name, data) in entries {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, name, *data).unwrap();
-    }
-    b.into_inner().unwrap()
-}
-
 /// Case 5: an archive that a limit stops is not a hiding place: its raw
 /// bytes are scanned (an uncompressed tar's `.env` is found), and the
 /// stopped archive fails the scan the way an unreadable file does.

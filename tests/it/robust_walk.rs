@@ -6,27 +6,16 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::common::{git, json, keyscan, png_with as png, zip_of, Repo, Tree, AWS_ID, GITHUB, HF};
+use crate::common::{
+    git, json, keyscan, png_with as png, scan_json_within, zip_of, Repo, Tree, AWS_ID, GITHUB, HF,
+};
 
 const GH: &str = "github-classic-token";
 
 /// `keyscan --no-config --format json ARGS` in `dir`, bounded to 60 s: the
 /// exit code, the report and stderr. A hang, a kill or a panic fails.
 fn run(dir: &Path, args: &[&str]) -> (i32, serde_json::Value, String) {
-    let out = keyscan()
-        .current_dir(dir)
-        .args(["--no-config", "--format", "json"])
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let code = out
-        .status
-        .code()
-        .unwrap_or_else(|| panic!("killed (hung or aborted): {stderr}"));
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (code, json(&out.stdout), stderr)
+    scan_json_within(dir, args, 60)
 }
 
 /// (path, rule) of each finding.
