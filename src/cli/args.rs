@@ -196,6 +196,12 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_config: bool,
 
+    /// Report only findings of at least this confidence: `high` (a checksum,
+    /// marker or unmistakable prefix), `medium` (a provider format that
+    /// needs context), `low` (generic; the default reports all).
+    #[arg(long, value_enum, value_name = "CONFIDENCE")]
+    pub min_confidence: Option<crate::rules::Confidence>,
+
     /// Ignore inline `keyscan:allow` comments (for audits).
     #[arg(long)]
     pub no_inline_allow: bool,

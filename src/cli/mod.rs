@@ -173,6 +173,10 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
         threads,
         ..WalkOptions::default()
     };
+    let min_confidence = args
+        .min_confidence
+        .or(config.options.min_confidence)
+        .unwrap_or_default();
     Ok(Engine::new(
         detector,
         config,
@@ -192,6 +196,7 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
             },
             show_secrets: args.show_secrets,
             max_findings_per_file: args.max_findings_per_file,
+            min_confidence,
         },
     ))
 }

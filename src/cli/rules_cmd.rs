@@ -14,6 +14,7 @@ struct RuleRow<'a> {
     name: &'a str,
     provider: &'a str,
     severity: &'a str,
+    confidence: &'a str,
     keywords: &'a [String],
     remediation: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -26,6 +27,7 @@ fn row(r: &Rule) -> RuleRow<'_> {
         name: &r.spec.name,
         provider: &r.spec.provider,
         severity: r.spec.severity.as_str(),
+        confidence: r.confidence().as_str(),
         keywords: &r.spec.keywords,
         remediation: &r.spec.remediation,
         check: r.spec.check.as_ref().map(|c| c.describe()),
@@ -61,16 +63,17 @@ pub fn run(args: &RulesArgs) -> Result<u8> {
                     .max(8);
                 writeln!(
                     out,
-                    "{:w$}  {:pw$}  {:8}  KEYWORDS",
-                    "ID", "PROVIDER", "SEVERITY"
+                    "{:w$}  {:pw$}  {:8}  {:10}  KEYWORDS",
+                    "ID", "PROVIDER", "SEVERITY", "CONFIDENCE"
                 )?;
                 for r in rules.rules() {
                     writeln!(
                         out,
-                        "{:w$}  {:pw$}  {:8}  {}",
+                        "{:w$}  {:pw$}  {:8}  {:10}  {}",
                         r.id(),
                         r.spec.provider,
                         r.spec.severity.as_str(),
+                        r.confidence().as_str(),
                         r.spec.keywords.join(", ")
                     )?;
                 }
@@ -92,6 +95,7 @@ pub fn run(args: &RulesArgs) -> Result<u8> {
                     writeln!(out, "name:        {}", s.name)?;
                     writeln!(out, "provider:    {}", s.provider)?;
                     writeln!(out, "severity:    {}", s.severity)?;
+                    writeln!(out, "confidence:  {}", r.confidence())?;
                     writeln!(out, "keywords:    {}", s.keywords.join(", "))?;
                     writeln!(out, "regex:       {}", s.regex)?;
                     if let Some(e) = s.min_entropy {

@@ -300,6 +300,7 @@ pub fn convert(name: &str, text: &str) -> Result<(ConfigFile, Vec<String>), Conf
             name: r.description.clone().unwrap_or_else(|| r.id.clone()),
             provider,
             severity: Severity::High,
+            confidence: None,
             keywords: r.keywords.iter().map(|k| k.to_lowercase()).collect(),
             regex: regex.clone(),
             secret_group: Some(r.secret_group.unwrap_or(0)).map(|g| {

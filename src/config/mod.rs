@@ -134,6 +134,8 @@ pub struct OptionsSpec {
     pub format: Option<Pos<String>>,
     /// Lowest severity that fails the run.
     pub fail_on: Option<Severity>,
+    /// Lowest confidence reported.
+    pub min_confidence: Option<crate::rules::Confidence>,
     /// Size cap: bytes, or a string such as `"10MiB"`.
     pub max_file_size: Option<Pos<toml::Value>>,
 }

@@ -23,6 +23,7 @@ pub mod baseline;
 pub mod inline;
 
 use crate::finding::{self, Finding};
+use crate::rules::Confidence;
 use allowlist::Allowlists;
 
 /// The filter stage of a scan.
@@ -32,6 +33,7 @@ pub struct Filter {
     inline: bool,
     mask: bool,
     baseline: baseline::Fingerprints,
+    min_confidence: Confidence,
 }
 
 /// Why a finding is suppressed.
@@ -45,6 +47,8 @@ pub enum Suppression {
     Secret,
     /// The baseline holds it.
     Baseline,
+    /// Its confidence is below the lowest asked for.
+    Confidence,
 }
 
 impl Filter {
@@ -56,7 +60,14 @@ impl Filter {
             inline,
             mask,
             baseline: baseline::Fingerprints::default(),
+            min_confidence: Confidence::Low,
         }
+    }
+
+    /// Also suppress the findings of a confidence below `min`.
+    pub fn with_min_confidence(mut self, min: Confidence) -> Filter {
+        self.min_confidence = min;
+        self
     }
 
     /// Also suppress the findings whose fingerprints a baseline holds.
@@ -73,7 +84,9 @@ impl Filter {
 
     /// Why `f` is suppressed, if it is: the first reason in stage order.
     pub fn suppression(&self, f: &Finding) -> Option<Suppression> {
-        if self.allowlists.allows_path(&f.rule_id, &f.path) {
+        if f.confidence < self.min_confidence {
+            Some(Suppression::Confidence)
+        } else if self.allowlists.allows_path(&f.rule_id, &f.path) {
             Some(Suppression::Path)
         } else if self.inline && f.inline_allow {
             Some(Suppression::Inline)

@@ -19,7 +19,7 @@ pub use redact::{fingerprint, redact, Masks};
 
 use serde::Serialize;
 
-use crate::rules::Severity;
+use crate::rules::{Confidence, Severity};
 
 /// Commit metadata for findings that come from git history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -163,6 +163,8 @@ pub struct Detection {
     pub provider: String,
     /// Severity of the leak.
     pub severity: Severity,
+    /// How sure the rule is that this is a credential.
+    pub confidence: Confidence,
     /// 1-based line of the first byte of the secret.
     pub line: usize,
     /// 1-based column (in characters) of the first byte of the secret.
@@ -231,6 +233,8 @@ pub struct Finding {
     pub provider: String,
     /// Severity of the leak.
     pub severity: Severity,
+    /// How sure the rule is that this is a credential.
+    pub confidence: Confidence,
     /// What kind of place the outermost blob is.
     pub place: Place,
     /// Path relative to the scanned root (`/` separators), with each
@@ -311,6 +315,7 @@ impl Finding {
             rule_name: d.rule_name,
             provider: d.provider,
             severity: d.severity,
+            confidence: d.confidence,
             place,
             path,
             line: d.line,

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::json;
 
 use super::Report;
-use crate::rules::Severity;
+use crate::rules::{Confidence, Severity};
 
 /// Schema version written in the report.
 pub const SCHEMA_VERSION: &str = "15.2.1";
@@ -94,7 +94,11 @@ pub fn write_gitlab(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                 "description": description,
                 "message": format!("{} found: {}", f.rule_name, report.shown_value(f).replace('\n', "\\n")),
                 "severity": severity(f.severity),
-                "confidence": if f.format_check.is_some() { "High" } else { "Medium" },
+                "confidence": match f.confidence {
+                    Confidence::High => "High",
+                    Confidence::Medium => "Medium",
+                    Confidence::Low => "Low",
+                },
                 "raw_source_code_extract": report.shown_secret(f),
                 "scanner": { "id": "keyscan", "name": "keyscan" },
                 "location": {

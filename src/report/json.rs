@@ -22,6 +22,9 @@ pub struct JsonFinding<'a> {
     pub provider: &'a str,
     /// Severity.
     pub severity: &'a str,
+    /// How sure the rule is that this is a credential: `high`, `medium`
+    /// or `low`.
+    pub confidence: &'static str,
     /// Path relative to the scanned root.
     pub path: &'a str,
     /// 1-based line.
@@ -90,6 +93,7 @@ impl<'a> JsonFinding<'a> {
             rule_name: &f.rule_name,
             provider: &f.provider,
             severity: f.severity.as_str(),
+            confidence: f.confidence.as_str(),
             path: &f.path,
             line: f.line,
             column: f.column,

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use super::Report;
 use crate::finding::Finding;
-use crate::rules::{Rule, Severity};
+use crate::rules::{Confidence, Rule, Severity};
 
 /// GitHub stores at most 5,000 results per run (prioritised by severity)
 /// and rejects runs of more than 25,000; keeping 5,000 loses nothing.
@@ -148,6 +148,8 @@ struct SarifResult {
     rule_id: String,
     rule_index: usize,
     level: &'static str,
+    /// How sure keyscan is (0 to 100), from the rule's confidence.
+    rank: f64,
     message: Message,
     locations: Vec<Location>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -240,6 +242,24 @@ fn pascal(id: &str) -> String {
         .collect()
 }
 
+/// A rule's SARIF `precision` (GitHub code scanning sorts alerts by it).
+fn precision(c: Confidence) -> &'static str {
+    match c {
+        Confidence::High => "very-high",
+        Confidence::Medium => "high",
+        Confidence::Low => "medium",
+    }
+}
+
+/// A result's SARIF `rank` (0 to 100).
+fn rank(c: Confidence) -> f64 {
+    match c {
+        Confidence::High => 90.0,
+        Confidence::Medium => 60.0,
+        Confidence::Low => 30.0,
+    }
+}
+
 fn descriptor(rule: &Rule) -> Descriptor<'_> {
     let s = &rule.spec;
     let full = rule.description();
@@ -278,7 +298,7 @@ fn descriptor(rule: &Rule) -> Descriptor<'_> {
         properties: DescriptorProperties {
             tags: vec!["security".into(), "secret".into(), s.provider.clone()],
             security_severity: security_severity(s.severity).into(),
-            precision: if s.generic { "medium" } else { "high" },
+            precision: precision(rule.confidence()),
             problem_severity: if s.severity >= Severity::High {
                 "error"
             } else {
@@ -318,6 +338,7 @@ fn result(report: &Report<'_>, f: &Finding, rule_index: usize) -> SarifResult {
         properties.insert("format_check", serde_json::json!("valid"));
     }
     properties.insert("severity", serde_json::json!(f.severity.as_str()));
+    properties.insert("confidence", serde_json::json!(f.confidence.as_str()));
     let mut fp = BTreeMap::new();
     fp.insert("primaryLocationLineHash", f.fingerprint.clone());
     // Each value of a multi-value secret is a related location of its own.
@@ -356,6 +377,7 @@ fn result(report: &Report<'_>, f: &Finding, rule_index: usize) -> SarifResult {
         rule_id: f.rule_id.clone(),
         rule_index,
         level: level(f.severity),
+        rank: rank(f.confidence),
         message: Message { text },
         locations: vec![Location {
             physical_location: PhysicalLocation {

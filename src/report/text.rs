@@ -68,6 +68,7 @@ pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
         if let Some(v) = &f.format_check {
             write!(out, "  [{v}]")?;
         }
+        write!(out, "  [confidence: {}]", f.confidence)?;
         for n in f.notes() {
             write!(out, "  [{}]", printable(&n))?;
         }

@@ -129,6 +129,56 @@ impl fmt::Display for Severity {
     }
 }
 
+/// How sure a rule is that what it matched is a credential, whatever the
+/// credential can do (that is [`Severity`]).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// A generic detection: a random-looking value assigned to a
+    /// secret-like name, or a structure with no provider marker.
+    #[default]
+    Low,
+    /// A provider's format that needs context (the provider's name or a
+    /// variable named after it) to tell it from other random strings.
+    Medium,
+    /// A provider's format with a checksum, a fixed marker or an
+    /// unmistakable prefix.
+    High,
+}
+
+impl Confidence {
+    /// All confidences, lowest first.
+    pub const ALL: [Confidence; 3] = [Confidence::Low, Confidence::Medium, Confidence::High];
+
+    /// Lower-case name, as used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One rule file: `[[rule]]` tables.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -166,6 +216,10 @@ pub struct RuleSpec {
     pub provider: String,
     /// Severity of a leak.
     pub severity: Severity,
+    /// How sure a match is to be a credential. Every built-in rule states
+    /// it; a custom rule without it is `low` when `generic`, else `medium`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
     /// Literals (matched case-insensitively) of which at least one must occur
     /// near a match. They feed the Aho-Corasick prefilter.
     pub keywords: Vec<String>,
@@ -451,6 +505,16 @@ impl Rule {
     /// The rule id.
     pub fn id(&self) -> &str {
         &self.spec.id
+    }
+
+    /// How sure a match of this rule is to be a credential: as the rule
+    /// says, else `low` for a generic rule and `medium` for any other.
+    pub fn confidence(&self) -> Confidence {
+        self.spec.confidence.unwrap_or(if self.spec.generic {
+            Confidence::Low
+        } else {
+            Confidence::Medium
+        })
     }
 
     /// A one-paragraph description of what leaked.

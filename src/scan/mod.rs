@@ -49,6 +49,9 @@ pub struct ScanOptions {
     /// rest are counted and told, so that a file of generated credentials
     /// cannot make memory grow without bound.
     pub max_findings_per_file: usize,
+    /// Findings of a lower confidence are not reported (counted as
+    /// suppressed).
+    pub min_confidence: crate::rules::Confidence,
 }
 
 /// The default of [`ScanOptions::max_findings_per_file`].
@@ -62,6 +65,7 @@ impl Default for ScanOptions {
             expand: Default::default(),
             show_secrets: false,
             max_findings_per_file: MAX_FINDINGS_PER_FILE,
+            min_confidence: crate::rules::Confidence::Low,
         }
     }
 }
@@ -642,6 +646,7 @@ impl<'e> Worker<'e> {
                 rule_name: rule.spec.name.clone(),
                 provider: rule.spec.provider.clone(),
                 severity,
+                confidence: rule.confidence(),
                 line,
                 column,
                 end_line,
@@ -701,7 +706,8 @@ impl Engine {
             config.allowlists(),
             options.inline_allow,
             !options.show_secrets,
-        );
+        )
+        .with_min_confidence(options.min_confidence);
         Engine {
             detector,
             config,
@@ -953,6 +959,7 @@ impl Engine {
                 rule_name: rule.spec.name.clone(),
                 provider: rule.spec.provider.clone(),
                 severity: rule.spec.severity,
+                confidence: rule.confidence(),
                 line: 1,
                 column: 1,
                 end_line: 1,

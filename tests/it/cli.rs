@@ -312,7 +312,7 @@ fn text_output_groups_by_file_with_summary() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     let expected_start = "\
 .env
-1:19       critical  anthropic-api-key  Anthropic  sk-ant-api03-************AA  [format marker `AA` present]
+1:19       critical  anthropic-api-key  Anthropic  sk-ant-api03-************AA  [format marker `AA` present]  [confidence: high]
            Anthropic API key: revoke and rotate it at https://console.anthropic.com/settings/keys
 ";
     assert!(stdout.starts_with(expected_start), "{stdout}");

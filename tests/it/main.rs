@@ -4,6 +4,7 @@
 //! tree, a git repository, a scan to JSON, the built-in engine).
 
 mod common;
+mod confidence;
 
 mod architecture;
 mod cli;

@@ -29,6 +29,11 @@ fn every_rule_is_documented_and_has_examples() {
             s.id
         );
         assert!(!s.examples.is_empty(), "{}: needs positive examples", s.id);
+        assert!(
+            s.confidence.is_some(),
+            "{}: a built-in rule states its confidence",
+            s.id
+        );
         assert!(!s.negatives.is_empty(), "{}: needs negative examples", s.id);
     }
 }
