@@ -331,7 +331,10 @@ impl Detector {
                     match self.accept(r, hay, s, e, locs) {
                         Some(found) => out.push(found),
                         None if !rule.spec.generic => scratch.rejected.push((s, e)),
-                        None => {}
+                        // A rejected value may be the name of the next
+                        // assignment (`<add key="ApiKey" value="…"/>`):
+                        // read on from the byte before it, not from past it.
+                        None => pos = pos.min(s.saturating_sub(1).max(m.start() + 1)),
                     }
                 }
             }

@@ -97,6 +97,11 @@ pub struct Variable {
     /// the value is not the secret itself: `url`, `id`, `ttl`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deny_last_word: Vec<String>,
+    /// First words that make the name a lookup or a description, not a
+    /// place that holds the secret: `get` (`getToken("name")`), `is`,
+    /// `has`, `max`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deny_first_word: Vec<String>,
 }
 
 impl Variable {
@@ -111,9 +116,39 @@ impl Variable {
             return false;
         }
         let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
-        self.deny.iter().any(|d| lower.contains(d.as_str()))
-            || self.deny_last_word.contains(&last_word(name))
+        // `sortKey`, `sort_key` and `sort-key` are one name.
+        let bare: String = lower
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        self.deny.iter().any(|d| {
+            lower.contains(d.as_str()) || {
+                let d: String = d.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+                !d.is_empty() && bare.contains(&d)
+            }
+        }) || self.deny_last_word.contains(&last_word(name))
+            || (!self.deny_first_word.is_empty()
+                && self.deny_first_word.contains(&first_word(name)))
     }
+}
+
+/// The first word of a snake, kebab, dotted or camelCase name, lower-cased
+/// (leading separators skipped): `getApiKey` → `get`, `--api-key` → `api`.
+fn first_word(name: &[u8]) -> String {
+    let start = match name.iter().position(u8::is_ascii_alphanumeric) {
+        Some(s) => s,
+        None => return String::new(),
+    };
+    let name = &name[start..];
+    let mut end = name.len();
+    for i in 1..name.len() {
+        let (a, b) = (name[i - 1], name[i]);
+        if !b.is_ascii_alphanumeric() || (a.is_ascii_lowercase() && b.is_ascii_uppercase()) {
+            end = i;
+            break;
+        }
+    }
+    String::from_utf8_lossy(&name[..end]).to_ascii_lowercase()
 }
 
 /// The last word of a snake, kebab, dotted or camelCase name, lower-cased:
@@ -173,12 +208,20 @@ mod tests {
     #[test]
     fn variable_names() {
         let v = Variable {
-            deny: vec!["hash".into()],
+            deny: vec!["hash".into(), "sort_key".into()],
             deny_last_word: vec!["url".into()],
+            deny_first_word: vec!["get".into()],
         };
         assert!(v.denies(b"secret_hash"));
         assert!(v.denies(b"tokenUrl"));
+        assert!(v.denies(b"sortKey"));
+        assert!(v.denies(b"SORT-KEY"));
+        assert!(v.denies(b"getApiKey"));
+        assert!(v.denies(b"get_token"));
+        assert!(!v.denies(b"budget_token"));
         assert!(!v.denies(b"API_TOKEN"));
+        assert_eq!(first_word(b"--api-key"), "api");
+        assert_eq!(first_word(b"HTTPToken"), "httptoken");
         assert!(!Variable::default().denies(b"tokenUrl"));
     }
 }

@@ -6,11 +6,17 @@
 
 /// See [`crate::rules::Check::GenericSecret`].
 pub fn ok(secret: &[u8]) -> bool {
-    use crate::entropy::{charset, mixed_classes, shannon, Charset};
-    if secret.len() < 16
-        || is_uuid(secret)
+    use crate::entropy::{charset, mixed_classes, reads_like_words, shannon, Charset};
+    if is_reference_or_hash(secret) {
+        return false;
+    }
+    if secret.len() < 16 {
+        return short_ok(secret);
+    }
+    if is_uuid(secret)
         || looks_like_identifier(secret)
         || looks_like_words(secret)
+        || (charset(secret) != Charset::Hex && reads_like_words(secret))
         || inner_equals(secret)
     {
         return false;
@@ -26,6 +32,49 @@ pub fn ok(secret: &[u8]) -> bool {
         Charset::Alphanumeric => mixed_classes(secret) >= 2 && e >= 3.5,
         Charset::Base64 | Charset::Other => e >= 3.7,
     }
+}
+
+/// A value of 10 to 15 characters (`kkk9d7dh3k39sjv7` is 16; OAuth 1.0
+/// consumer keys, TOTP seeds and short API keys are often less): too short
+/// for entropy to tell, so it must mix letters and digits, repeat few
+/// characters, and not read like words or a version.
+fn short_ok(s: &[u8]) -> bool {
+    use crate::entropy::{letter_trigrams, shannon};
+    if s.len() < 10
+        || !s
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-".contains(b))
+    {
+        return false;
+    }
+    let digits = s.iter().filter(|b| b.is_ascii_digit()).count();
+    let letters = s.iter().filter(|b| b.is_ascii_alphabetic()).count();
+    let mut seen = [false; 256];
+    let distinct = s
+        .iter()
+        .filter(|&&b| !std::mem::replace(&mut seen[b as usize], true))
+        .count();
+    let (common, trigrams) = letter_trigrams(s);
+    let upper = s.iter().filter(|b| b.is_ascii_uppercase()).count();
+    let lower = s.iter().filter(|b| b.is_ascii_lowercase()).count();
+    (digits >= 2 || (digits == 1 && upper >= 2 && lower >= 2))
+        && letters >= 3
+        && distinct * 10 >= s.len() * 6
+        && shannon(s) >= 2.4
+        && !(trigrams >= 3 && common * 2 >= trigrams)
+        && !looks_like_identifier(s)
+        && !looks_like_words(s)
+        && !has_sequence(s)
+}
+
+/// Four characters in a row that count up or down by one (`1234`, `abcd`,
+/// `4321`): typed by a person, not drawn at random.
+fn has_sequence(s: &[u8]) -> bool {
+    s.windows(4).any(|w| {
+        let up = w.windows(2).all(|p| p[1] == p[0].wrapping_add(1));
+        let down = w.windows(2).all(|p| p[0] == p[1].wrapping_add(1));
+        (up || down) && w.iter().all(u8::is_ascii_alphanumeric)
+    })
 }
 
 /// A long value of letters (and a few base64 symbols) with no digit that
@@ -130,6 +179,15 @@ fn looks_like_words(s: &[u8]) -> bool {
     letters >= 8 && wordy * 10 >= letters * 9
 }
 
+/// A value that starts with `$` (a shell or template variable such as
+/// `$API_TOKEN`, a crypt hash such as `$2b$12$…` or `$argon2id$…`), or that
+/// holds a `${…}` or `$(…)` substitution.
+fn is_reference_or_hash(s: &[u8]) -> bool {
+    s.first() == Some(&b'$')
+        || s.windows(2).any(|w| w == b"${" || w == b"$(")
+        || (s.len() <= 18 && (s.starts_with(b"0x") || s.starts_with(b"0X")))
+}
+
 /// `8-4-4-4-12` hex.
 fn is_uuid(s: &[u8]) -> bool {
     s.len() == 36
@@ -168,6 +226,8 @@ mod tests {
             &b"cast_to=httpx2.Response"[..],
             b"v4Internal.AmzSecurityTokenKey",
             b"SecretName-6RandomCharacters",
+            b"$SECRET_TOKEN_FROM_ENVIRONMENT",
+            b"$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
         ] {
             assert!(!ok(v), "{}", String::from_utf8_lossy(v));
         }
@@ -178,6 +238,33 @@ mod tests {
             b"whsec_RdvaYFYUXuIFuEbvZHwMfYFhUf7aMYjYcmM24+Aj40c=",
         ] {
             assert!(ok(v), "{}", String::from_utf8_lossy(v));
+        }
+    }
+
+    #[test]
+    fn short_generic_values() {
+        for v in [
+            &b"j49sk3j29djd"[..],
+            b"qbxvkjk5la7mjp6",
+            b"68c39cbd8d",
+            b"33c53cd7bb",
+            b"EbnJO3bwmX",
+        ] {
+            assert!(ok(v), "{}", String::from_utf8_lossy(v));
+        }
+        for v in [
+            &b"1234567898765432"[..],
+            b"password123",
+            b"masterkey",
+            b"api_password",
+            b"v1_2_3_release",
+            b"secret12345",
+            b"aaaa1111bbbb",
+            b"012345abcdef",
+            b"test123456",
+            b"456abcdef123",
+        ] {
+            assert!(!ok(v), "{}", String::from_utf8_lossy(v));
         }
     }
 
