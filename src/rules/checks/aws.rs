@@ -94,7 +94,7 @@ mod tests {
     #[test]
     fn aws_pairs_and_parts() {
         let id = "AKIAQ3EGUTR5LKXMNB7Z"; // keyscan:allow (fake test value)
-        let key = "k9Jd2Lq8Vz0Xw7Tn4Rb1Yc6Pm3Hs5Fg2Ea8Ud0Ow";
+        let key = "k9Jd2Lq8Vz0Xw7Tn4Rb1Yc6Pm3Hs5Fg2Ea8Ud0Ow"; // keyscan:allow (fake test value)
         assert!(Check::AwsKey.verify(id.as_bytes()));
         assert!(Check::AwsKey.verify(key.as_bytes()));
         let pair = format!("{id}\naws_secret_access_key = {key}");
