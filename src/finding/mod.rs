@@ -90,13 +90,14 @@ impl Verification {
         self.status == VerifyStatus::Live
     }
 
-    /// `account=…, scopes=…`: the identity on one line.
-    pub fn identity_line(&self) -> String {
-        self.identity
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+    /// `verified live: HTTP 200; account=…, scopes=…`, on one line.
+    pub fn describe(&self) -> String {
+        let mut out = format!("verified {}: {}", self.status.as_str(), self.detail);
+        for (i, (k, v)) in self.identity.iter().enumerate() {
+            out.push_str(if i == 0 { "; " } else { ", " });
+            out.push_str(&format!("{k}={v}"));
+        }
+        out
     }
 }
 

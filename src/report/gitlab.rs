@@ -67,14 +67,22 @@ pub fn write_gitlab(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                     r.spec.remediation
                 )
             });
-            json!({
+            let verified = f.verification.as_ref().map(|v| v.describe());
+            let message = format!(
+                "{} found: {}{}",
+                f.rule_name,
+                report.shown_value(f).replace('\n', "\\n"),
+                verified.as_ref().map(|v| format!(" [{v}]")).unwrap_or_default()
+            );
+            let live = f.verification.as_ref().is_some_and(|v| v.is_live());
+            let mut vuln = json!({
                 "id": uuid(&f.fingerprint, f.commit.as_ref().map_or("", |c| c.commit.as_str())),
                 "category": "secret_detection",
                 "name": f.rule_name,
                 "description": description,
-                "message": format!("{} found: {}", f.rule_name, report.shown_value(f).replace('\n', "\\n")),
+                "message": message,
                 "severity": severity(f.severity),
-                "confidence": if f.format_check.is_some() { "High" } else { "Medium" },
+                "confidence": if live { "Confirmed" } else if f.format_check.is_some() { "High" } else { "Medium" },
                 "raw_source_code_extract": report.shown_secret(f),
                 "scanner": { "id": "keyscan", "name": "keyscan" },
                 "location": {
@@ -89,7 +97,13 @@ pub fn write_gitlab(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                     "value": f.rule_id,
                 }],
                 "solution": rule.map(|r| format!("Revoke and rotate the key at {}, then remove it from the repository and its history.", r.spec.remediation)),
-            })
+            });
+            if let Some(v) = verified {
+                vuln["details"] = json!({
+                    "verification": { "type": "text", "name": "Verification", "value": v },
+                });
+            }
+            vuln
         })
         .collect();
     let doc = json!({
