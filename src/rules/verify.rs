@@ -114,17 +114,55 @@ pub fn https_host(url: &str) -> Option<&str> {
     Some(authority.split(':').next().unwrap_or(authority))
 }
 
-/// The names a template uses (`{name}`).
-pub fn placeholders(template: &str) -> Vec<&str> {
+/// A piece of a template: text as it is, or a `{name}` to fill in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece<'a> {
+    /// Literal text.
+    Text(&'a str),
+    /// A placeholder's name (`secret`, `id`...).
+    Name(&'a str),
+}
+
+/// Split a template into pieces. A placeholder is `{` and a name of
+/// lower-case letters, digits and `_`, then `}`; any other brace (JSON,
+/// GraphQL) is text.
+pub fn pieces(template: &str) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
-    let mut rest = template;
-    while let Some(i) = rest.find('{') {
-        rest = &rest[i + 1..];
-        let Some(j) = rest.find('}') else { break };
-        out.push(&rest[..j]);
-        rest = &rest[j + 1..];
+    let (mut text_start, mut i) = (0, 0);
+    let b = template.as_bytes();
+    while i < b.len() {
+        if b[i] == b'{' {
+            let name_len = b[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || **c == b'_')
+                .count();
+            if name_len > 0 && b.get(i + 1 + name_len) == Some(&b'}') {
+                if text_start < i {
+                    out.push(Piece::Text(&template[text_start..i]));
+                }
+                out.push(Piece::Name(&template[i + 1..i + 1 + name_len]));
+                i += name_len + 2;
+                text_start = i;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if text_start < b.len() {
+        out.push(Piece::Text(&template[text_start..]));
     }
     out
+}
+
+/// The names a template uses (`{name}`).
+pub fn placeholders(template: &str) -> Vec<&str> {
+    pieces(template)
+        .into_iter()
+        .filter_map(|p| match p {
+            Piece::Name(n) => Some(n),
+            Piece::Text(_) => None,
+        })
+        .collect()
 }
 
 impl VerifySpec {
@@ -216,5 +254,6 @@ mod tests {
         assert_eq!(https_host("http://api.x.com/"), None);
         assert_eq!(https_host("https://u@evil/"), None);
         assert_eq!(placeholders("Bearer {secret} {id}"), ["secret", "id"]);
+        assert!(placeholders(r#"{"query":"{ viewer { id } }"}"#).is_empty());
     }
 }

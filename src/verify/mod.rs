@@ -25,7 +25,7 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use crate::finding::{Finding, Verification, VerifyStatus};
-use crate::rules::verify::{VerifyKind, VerifySpec};
+use crate::rules::verify::{pieces, Piece, VerifyKind, VerifySpec};
 use crate::rules::RuleSet;
 
 /// Default number of requests in flight at once.
@@ -180,21 +180,15 @@ impl Secret {
     /// Fill in a template's `{name}`s.
     pub fn fill(&self, template: &str) -> Result<String, String> {
         let mut out = String::with_capacity(template.len() + self.value.len());
-        let mut rest = template;
-        while let Some(i) = rest.find('{') {
-            out.push_str(&rest[..i]);
-            let Some(j) = rest[i..].find('}') else {
-                out.push_str(&rest[i..]);
-                return Ok(out);
-            };
-            let name = &rest[i + 1..i + j];
-            let value = self
-                .part(name)
-                .ok_or_else(|| format!("the finding has no `{name}` part to check"))?;
-            out.push_str(value);
-            rest = &rest[i + j + 1..];
+        for piece in pieces(template) {
+            match piece {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Name(name) => out.push_str(
+                    self.part(name)
+                        .ok_or_else(|| format!("the finding has no `{name}` part to check"))?,
+                ),
+            }
         }
-        out.push_str(rest);
         Ok(out)
     }
 

@@ -24,3 +24,4 @@ mod sarif;
 mod snapshots;
 mod sources;
 mod suppression;
+mod verify;
