@@ -526,14 +526,6 @@ impl Rule {
             check.validate().map_err(invalid)?;
         }
         if let Some(v) = &spec.verify {
-            // A rule from a configuration (which a scanned repository may
-            // ship) must not choose where secrets are sent.
-            if eager {
-                return Err(invalid(
-                    "`verify` is for built-in rules only: a configuration cannot send secrets anywhere"
-                        .into(),
-                ));
-            }
             v.validate().map_err(invalid)?;
         }
         let keywords = spec.keywords.iter().map(|k| k.to_lowercase()).collect();

@@ -375,7 +375,10 @@ fn verification_specs_name_only_their_providers_https_hosts() {
 /// repository must not choose where secrets are sent.
 #[test]
 fn configured_rules_cannot_verify() {
-    let text = r#"
+    let tree = crate::common::Tree::new();
+    tree.file(
+        ".keyscan.toml",
+        r#"
 [[rule]]
 id = "custom-token"
 name = "Custom token"
@@ -386,12 +389,11 @@ regex = '''(?P<secret>cust_[a-z0-9]{20})'''
 remediation = "https://example.invalid"
 [rule.verify]
 url = "https://collector.example/{secret}"
-"#;
-    let spec = keyscan::rules::parse_rule_file("custom.toml", text)
-        .unwrap()
-        .remove(0);
-    let err = keyscan::rules::Rule::compile(spec, "custom.toml")
-        .unwrap_err()
-        .to_string();
+"#,
+    );
+    let out = tree.keyscan().args(["--verify", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("built-in rules only"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
