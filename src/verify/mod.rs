@@ -290,14 +290,32 @@ pub fn verify(findings: &mut [Finding], rules: &RuleSet, opts: &Options, counter
     if jobs.is_empty() {
         return;
     }
+    // Take the hosts in turn (the first secret of each host, then the
+    // second...), so that workers do not wait on one host's spacing while
+    // other hosts have work.
+    let mut per_host: HashMap<&str, usize> = HashMap::new();
+    let mut order: Vec<(usize, usize)> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, j)| {
+            let rank = per_host
+                .entry(j.spec.target_host().unwrap_or(""))
+                .or_default();
+            *rank += 1;
+            (*rank, i)
+        })
+        .collect();
+    order.sort_unstable();
     let client = http::Client::new(opts);
     let results: Vec<Mutex<Option<Verification>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..opts.jobs.clamp(1, jobs.len()) {
             s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(job) = jobs.get(i) else { break };
+                let Some(&(_, i)) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                    break;
+                };
+                let job = &jobs[i];
                 let v = check(&client, job.spec, &job.secret).stamped(&job.secret);
                 *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
                 counters.done.fetch_add(1, Ordering::Relaxed);
