@@ -1584,3 +1584,38 @@ fn gcp_service_account_key_is_exchanged_for_a_token() {
         assert!(!seen[0].body.contains("PRIVATE KEY"));
     }
 }
+
+/// `HTTPS_PROXY` is honoured: the request for a provider host (no
+/// override) goes to the proxy as a CONNECT, and nowhere else; a proxy
+/// that refuses gives `unknown`.
+#[test]
+fn https_proxy_is_honoured() {
+    let gh = rules().get("github-classic-token").unwrap().spec.examples[0]
+        .secret
+        .clone();
+    let tree = Tree::new();
+    tree.file("a.env", format!("GITHUB_TOKEN={gh}\n"));
+    let proxy = Mock::start(|_| Reply::Answer(403, vec![], String::new()));
+    let out = keyscan()
+        .current_dir(tree.path())
+        .env("HTTPS_PROXY", format!("http://127.0.0.1:{}", proxy.port))
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .args(["--no-config", "--verify", "--format", "json", "."])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out.stdout);
+    assert_eq!(doc["findings"][0]["verification"]["status"], "unknown");
+    let seen = proxy.seen();
+    assert_eq!(seen.len(), 1, "{seen:#?}");
+    assert_eq!(seen[0].method, "CONNECT");
+    assert_eq!(seen[0].target, "api.github.com:443");
+    assert!(
+        !seen[0].all_text().contains(&gh),
+        "the proxy saw the secret"
+    );
+}
