@@ -182,7 +182,9 @@ fn send_once(agent: &ureq::Agent, req: &Request, url: &str) -> Result<Response, 
 /// A network error in words, never with the URL.
 fn describe(e: &ureq::Error) -> String {
     match e {
-        ureq::Error::Timeout(t) => format!("timed out ({t})"),
+        ureq::Error::Timeout(ureq::Timeout::Connect) => "timed out connecting".into(),
+        ureq::Error::Timeout(ureq::Timeout::Resolve) => "timed out resolving the host".into(),
+        ureq::Error::Timeout(_) => "timed out waiting for the answer".into(),
         ureq::Error::HostNotFound => "network error: host not found".into(),
         ureq::Error::ConnectionFailed => "network error: connection failed".into(),
         ureq::Error::Io(io) => format!("network error: {}", io.kind()),
