@@ -311,14 +311,13 @@ pub fn verify(findings: &mut [Finding], rules: &RuleSet, opts: &Options, counter
     let next = AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..opts.jobs.clamp(1, jobs.len()) {
-            s.spawn(|| loop {
-                let Some(&(_, i)) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                    break;
-                };
-                let job = &jobs[i];
-                let v = check(&client, job.spec, &job.secret).stamped(&job.secret);
-                *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
-                counters.done.fetch_add(1, Ordering::Relaxed);
+            s.spawn(|| {
+                while let Some(&(_, i)) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let job = &jobs[i];
+                    let v = check(&client, job.spec, &job.secret).stamped(&job.secret);
+                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
+                    counters.done.fetch_add(1, Ordering::Relaxed);
+                }
             });
         }
     });
