@@ -355,6 +355,11 @@ fn run_baseline(args: &BaselineArgs) -> Result<u8> {
     if let Some(p) = &args.prune {
         scan_args_baseline = Some(Baseline::load(p)?);
     }
+    if args.scan.verify {
+        return Err(anyhow!(
+            "keyscan baseline records findings and does not verify them; use --verify on a scan"
+        ));
+    }
     if args.scan.baseline.is_some() {
         return Err(anyhow!(
             "keyscan baseline records every finding; use --prune FILE to update an existing baseline"

@@ -1346,6 +1346,13 @@ fn bad_overrides_are_refused() {
         assert!(err.contains(says), "{args:?}: {err}");
         assert!(out.stdout.is_empty());
     }
+    let out = keyscan()
+        .current_dir(tree.path())
+        .args(["baseline", "--no-config", "--verify", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not verify"));
 }
 
 /// 429 with `Retry-After: 1`, then 200: the retry waits and succeeds.
