@@ -7,7 +7,7 @@
 //! [`prefilter`], then the [`rules`]' regexes and checks) returns matches →
 //! the driver records [`finding::Detection`]s and places them as
 //! [`finding::Finding`]s → [`filter`] (the one suppression stage) →
-//! [`report`]. [`cli`] is the command line and the only module that
+//! [`verify`] (only with `--verify`: is the secret live?) → [`report`]. [`cli`] is the command line and the only module that
 //! prints. `tests/it/architecture.rs` checks that no module imports a
 //! later stage.
 #![warn(missing_docs)]
@@ -29,3 +29,4 @@ pub mod scan;
 mod simd;
 pub mod source;
 pub mod text;
+pub mod verify;

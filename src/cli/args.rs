@@ -27,7 +27,8 @@ pub enum ColorChoice {
     args_conflicts_with_subcommands = true,
     after_help = "Exit codes: 0 no findings, 1 findings (see --exit-code), 2 usage or runtime error \
                   (including files that could not be read when nothing was found).\n\
-                  Secrets are redacted unless --show-secrets. keyscan makes no network connection."
+                  Secrets are redacted unless --show-secrets. keyscan makes no network connection \
+                  unless --verify asks the providers whether the secrets found are live."
 )]
 pub struct Cli {
     /// A subcommand; without one, keyscan scans PATHs.
@@ -261,6 +262,41 @@ pub struct ScanArgs {
     /// Do not report env files (.env, .env.local...) that git tracks.
     #[arg(long)]
     pub no_env_files: bool,
+
+    /// Ask each finding's provider whether the secret is live (network:
+    /// only the provider hosts the rules name; nothing is sent otherwise).
+    #[arg(long)]
+    pub verify: bool,
+
+    /// With --verify: requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = crate::verify::DEFAULT_JOBS as u16, requires = "verify",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub verify_jobs: u16,
+
+    /// With --verify: requests per second to one provider host.
+    #[arg(long, value_name = "N", default_value_t = crate::verify::DEFAULT_RATE_PER_HOST, requires = "verify",
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub verify_rate: u32,
+
+    /// With --verify: seconds allowed for one request, answer included
+    /// (connecting: at most 5).
+    #[arg(long, value_name = "SECS", default_value_t = 15, requires = "verify",
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub verify_timeout: u64,
+
+    /// With --verify: send the requests meant for provider HOST to URL, a
+    /// loopback address (127.0.0.1, ::1 or localhost), e.g. a mock server.
+    #[arg(long, value_name = "HOST=URL", requires = "verify")]
+    pub verify_override: Vec<crate::verify::Override>,
+
+    /// With --verify: report only the findings whose secret is live.
+    #[arg(long, requires = "verify")]
+    pub only_live: bool,
+
+    /// With --verify: fail (exit 1, or --exit-code) only when a live secret
+    /// is found.
+    #[arg(long, requires = "verify")]
+    pub fail_on_live: bool,
 
     /// Report at most N findings per file (or blob); the rest are counted
     /// and a warning names the file. 0: no cap.

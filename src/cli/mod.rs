@@ -219,6 +219,12 @@ fn output_format(args: &ScanArgs, config: &Config) -> Result<Format> {
 /// Build the engine, check the paths, run the sources and the filter stage.
 fn scan(args: &ScanArgs) -> Result<(Engine, ScanOutcome)> {
     let mut engine = build_engine(args)?;
+    if args.verify {
+        // A mistyped host would silently send real requests: refuse it
+        // before scanning.
+        crate::verify::check_overrides(&args.verify_override, engine.detector().rules())
+            .map_err(|e| anyhow!("--verify-override {e}"))?;
+    }
     for p in &args.paths {
         if p.as_os_str() != "-" && std::fs::symlink_metadata(p).is_err() {
             return Err(anyhow!("{}: no such file or directory", p.display()));
@@ -268,8 +274,34 @@ fn root_uri(args: &ScanArgs) -> Option<String> {
     Some(format!("file://{}", report::sarif::uri_encode(&s)))
 }
 
+/// The verification stage, with a progress line (`--verify`).
+fn verify(args: &ScanArgs, engine: &Engine, findings: &mut Vec<Finding>) {
+    let opts = crate::verify::Options {
+        jobs: usize::from(args.verify_jobs),
+        rate_per_host: args.verify_rate,
+        timeout: std::time::Duration::from_secs(args.verify_timeout),
+        connect_timeout: crate::verify::CONNECT_TIMEOUT
+            .min(std::time::Duration::from_secs(args.verify_timeout)),
+        overrides: args.verify_override.clone(),
+    };
+    let progress = progress::Progress::new(!args.quiet && io::stderr().is_terminal());
+    let counters = std::sync::Arc::new(crate::verify::Counters::default());
+    let ticker = progress.start_verify(counters.clone());
+    crate::verify::verify(findings, engine.detector().rules(), &opts, &counters);
+    drop(ticker);
+    progress.finish();
+    if args.only_live {
+        crate::verify::keep_live(findings);
+    }
+}
+
 fn run_scan(args: &ScanArgs) -> Result<u8> {
-    let (engine, outcome) = scan(args)?;
+    let (engine, mut outcome) = scan(args)?;
+    if args.verify {
+        let started = std::time::Instant::now();
+        verify(args, &engine, &mut outcome.findings);
+        outcome.elapsed += started.elapsed();
+    }
     let format = output_format(args, engine.config())?;
     let summary = Summary::new(
         &outcome.findings,
@@ -313,6 +345,7 @@ fn run_scan(args: &ScanArgs) -> Result<u8> {
         .findings
         .iter()
         .filter(|f| f.severity >= fail_on)
+        .filter(|f| !args.fail_on_live || f.verification.as_ref().is_some_and(|v| v.is_live()))
         .count();
     Ok(exit_code(
         failing,
@@ -326,6 +359,11 @@ fn run_baseline(args: &BaselineArgs) -> Result<u8> {
     let mut scan_args_baseline = None;
     if let Some(p) = &args.prune {
         scan_args_baseline = Some(Baseline::load(p)?);
+    }
+    if args.scan.verify {
+        return Err(anyhow!(
+            "keyscan baseline records findings and does not verify them; use --verify on a scan"
+        ));
     }
     if args.scan.baseline.is_some() {
         return Err(anyhow!(

@@ -13,6 +13,7 @@ use crate::report::human_bytes;
 use crate::source::git::{Phase as GitPhase, Progress as GitProgress};
 use crate::source::Events;
 use crate::source::{Skip, Stats};
+use crate::verify::Counters as VerifyCounters;
 
 /// Show the bar only for scans longer than this.
 const DELAY: Duration = Duration::from_millis(300);
@@ -154,6 +155,36 @@ impl Progress {
     }
 
     fn start_with(&self, stats: Arc<Stats>, git: Option<Arc<GitProgress>>) -> Option<Ticker> {
+        self.tick(move || {
+            let s = &stats;
+            let phase = git.as_ref().map(|g| (g.phase(), g.message()));
+            if let Some((_, msg)) = phase.as_ref().filter(|(p, _)| *p != GitPhase::Blobs) {
+                return msg.clone();
+            }
+            let prefix = phase.map(|(_, m)| format!("{m}: ")).unwrap_or_default();
+            format!(
+                "{prefix}{} files, {} scanned, {} findings",
+                s.files_scanned.load(Ordering::Relaxed),
+                human_bytes(s.bytes_scanned.load(Ordering::Relaxed)),
+                s.findings.load(Ordering::Relaxed)
+            )
+        })
+    }
+
+    /// Start showing how many distinct secrets have been verified.
+    pub fn start_verify(&self, counters: Arc<VerifyCounters>) -> Option<Ticker> {
+        self.tick(move || {
+            format!(
+                "verifying: {} of {} secrets checked",
+                counters.done.load(Ordering::Relaxed),
+                counters.total.load(Ordering::Relaxed)
+            )
+        })
+    }
+
+    /// After [`DELAY`], show `message()` on the bar every tenth of a second
+    /// until the ticker is dropped.
+    fn tick(&self, message: impl Fn() -> String + Send + 'static) -> Option<Ticker> {
         if !self.enabled {
             return None;
         }
@@ -172,20 +203,7 @@ impl Progress {
                 if bar.is_hidden() {
                     bar.set_draw_target(ProgressDrawTarget::stderr());
                 }
-                let s = &stats;
-                let phase = git.as_ref().map(|g| (g.phase(), g.message()));
-                if let Some((_, msg)) = phase.as_ref().filter(|(p, _)| *p != GitPhase::Blobs) {
-                    bar.set_message(msg.clone());
-                    bar.tick();
-                    continue;
-                }
-                let prefix = phase.map(|(_, m)| format!("{m}: ")).unwrap_or_default();
-                bar.set_message(format!(
-                    "{prefix}{} files, {} scanned, {} findings",
-                    s.files_scanned.load(Ordering::Relaxed),
-                    human_bytes(s.bytes_scanned.load(Ordering::Relaxed)),
-                    s.findings.load(Ordering::Relaxed)
-                ));
+                bar.set_message(message());
                 bar.tick();
             }
         });

@@ -329,6 +329,7 @@ pub fn convert(name: &str, text: &str) -> Result<(ConfigFile, Vec<String>), Conf
             target: Default::default(),
             exclude: Vec::new(),
             note: None,
+            verify: None,
         };
         file.custom_rules.push(Pos::new(spanned.span(), spec));
     }

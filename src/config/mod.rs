@@ -282,6 +282,14 @@ impl Config {
                 id: spec.get_ref().id.clone(),
                 message,
             };
+            if spec.get_ref().verify.is_some() {
+                // A configuration (which a scanned repository may ship)
+                // must not choose where secrets are sent.
+                return Err(rule_error(
+                    "`verify` is for built-in rules only: a configuration cannot send secrets anywhere"
+                        .into(),
+                ));
+            }
             let rule = Rule::compile(spec.get_ref().clone(), name).map_err(|e| match e {
                 crate::rules::RuleError::Invalid { message, .. } => rule_error(message),
                 other => rule_error(other.to_string()),

@@ -45,6 +45,62 @@ pub struct CommitInfo {
     pub tag: Option<String>,
 }
 
+/// What the provider said about a secret (`--verify`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VerifyStatus {
+    /// The provider accepted the secret.
+    Live,
+    /// The provider refused it: revoked, deleted or never valid.
+    Invalid,
+    /// No answer either way: no verifier for the rule, a network failure,
+    /// a timeout, rate limiting, a server error or an answer not understood.
+    Unknown,
+}
+
+impl VerifyStatus {
+    /// Lower-case name, as in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerifyStatus::Live => "live",
+            VerifyStatus::Invalid => "invalid",
+            VerifyStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// The result of asking a secret's provider whether it is live.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    /// Live, invalid or unknown.
+    pub status: VerifyStatus,
+    /// Why: the answer (`HTTP 401`), or what went wrong. Never the secret.
+    pub detail: String,
+    /// Who the secret belongs to, when the provider says (`account`,
+    /// `org`, `user`, `scopes`...).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub identity: std::collections::BTreeMap<String, String>,
+    /// When it was checked, RFC 3339 UTC.
+    pub checked_at: String,
+}
+
+impl Verification {
+    /// Whether the provider accepted the secret.
+    pub fn is_live(&self) -> bool {
+        self.status == VerifyStatus::Live
+    }
+
+    /// `verified live: HTTP 200; account=…, scopes=…`, on one line.
+    pub fn describe(&self) -> String {
+        let mut out = format!("verified {}: {}", self.status.as_str(), self.detail);
+        for (i, (k, v)) in self.identity.iter().enumerate() {
+            out.push_str(if i == 0 { "; " } else { ", " });
+            out.push_str(&format!("{k}={v}"));
+        }
+        out
+    }
+}
+
 /// What kind of place a finding's outermost blob is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
@@ -274,6 +330,9 @@ pub struct Finding {
     pub inline_allow: bool,
     /// Git commit that introduced the secret (history scans).
     pub commit: Option<CommitInfo>,
+    /// What the provider said, with `--verify` (set by the verification
+    /// stage, after the filter stage).
+    pub verification: Option<Verification>,
 }
 
 impl Finding {
@@ -333,6 +392,7 @@ impl Finding {
             remarks,
             inline_allow: d.inline_allow,
             commit,
+            verification: None,
         }
     }
 

@@ -2,7 +2,7 @@
 //! schema 15.x), so that merge requests show keyscan's findings.
 
 use std::io::{self, Write};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde_json::json;
 
@@ -21,27 +21,7 @@ fn severity(s: Severity) -> &'static str {
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SS` (UTC) for a system time.
-pub fn timestamp(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
+pub use crate::text::utc_timestamp as timestamp;
 
 /// A UUID-shaped id from a 32-hex fingerprint (and the commit, for history).
 fn uuid(fp: &str, salt: &str) -> String {
@@ -87,14 +67,23 @@ pub fn write_gitlab(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                     r.spec.remediation
                 )
             });
-            json!({
+            let verified = f.verification.as_ref().map(|v| v.describe());
+            let message = format!(
+                "{} found: {}{}",
+                f.rule_name,
+                report.shown_value(f).replace('\n', "\\n"),
+                verified.as_ref().map(|v| format!(" [{v}]")).unwrap_or_default()
+            );
+            let live = f.verification.as_ref().is_some_and(|v| v.is_live());
+            let mut vuln = json!({
                 "id": uuid(&f.fingerprint, f.commit.as_ref().map_or("", |c| c.commit.as_str())),
                 "category": "secret_detection",
                 "name": f.rule_name,
                 "description": description,
-                "message": format!("{} found: {}", f.rule_name, report.shown_value(f).replace('\n', "\\n")),
+                "message": message,
                 "severity": severity(f.severity),
                 "confidence": match f.confidence {
+                    _ if live => "Confirmed",
                     Confidence::High => "High",
                     Confidence::Medium => "Medium",
                     Confidence::Low => "Low",
@@ -113,7 +102,13 @@ pub fn write_gitlab(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                     "value": f.rule_id,
                 }],
                 "solution": rule.map(|r| format!("Revoke and rotate the key at {}, then remove it from the repository and its history.", r.spec.remediation)),
-            })
+            });
+            if let Some(v) = verified {
+                vuln["details"] = json!({
+                    "verification": { "type": "text", "name": "Verification", "value": v },
+                });
+            }
+            vuln
         })
         .collect();
     let doc = json!({
@@ -135,6 +130,7 @@ pub fn write_gitlab(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     #[test]
     fn timestamps() {

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Report, Summary};
-use crate::finding::{CommitInfo, Finding};
+use crate::finding::{CommitInfo, Finding, Verification};
 
 /// Version of the JSON document format.
 pub const JSON_VERSION: u32 = 1;
@@ -63,6 +63,9 @@ pub struct JsonFinding<'a> {
     /// History scans: commit metadata.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub commit: Option<&'a CommitInfo>,
+    /// With `--verify`: what the provider said about the secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<&'a Verification>,
 }
 
 /// One value of a multi-value secret as serialised.
@@ -128,6 +131,7 @@ impl<'a> JsonFinding<'a> {
                 .map_or("", |r| r.spec.remediation.as_str()),
             notes: f.notes(),
             commit: f.commit.as_ref(),
+            verification: f.verification.as_ref(),
         }
     }
 }

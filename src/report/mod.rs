@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::finding::{Finding, Layer, Remark};
+use crate::finding::{Finding, Layer, Remark, VerifyStatus};
 use crate::rules::{RuleSet, Severity};
 use crate::source::{SourceCounts, StatsSnapshot};
 
@@ -51,6 +51,36 @@ pub struct Summary {
     pub stats: StatsSnapshot,
     /// Wall time in milliseconds.
     pub elapsed_ms: u128,
+    /// With `--verify`: the findings by what their provider said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<Verified>,
+}
+
+/// Findings by verification status (`--verify`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Verified {
+    /// Findings whose secret the provider accepted.
+    pub live: usize,
+    /// Findings whose secret the provider refused.
+    pub invalid: usize,
+    /// Findings with no answer either way.
+    pub unknown: usize,
+}
+
+impl Verified {
+    /// Count the findings' verifications; `None` when none was verified.
+    pub fn count(findings: &[Finding]) -> Option<Verified> {
+        let mut out: Option<Verified> = None;
+        for v in findings.iter().filter_map(|f| f.verification.as_ref()) {
+            let c = out.get_or_insert_default();
+            match v.status {
+                VerifyStatus::Live => c.live += 1,
+                VerifyStatus::Invalid => c.invalid += 1,
+                VerifyStatus::Unknown => c.unknown += 1,
+            }
+        }
+        out
+    }
 }
 
 impl Summary {
@@ -79,6 +109,7 @@ impl Summary {
             suppressed,
             stats,
             elapsed_ms: elapsed.as_millis(),
+            verified: Verified::count(findings),
         }
     }
 }

@@ -322,6 +322,10 @@ fn result(report: &Report<'_>, f: &Finding, rule_index: usize) -> SarifResult {
         text.push_str(&format!(" [{n}]"));
     }
     let mut properties = BTreeMap::new();
+    if let Some(v) = &f.verification {
+        text.push_str(&format!(" [{}]", v.describe()));
+        properties.insert("verification", serde_json::json!(v));
+    }
     if let Some(c) = &f.commit {
         properties.insert("commit", serde_json::json!(c.commit));
         properties.insert("author", serde_json::json!(c.author));

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use colored::Colorize;
 
 use super::{human_bytes, printable, Report, Summary};
+use crate::finding::VerifyStatus;
 use crate::rules::Severity;
 
 fn sev(s: Severity, color: bool) -> String {
@@ -65,6 +66,9 @@ pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
             },
             pad = " ".repeat(9usize.saturating_sub(pos.len())),
         )?;
+        if let Some(v) = &f.verification {
+            write!(out, "  {}", mark(v.status, color))?;
+        }
         if let Some(v) = &f.format_check {
             write!(out, "  [{v}]")?;
         }
@@ -104,6 +108,14 @@ pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
                 )?;
             }
         }
+        if let Some(v) = &f.verification {
+            let line = printable(&v.describe()).into_owned();
+            let line = match v.status {
+                VerifyStatus::Live if color => line.red().bold().to_string(),
+                _ => line,
+            };
+            writeln!(out, "{:11}{line}", "")?;
+        }
         if let Some(rule) = report.rules.get(&f.rule_id) {
             let hint = format!(
                 "{}: revoke and rotate it at {}",
@@ -118,6 +130,15 @@ pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
         }
     }
     Ok(())
+}
+
+/// The mark of a verified finding: `LIVE` stands out.
+fn mark(status: VerifyStatus, color: bool) -> String {
+    match (status, color) {
+        (VerifyStatus::Live, true) => " LIVE ".on_red().white().bold().to_string(),
+        (VerifyStatus::Live, false) => "LIVE".to_string(),
+        (other, _) => format!("[{}]", other.as_str()),
+    }
 }
 
 /// The closing summary, one line (plus a warning line if files could not be read).
@@ -153,6 +174,18 @@ pub fn write_summary(s: &Summary, color: bool, out: &mut dyn Write) -> io::Resul
         head
     };
     parts.push(head);
+    if let Some(v) = &s.verified {
+        let live = format!("{} live", v.live);
+        let live = if color && v.live > 0 {
+            live.red().bold().to_string()
+        } else {
+            live
+        };
+        parts.push(format!(
+            "verified: {live}, {} invalid, {} unknown",
+            v.invalid, v.unknown
+        ));
+    }
     parts.push(format!(
         "{} file{} scanned ({})",
         s.stats.files_scanned,

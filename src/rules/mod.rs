@@ -8,6 +8,7 @@ pub mod checks;
 pub mod data;
 pub mod gate;
 pub mod placeholder;
+pub mod verify;
 
 use std::fmt;
 
@@ -278,6 +279,10 @@ pub struct RuleSpec {
     /// standing for the path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// How to ask the provider whether a secret is live (only with
+    /// `--verify`; built-in rules only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify: Option<verify::VerifySpec>,
 }
 
 /// What a rule's regex reads.
@@ -583,6 +588,9 @@ impl Rule {
         };
         if let Some(check) = &spec.check {
             check.validate().map_err(invalid)?;
+        }
+        if let Some(v) = &spec.verify {
+            v.validate().map_err(invalid)?;
         }
         let keywords = spec.keywords.iter().map(|k| k.to_lowercase()).collect();
         let cell = std::sync::OnceLock::new();

@@ -37,6 +37,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "config", "detect", "expand", "filter", "finding", "rules", "source", "text",
         ],
     ),
+    // Verification (only with --verify) asks providers about the findings
+    // the filter stage kept; it knows rules' specs, not scans or reports.
+    ("verify", &["finding", "rules", "text"]),
     // Reporters render findings; they never scan.
     ("report", &["finding", "rules", "source", "text"]),
     // The command line.
@@ -44,7 +47,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "cli",
         &[
             "config", "detect", "expand", "files", "filter", "finding", "report", "rules", "scan",
-            "source", "text",
+            "source", "text", "verify",
         ],
     ),
 ];

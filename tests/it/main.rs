@@ -25,3 +25,4 @@ mod sarif;
 mod snapshots;
 mod sources;
 mod suppression;
+mod verify;

@@ -250,3 +250,155 @@ fn provider_coverage() {
         "providers missing from the lists: {unlisted:?}"
     );
 }
+
+/// The hosts each rule file's verification specs may send secrets to: the
+/// provider's own API hosts, nothing else.
+const VERIFY_HOSTS: &[(&str, &[&str])] = &[
+    ("anthropic.toml", &["api.anthropic.com"]),
+    ("assemblyai.toml", &["api.assemblyai.com"]),
+    ("aws.toml", &["sts.amazonaws.com"]),
+    ("braintrust.toml", &["api.braintrust.dev"]),
+    ("cartesia.toml", &["api.cartesia.ai"]),
+    ("cerebras.toml", &["api.cerebras.ai"]),
+    ("clarifai.toml", &["api.clarifai.com"]),
+    ("cloudflare.toml", &["api.cloudflare.com"]),
+    ("cohere.toml", &["api.cohere.com"]),
+    ("deepgram.toml", &["api.deepgram.com"]),
+    ("deepinfra.toml", &["api.deepinfra.com"]),
+    ("deepseek.toml", &["api.deepseek.com"]),
+    ("digitalocean.toml", &["api.digitalocean.com"]),
+    ("discord.toml", &["discord.com"]),
+    ("doppler.toml", &["api.doppler.com"]),
+    ("e2b.toml", &["api.e2b.dev"]),
+    ("elevenlabs.toml", &["api.elevenlabs.io"]),
+    ("firecrawl.toml", &["api.firecrawl.dev"]),
+    ("fireworks.toml", &["api.fireworks.ai"]),
+    ("github.toml", &["api.github.com"]),
+    ("gitlab.toml", &["gitlab.com"]),
+    (
+        "google.toml",
+        &["generativelanguage.googleapis.com", "oauth2.googleapis.com"],
+    ),
+    ("groq.toml", &["api.groq.com"]),
+    ("hashicorp.toml", &["app.terraform.io"]),
+    ("heroku.toml", &["api.heroku.com"]),
+    ("huggingface.toml", &["huggingface.co"]),
+    ("langsmith.toml", &["api.smith.langchain.com"]),
+    ("linear.toml", &["api.linear.app"]),
+    ("llamacloud.toml", &["api.cloud.llamaindex.ai"]),
+    ("mailgun.toml", &["api.mailgun.net"]),
+    ("mistral.toml", &["api.mistral.ai"]),
+    ("moonshot.toml", &["api.moonshot.ai"]),
+    ("newrelic.toml", &["api.newrelic.com"]),
+    ("notion.toml", &["api.notion.com"]),
+    ("npm.toml", &["registry.npmjs.org"]),
+    ("openai.toml", &["api.openai.com"]),
+    ("openrouter.toml", &["openrouter.ai"]),
+    ("perplexity.toml", &["api.perplexity.ai"]),
+    ("pinecone.toml", &["api.pinecone.io"]),
+    ("postman.toml", &["api.getpostman.com"]),
+    ("replicate.toml", &["api.replicate.com"]),
+    ("runpod.toml", &["rest.runpod.io"]),
+    ("sendgrid.toml", &["api.sendgrid.com"]),
+    ("sentry.toml", &["sentry.io"]),
+    ("siliconflow.toml", &["api.siliconflow.cn"]),
+    ("slack.toml", &["slack.com", "hooks.slack.com"]),
+    ("stability.toml", &["api.stability.ai"]),
+    ("stripe.toml", &["api.stripe.com"]),
+    ("tavily.toml", &["api.tavily.com"]),
+    ("telegram.toml", &["api.telegram.org"]),
+    ("together.toml", &["api.together.xyz"]),
+    ("twilio.toml", &["api.twilio.com"]),
+    ("wandb.toml", &["api.wandb.ai"]),
+    ("xai.toml", &["api.x.ai"]),
+];
+
+/// Rules whose provider API has no other place for the secret than the
+/// URL (a webhook is its URL; the Telegram Bot API puts the token in the
+/// path).
+const SECRET_IN_URL: &[&str] = &["slack-webhook", "discord-webhook", "telegram-bot-token"];
+
+/// Every verification spec parses (the built-in rules load), is HTTPS,
+/// names only its provider's hosts, carries the secret in a header or a
+/// body unless the API allows nothing else, and cites the provider's API
+/// documentation (a `# https://...` comment on the line after
+/// `[rule.verify]`); and at least 40 providers have one.
+#[test]
+fn verification_specs_name_only_their_providers_https_hosts() {
+    use keyscan::rules::verify::https_host;
+    let rules = RuleSet::builtin().unwrap();
+    let allowed: std::collections::BTreeMap<&str, &[&str]> = VERIFY_HOSTS.iter().copied().collect();
+    let mut providers = std::collections::BTreeSet::new();
+    for rule in rules.rules() {
+        let Some(v) = &rule.spec.verify else { continue };
+        providers.insert(rule.spec.provider.clone());
+        let hosts = allowed
+            .get(rule.source.as_str())
+            .unwrap_or_else(|| panic!("{}: add its hosts to VERIFY_HOSTS", rule.source));
+        let host = v.target_host().unwrap();
+        assert!(
+            hosts.contains(&host),
+            "{}: {host} is not one of {hosts:?}",
+            rule.id()
+        );
+        if v.host.is_none() {
+            assert_eq!(
+                https_host(&v.url),
+                Some(host),
+                "{}: not an https:// URL",
+                rule.id()
+            );
+        }
+        assert_eq!(
+            v.secret_in_url(),
+            SECRET_IN_URL.contains(&rule.id()),
+            "{}: the secret goes in a header or the body",
+            rule.id()
+        );
+    }
+    for (name, text) in RuleSet::builtin_files() {
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, l) in lines.iter().enumerate() {
+            if l.trim() == "[rule.verify]" {
+                let doc = lines.get(i + 1).copied().unwrap_or("");
+                assert!(
+                    doc.starts_with("# https://"),
+                    "{name}:{}: [rule.verify] must cite the API documentation on its next line",
+                    i + 2
+                );
+            }
+        }
+    }
+    assert!(
+        providers.len() >= 40,
+        "{} providers: {providers:?}",
+        providers.len()
+    );
+}
+
+/// A configuration's rule cannot carry a verification spec: a scanned
+/// repository must not choose where secrets are sent.
+#[test]
+fn configured_rules_cannot_verify() {
+    let tree = crate::common::Tree::new();
+    tree.file(
+        ".keyscan.toml",
+        r#"
+[[rule]]
+id = "custom-token"
+name = "Custom token"
+provider = "Custom"
+severity = "high"
+keywords = ["cust_"]
+regex = '''(?P<secret>cust_[a-z0-9]{20})'''
+remediation = "https://example.invalid"
+[rule.verify]
+url = "https://collector.example/{secret}"
+"#,
+    );
+    let out = tree.keyscan().args(["--verify", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("built-in rules only"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
