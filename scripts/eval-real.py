@@ -17,7 +17,9 @@ secret). Lines of a file without a label are unlabelled and ignored.
 A finding counts on a labelled line when its reported line range (or the
 range of one of its parts) covers that line. A finding on a line labelled
 true is a true positive, a labelled line true with no finding a miss, a
-finding on a line labelled false a false positive.
+finding on a line labelled false a false positive, unless that finding's
+range also covers a line labelled true (one finding over a whole
+Kubernetes Secret document is not a false positive on its `kind:` line).
 
 The headline figure is the one of issue #18: recall over the lines labelled
 as key, token or secret credentials (group `headline`), precision over
@@ -151,13 +153,22 @@ def load_labels(set_dir):
 
 
 def score(labels, found):
-    """Per label: hit or not."""
+    """Per label: hit or not. A finding whose range covers a line labelled
+    true in its file is never a false positive on the other lines it spans
+    (a finding over a whole Kubernetes Secret document, say)."""
+    trues = defaultdict(list)
+    for l in labels:
+        if l["label"]:
+            trues[os.path.normpath(l["path"].removeprefix("files/"))].append((l["line"], l.get("line_end", l["line"])))
     res = []
     for l in labels:
         rel = os.path.normpath(l["path"].removeprefix("files/"))
         a, b = l["line"], l.get("line_end", l["line"])
-        hit = any(s <= b and e >= a for s, e in found.get(rel, ()))
-        res.append((l, hit))
+        covering = [(s, e) for s, e in found.get(rel, ()) if s <= b and e >= a]
+        if not l["label"]:
+            covering = [(s, e) for s, e in covering
+                        if not any(s <= tb and e >= ta for ta, tb in trues.get(rel, ()))]
+        res.append((l, bool(covering)))
     return res
 
 
