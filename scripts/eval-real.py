@@ -235,45 +235,57 @@ def table(set_name, split, per_scanner, by_category):
 
 
 # ---- misses, grouped by cause -------------------------------------------------
-NAME_RE = re.compile(r"""([A-Za-z_][A-Za-z0-9_.\-]*)["']?\s*(?:=>|:=|=|:|\s)\s*[\[{(]?\s*["'`]?([A-Za-z0-9+/=_\-.~%$!@#^&*]{8,})""")
+NAME_RE = re.compile(r"""([A-Za-z_][A-Za-z0-9_.\-]*)["']?\s*(?:=>|:=|=|:|,|\s)\s*[\[{(]?\s*(?:new\s+\w+\()?\s*[@$]?["'`]?([A-Za-z0-9+/=_\-.~%$!@#^&*]{6,})""")
+SECRET_WORD = re.compile(r"key|token|secret|pass|pwd|auth|cred|sig|salt|seed|nonce|private|session|cookie|bearer|hmac|code|access|sid|cert", re.I)
+WORDLIKE = re.compile(r"^(?:[a-z]+(?:[_\-.][a-z]+)*|[a-z]+(?:[A-Z][a-z]+)+|(?:[A-Z][a-z]+)+|[A-Z]+(?:_[A-Z]+)*)$")
 
 
 def cause_of(text, category):
+    """A rough guess of why a labelled credential was missed, from its line."""
     t = text
     low = t.lower()
-    if category in ("private-key",) or "-----begin" in low or re.search(r"\bMII[A-Za-z0-9+/]{20}", t):
+    if category == "private-key" or "-----begin" in low or re.search(r"\bMII[A-Za-z0-9+/]{20}", t):
         return "private key (PEM, escaped PEM, bare DER)"
-    if re.search(r"eyJrIjoi|glsa_|glc_", t):
+    if re.search(r"eyJrIjoi|glsa_|glc_", t) or category == "grafana":
         return "Grafana key"
-    if re.search(r"\bS[ACNOPUX][A-Z2-7]{50,}", t):
+    if re.search(r"\bS[ACNOPUX][A-Z2-7]{50,}", t) or category == "nats":
         return "NATS nkey seed"
-    if re.search(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{4,}\.", t) or category == "jwt":
+    if re.search(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.", t) or category == "jwt":
         return "JWT"
-    if re.search(r"oauth_(token|signature|verifier|consumer|nonce|token_secret)", low) or "oauth1" == category:
-        return "OAuth 1.0 parameter"
-    if re.search(r"authori[sz]ation|bearer\s|basic\s|x-api-key|\btoken\s+[A-Za-z0-9]", low) or category == "auth-header":
-        return "Authorization / API key header"
-    if re.search(r"[?&;][A-Za-z_]*(token|key|secret|sig|signature|auth|code)[A-Za-z_]*=", low) or re.search(r"://[^/\s:@]+:[^/\s@]+@", t):
-        return "URL (query parameter or userinfo)"
-    if category == "jwk" or re.search(r"""["']?(d|p|q|dp|dq|qi|k)["']?\s*:\s*["'][A-Za-z0-9_-]{16,}""", t) and "kty" in low:
+    if category == "jwk" or (re.search(r"""["']?\b(d|p|q|dp|dq|qi|k)\b["']?\s*[:=]\s*["'][A-Za-z0-9_-]{16,}""", t)):
         return "JWK private member"
-    if re.search(r"\b(sk|rk|pk)_(test|live)_|xox[abposr]-|AKIA|AC[a-f0-9]{32}|SK[a-f0-9]{32}|ghp_|gho_|github_pat_|AIza", t):
+    if re.search(r"oauth_(token|signature|verifier|consumer|nonce|token_secret)|oauth_?token_?secret|consumer_?(key|secret)", low) or category == "oauth1":
+        return "OAuth 1.0 parameter"
+    if re.search(r"authori[sz]ation|\bbearer\s|\bbasic\s|x-api-key|api-key:|\btoken\s+[A-Za-z0-9]|private-token|x-auth-token", low) or category == "auth-header":
+        return "Authorization / API key header"
+    if re.search(r"[?&;][A-Za-z_]*(token|key|secret|sig|signature|auth|code)[A-Za-z_]*=", low) or re.search(r"://[^/\s:@]+:[^/\s@]+@", t) or category == "url":
+        return "URL (query parameter or userinfo)"
+    if re.search(r"\b(sk|rk|pk)_(test|live)_|xox[abposr]-|AKIA|\bAC[a-f0-9]{32}|\bSK[a-f0-9]{32}|gh[pousr]_|github_pat_|AIza|SG\.|glpat-|npm_|hf_|key-[a-f0-9]{32}", t) or category == "provider":
         return "provider format"
-    m = NAME_RE.search(t)
-    if m and re.search(r"key|token|secret|pass|pwd|auth|cred|signature|salt|seed|nonce|sig", m.group(1).lower()):
+    names = [m.group(1) for m in NAME_RE.finditer(t)]
+    if any(SECRET_WORD.search(n) for n in names):
         return "assignment: name is secret-like"
-    if m:
-        return "assignment: name not secret-like"
-    if re.search(r"0x[0-9a-fA-F]{2}\s*,\s*0x[0-9a-fA-F]{2}", t) or re.search(r"^\s*[\[{(]?\s*\d{1,3}\s*,\s*\d{1,3}\s*,", t):
+    if re.search(r"0x[0-9a-fA-F]{2}\s*,\s*0x[0-9a-fA-F]{2}", t) or re.search(r"^\s*[\[{(]?\s*-?\d{1,3}\s*,\s*-?\d{1,3}\s*,", t):
         return "byte array"
+    if names:
+        return "assignment: name not secret-like"
     return "bare value (no name next to it)"
 
 
 def redact_line(text):
     def red(m):
         v = m.group(0)
+        if len(v) < 8 or WORDLIKE.match(v) or not re.search(r"[A-Za-z0-9]", v):
+            return v
         return f"{v[:4]}…({len(v)})"
-    return re.sub(r"[A-Za-z0-9+/=_\-.~%]{12,}", red, text.strip())[:160]
+    def red_quoted(m):
+        q, v = m.group(1), m.group(2)
+        after = text[m.end():m.end() + 3].lstrip()
+        if len(v) < 6 or after.startswith(":") or WORDLIKE.match(v) and len(v) < 6:
+            return m.group(0)
+        return f"{q}{v[:4]}…({len(v)}){q}"
+    text = re.sub(r"""(["'`])([^"'`\s]{6,})\1""", red_quoted, text)
+    return re.sub(r"(?<![…(])[A-Za-z0-9+/=_\-.~%]{8,}", red, text.strip())[:160]
 
 
 def misses_report(set_dir, res, scanner, split):
