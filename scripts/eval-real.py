@@ -42,8 +42,9 @@ Usage:
   scripts/eval-real.py /work/eval/real --split tune --by-category
   # our own set, committed in the repository:
   scripts/eval-real.py fixtures/accuracy --by-category
-  # keyscan's misses on the tune split, grouped by cause (refused on holdout):
-  scripts/eval-real.py /work/eval/real --split tune --scanners keyscan --misses misses.md
+  # keyscan's misses on the tune split, grouped by cause, with how many a
+  # peer finds (refused on holdout):
+  scripts/eval-real.py /work/eval/real --split tune --misses misses.md
 
 The peers come from a throwaway virtual environment outside the repository
 (`python3 -m venv /work/eval/venv && /work/eval/venv/bin/pip install
@@ -285,25 +286,40 @@ def redact_line(text):
             return m.group(0)
         return f"{q}{v[:4]}…({len(v)}){q}"
     text = re.sub(r"""(["'`])([^"'`\s]{6,})\1""", red_quoted, text)
-    return re.sub(r"(?<![…(])[A-Za-z0-9+/=_\-.~%]{8,}", red, text.strip())[:160]
+    return re.sub(r"(?<![…(])[A-Za-z0-9+/_\-.~%]{8,}=*", red, text.strip())[:160]
 
 
-def misses_report(set_dir, res, scanner, split):
+def misses_report(set_dir, res, scanner, split, peers=None):
+    """peers: {name: [(label, hit)]} in the same order as res."""
+    peers = peers or {}
+    peer_hit = [any(r[i][1] for r in peers.values()) for i in range(len(res))]
     by = defaultdict(list)
-    for l, hit in res:
+    found_by_peer = Counter()
+    for i, (l, hit) in enumerate(res):
         if not l["label"] or hit or group_of(l) != "headline":
             continue
+        if peer_hit[i]:
+            found_by_peer[id(l)] = 1
         try:
             with open(os.path.join(set_dir, l["path"]), encoding="utf-8", errors="replace") as fh:
                 text = fh.read().splitlines()[l["line"] - 1]
         except (OSError, IndexError):
             text = ""
         by[cause_of(text, l.get("category", ""))].append((l, text))
+    total = sum(len(v) for v in by.values())
     out = [f"# {scanner} misses on {os.path.basename(os.path.normpath(set_dir))} (split {split}), grouped by cause", "",
-           "Values redacted to their first 4 characters and their length.", "",
-           "| cause | misses |", "|---|---:|"]
+           f"{total} labelled key/token/secret lines missed. The cause is a rough guess from the line's text. "
+           "Values redacted to their first 4 characters and their length.", ""]
+    if peers:
+        out += [f"Found by a peer ({', '.join(peers)}): {sum(found_by_peer.values())} of the {total}.", ""]
+        out += ["| cause | misses | found by a peer |", "|---|---:|---:|"]
+    else:
+        out += ["| cause | misses |", "|---|---:|"]
     for c, v in sorted(by.items(), key=lambda x: -len(x[1])):
-        out.append(f"| {c} | {len(v)} |")
+        if peers:
+            out.append(f"| {c} | {len(v)} | {sum(found_by_peer[id(l)] for l, _ in v)} |")
+        else:
+            out.append(f"| {c} | {len(v)} |")
     out.append("")
     for c, v in sorted(by.items(), key=lambda x: -len(x[1])):
         out += [f"## {c} ({len(v)})", ""]
@@ -384,7 +400,8 @@ def main():
                 if sp != "tune" and any(l.get("split") == "holdout" for l, _ in next(iter(sub.values()))):
                     sys.exit("misses are listed for the tune split only (--split tune)")
                 with open(a.misses, "w") as fh:
-                    fh.write("\n".join(misses_report(set_dir, sub[scanners[0]], scanners[0], sp)) + "\n")
+                    peers = {k: v for k, v in sub.items() if k != scanners[0]}
+                    fh.write("\n".join(misses_report(set_dir, sub[scanners[0]], scanners[0], sp, peers)) + "\n")
         if a.json:
             with open(a.json, "w") as fh:
                 for s, r in per.items():
