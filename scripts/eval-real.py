@@ -28,7 +28,8 @@ its category. Passwords and other kinds (UUIDs, salts, ids) are reported
 per category and not part of the headline.
 
 Scanners (each run once per set, reports cached under --work):
-  keyscan      --format json --no-config -q (target/release/keyscan)
+  keyscan      --format json --no-config --no-ignore -q (target/release/keyscan;
+               add flags with --keyscan-args "--min-confidence medium")
   gitleaks     dir mode, JSON report, no git, exit code 0
   betterleaks  directory target, JSON report, no validation, exit code 0
 
@@ -64,6 +65,7 @@ import sys
 import tempfile
 from collections import Counter, defaultdict
 
+SCORER_VERSION = "2"
 HEADLINE = {"key", "token", "secret", "private-key", "jwt", "jwk", "nats", "auth-header",
             "assignment", "url", "oauth1", "grafana", "provider"}
 PASSWORD = {"password", "url-credential"}
@@ -96,13 +98,15 @@ def find_peer(name, given):
     sys.exit(f"cannot find the {name} binary: install it (see --help) or give --{name}")
 
 
-def run_scanner(name, exe, files_dir, work):
+def run_scanner(name, exe, files_dir, work, extra=()):
     """Returns {relative path under files_dir: [(start, end), ...]}."""
     os.makedirs(work, exist_ok=True)
     out = os.path.join(work, "report.json")
+    if os.path.exists(out):
+        os.remove(out)
     env = dict(os.environ)
     if name == "keyscan":
-        r = subprocess.run([exe, "--format", "json", "--no-config", "-q", "-o", out, "."],
+        r = subprocess.run([exe, "--format", "json", "--no-config", "--no-ignore", "-q", *extra, "-o", out, "."],
                            cwd=files_dir, capture_output=True, text=True)
         if r.returncode not in (0, 1) or not os.path.exists(out):
             sys.exit(f"keyscan failed ({r.returncode}): {r.stderr.strip()[:2000]}")
@@ -357,6 +361,7 @@ def main():
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "eval-real"))
     ap.add_argument("--fresh", action="store_true", help="ignore cached reports")
     ap.add_argument("--json", help="write the raw per-label results here")
+    ap.add_argument("--keyscan-args", default="", help="extra keyscan arguments, e.g. '--min-confidence medium'")
     a = ap.parse_args()
     scanners = [s.strip() for s in a.scanners.split(",") if s.strip()]
     exes = {}
@@ -372,7 +377,9 @@ def main():
         for s in scanners:
             work = os.path.join(a.work, key, s)
             cache = os.path.join(work, "found.json")
-            stamp = str(os.path.getmtime(exes[s])) + str(os.path.getmtime(os.path.join(set_dir, "labels.jsonl")))
+            extra = a.keyscan_args.split() if s == "keyscan" else []
+            stamp = "|".join([SCORER_VERSION, exes[s], str(os.path.getmtime(exes[s])), " ".join(extra),
+                              str(os.path.getmtime(os.path.join(set_dir, "labels.jsonl")))])
             found = None
             if not a.fresh and os.path.exists(cache):
                 c = json.load(open(cache))
@@ -380,7 +387,7 @@ def main():
                     found = {k: [tuple(x) for x in v] for k, v in c["found"].items()}
             if found is None:
                 print(f"running {s} on {set_dir} ...", file=sys.stderr)
-                found = run_scanner(s, exes[s], files_dir, work)
+                found = run_scanner(s, exes[s], files_dir, work, extra)
                 json.dump({"stamp": stamp, "found": found}, open(cache, "w"))
             per[s] = score(labels, found)
         splits_present = sorted({l.get("split", "all") for l in labels})
