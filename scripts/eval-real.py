@@ -349,6 +349,19 @@ def misses_report(set_dir, res, scanner, split, peers=None):
         for l, t in picks:
             out.append(f"- `{l['path'].removeprefix('files/')}:{l['line']}` [{l.get('category')}] `{redact_line(t)}`")
         out.append("")
+    fps = [l for l, hit in res if hit and not l["label"]]
+    out += [f"# {scanner} false positives ({len(fps)})", "",
+            "By the category of the line (for negatives, what the labeller took the candidate for):", ""]
+    cats = Counter(l.get("kind") or l.get("orig_category") or l.get("category") for l in fps)
+    out += ["| category | false positives |", "|---|---:|"] + [f"| {c} | {n} |" for c, n in cats.most_common()] + [""]
+    for l in fps[:40]:
+        try:
+            with open(os.path.join(set_dir, l["path"]), encoding="utf-8", errors="replace") as fh:
+                text = fh.read().splitlines()[l["line"] - 1]
+        except (OSError, IndexError):
+            text = ""
+        out.append(f"- `{l['path'].removeprefix('files/')}:{l['line']}` [{l.get('kind') or l.get('orig_category') or l.get('category')}] `{redact_line(text)}`")
+    out.append("")
     return out
 
 
