@@ -244,7 +244,6 @@ def table(set_name, split, per_scanner, by_category):
 
 
 # ---- misses, grouped by cause -------------------------------------------------
-NAME_RE = re.compile(r"""([A-Za-z_][A-Za-z0-9_.\-]*)["']?\s*(?:=>|:=|=|:|,|\s)\s*[\[{(]?\s*(?:new\s+\w+\()?\s*[@$]?["'`]?([A-Za-z0-9+/=_\-.~%$!@#^&*]{6,})""")
 SECRET_WORD = re.compile(r"key|token|secret|pass|pwd|auth|cred|sig|salt|seed|nonce|private|session|cookie|bearer|hmac|code|access|sid|cert", re.I)
 WORDLIKE = re.compile(r"^(?:[a-z]+(?:[_\-.][a-z]+)*|[a-z]+(?:[A-Z][a-z]+)+|(?:[A-Z][a-z]+)+|[A-Z]+(?:_[A-Z]+)*)$")
 
@@ -271,7 +270,8 @@ def cause_of(text, category):
         return "URL (query parameter or userinfo)"
     if re.search(r"\b(sk|rk|pk)_(test|live)_|xox[abposr]-|AKIA|\bAC[a-f0-9]{32}|\bSK[a-f0-9]{32}|gh[pousr]_|github_pat_|AIza|SG\.|glpat-|npm_|hf_|key-[a-f0-9]{32}", t) or category == "provider":
         return "provider format"
-    names = [m.group(1) for m in NAME_RE.finditer(t)]
+    names = re.findall(r"""([A-Za-z_][A-Za-z0-9_.\-]*)["'\]]?\s*(?:=>|:=|=|:|\s+(?=["'`]))""", t)
+    names += re.findall(r"--?([A-Za-z][A-Za-z0-9\-]*)[\s=]+\S{6,}", t)
     if any(SECRET_WORD.search(n) for n in names):
         return "assignment: name is secret-like"
     if re.search(r"0x[0-9a-fA-F]{2}\s*,\s*0x[0-9a-fA-F]{2}", t) or re.search(r"^\s*[\[{(]?\s*-?\d{1,3}\s*,\s*-?\d{1,3}\s*,", t):
