@@ -1,0 +1,73 @@
+//! Grafana keys that are base64 JSON: legacy API keys (`eyJrIjoi`, the
+//! base64 of `{"k":"<secret>","n":"<name>","id":<org>}`) and Grafana Cloud
+//! access-policy tokens (`glc_` and the base64 of `{"o":"<org>","n":...,
+//! "k":"<secret>","m":{"r":"<region>"}}`). Power BI report links also
+//! start `eyJrIjoi` (`{"k":"<uuid>","t":...}`): the members tell them apart.
+
+use serde_json::{Map, Value};
+
+fn object(b64: &[u8]) -> Option<Map<String, Value>> {
+    let decoded = super::base64_decode(b64)?;
+    match serde_json::from_slice::<Value>(&decoded).ok()? {
+        Value::Object(m) => Some(m),
+        _ => None,
+    }
+}
+
+/// A secret member: at least 16 letters and digits.
+fn secret_member(m: &Map<String, Value>) -> bool {
+    m.get("k")
+        .and_then(Value::as_str)
+        .is_some_and(|k| {
+            let mut seen = [false; 128];
+            k.bytes().for_each(|b| seen[usize::from(b & 127)] = true);
+            k.len() >= 16
+                && k.bytes().all(|b| b.is_ascii_alphanumeric())
+                && seen.iter().filter(|&&x| x).count() >= 8
+        })
+}
+
+/// See [`crate::rules::Check::GrafanaLegacyKey`].
+pub(crate) fn legacy_ok(secret: &[u8]) -> bool {
+    object(secret).is_some_and(|m| {
+        secret_member(&m)
+            && m.get("n").is_some_and(Value::is_string)
+            && m.get("id").is_some_and(Value::is_number)
+    })
+}
+
+/// See [`crate::rules::Check::GrafanaCloudToken`].
+pub(crate) fn cloud_ok(secret: &[u8]) -> bool {
+    let body = secret.strip_prefix(b"glc_").unwrap_or(secret);
+    object(body).is_some_and(|m| secret_member(&m) && m.contains_key("o"))
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+
+    fn b64(s: &str) -> String {
+        base64::engine::general_purpose::STANDARD.encode(s)
+    }
+
+    #[test]
+    fn legacy_keys() {
+        let key = b64(r#"{"k":"Tq7mWc2ZrXv9LpK4sNd8HbYf3JgE6aQu","n":"deploy","id":1}"#);
+        assert!(key.starts_with("eyJrIjoi"));
+        assert!(super::legacy_ok(key.as_bytes()));
+        // A Power BI report link: a UUID, a tenant, a cluster.
+        let pbi = b64(r#"{"k":"a6c197b1-348b-4529-8ad2-6e20de9900de","t":"72f988bf","c":5}"#);
+        assert!(!super::legacy_ok(pbi.as_bytes()));
+        assert!(!super::legacy_ok(b"eyJrIjoiYWJj"));
+    }
+
+    #[test]
+    fn cloud_tokens() {
+        let t = format!(
+            "glc_{}",
+            b64(r#"{"o":"1043987","n":"ci-push","k":"Yz4Rk8TpVq2Lm7WxNc5Bd3Hs","m":{"r":"prod-eu-west-2"}}"#)
+        );
+        assert!(super::cloud_ok(t.as_bytes()));
+        assert!(!super::cloud_ok(b"glc_QmFzZTY0IG9mIHBsYWluIHRleHQsIG5vdCBKU09OIGF0IGFsbA=="));
+    }
+}
