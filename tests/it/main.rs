@@ -24,4 +24,5 @@ mod rules;
 mod sarif;
 mod snapshots;
 mod sources;
+mod structured;
 mod suppression;

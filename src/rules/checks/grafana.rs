@@ -16,15 +16,13 @@ fn object(b64: &[u8]) -> Option<Map<String, Value>> {
 
 /// A secret member: at least 16 letters and digits.
 fn secret_member(m: &Map<String, Value>) -> bool {
-    m.get("k")
-        .and_then(Value::as_str)
-        .is_some_and(|k| {
-            let mut seen = [false; 128];
-            k.bytes().for_each(|b| seen[usize::from(b & 127)] = true);
-            k.len() >= 16
-                && k.bytes().all(|b| b.is_ascii_alphanumeric())
-                && seen.iter().filter(|&&x| x).count() >= 8
-        })
+    m.get("k").and_then(Value::as_str).is_some_and(|k| {
+        let mut seen = [false; 128];
+        k.bytes().for_each(|b| seen[usize::from(b & 127)] = true);
+        k.len() >= 16
+            && k.bytes().all(|b| b.is_ascii_alphanumeric())
+            && seen.iter().filter(|&&x| x).count() >= 8
+    })
 }
 
 /// See [`crate::rules::Check::GrafanaLegacyKey`].
@@ -65,9 +63,13 @@ mod tests {
     fn cloud_tokens() {
         let t = format!(
             "glc_{}",
-            b64(r#"{"o":"1043987","n":"ci-push","k":"Yz4Rk8TpVq2Lm7WxNc5Bd3Hs","m":{"r":"prod-eu-west-2"}}"#)
+            b64(
+                r#"{"o":"1043987","n":"ci-push","k":"Yz4Rk8TpVq2Lm7WxNc5Bd3Hs","m":{"r":"prod-eu-west-2"}}"#
+            )
         );
         assert!(super::cloud_ok(t.as_bytes()));
-        assert!(!super::cloud_ok(b"glc_QmFzZTY0IG9mIHBsYWluIHRleHQsIG5vdCBKU09OIGF0IGFsbA=="));
+        assert!(!super::cloud_ok(
+            b"glc_QmFzZTY0IG9mIHBsYWluIHRleHQsIG5vdCBKU09OIGF0IGFsbA=="
+        ));
     }
 }

@@ -129,7 +129,11 @@ mod tests {
         let v = inspect(t.as_bytes(), NOW).unwrap();
         assert_eq!(v.note.as_deref(), Some("JWT alg HS256, expired 2020-09-13"));
         assert_eq!(v.severity, Some(Severity::Low));
-        let t = token(r#"{"alg":"ES256"}"#, r#"{"sub":"1"}"#, "Qm9vZ2llV29vZ2llQm9vZ2ll");
+        let t = token(
+            r#"{"alg":"ES256"}"#,
+            r#"{"sub":"1"}"#,
+            "Qm9vZ2llV29vZ2llQm9vZ2ll",
+        );
         let v = inspect(t.as_bytes(), NOW).unwrap();
         assert_eq!(v.note.as_deref(), Some("JWT alg ES256, no expiry"));
     }
@@ -142,9 +146,16 @@ mod tests {
             token(r#"{"alg":"none"}"#, r#"{"sub":"1"}"#, sig),
             token(r#"{"alg":"HS256"}"#, r#"{"sub":"1"}"#, ""),
             token(r#"{"typ":"JWT"}"#, r#"{"sub":"1"}"#, sig),
-            token(r#"{"alg":"HS256"}"#, r#"{"role":"anon","iss":"supabase"}"#, sig),
+            token(
+                r#"{"alg":"HS256"}"#,
+                r#"{"role":"anon","iss":"supabase"}"#,
+                sig,
+            ),
             token(r#"{"alg":"HS256"}"#, "not json", sig),
-            format!("{}.{sig}.{sig}.{sig}.{sig}", b64url(br#"{"alg":"RSA-OAEP"}"#)),
+            format!(
+                "{}.{sig}.{sig}.{sig}.{sig}",
+                b64url(br#"{"alg":"RSA-OAEP"}"#)
+            ),
         ] {
             assert_eq!(inspect(t.as_bytes(), NOW), None, "{t}");
         }

@@ -43,14 +43,19 @@ fn der_len(d: &[u8], i: usize) -> Option<(usize, usize)> {
     match first {
         0..=0x7f => Some((usize::from(first), 2)),
         0x81 => Some((usize::from(*d.get(i + 2)?), 3)),
-        0x82 => Some((usize::from(*d.get(i + 2)?) << 8 | usize::from(*d.get(i + 3)?), 4)),
+        0x82 => Some((
+            usize::from(*d.get(i + 2)?) << 8 | usize::from(*d.get(i + 3)?),
+            4,
+        )),
         _ => None,
     }
 }
 
 const OIDS: [&[u8]; 4] = [
     // rsaEncryption 1.2.840.113549.1.1.1
-    &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01],
+    &[
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
+    ],
     // id-ecPublicKey 1.2.840.10045.2.1
     &[0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01],
     // Ed25519 1.3.101.112
@@ -72,10 +77,7 @@ pub(crate) fn der_kind(d: &[u8]) -> Option<&'static str> {
     if rest.starts_with(&[0x02, 0x01, 0x00, 0x30]) {
         let (_, h2) = der_len(rest, 3)?;
         let alg = rest.get(3 + h2..)?;
-        return OIDS
-            .iter()
-            .any(|o| alg.starts_with(o))
-            .then_some("PKCS#8");
+        return OIDS.iter().any(|o| alg.starts_with(o)).then_some("PKCS#8");
     }
     if rest.starts_with(&[0x02, 0x01, 0x01, 0x04]) {
         let (n, _) = der_len(rest, 3)?;
@@ -142,9 +144,14 @@ pub(crate) mod tests {
 
     #[test]
     fn der_prefixes() {
-        let rsa1 = der(&[0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01, 0x00]);
+        let rsa1 = der(&[
+            0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01, 0x00,
+        ]);
         assert!(rsa1.starts_with("MIIEpAIBAAKCAQEA"));
-        assert_eq!(der_kind(&super::super::base64_decode(rsa1.as_bytes()).unwrap()), Some("PKCS#1 RSA"));
+        assert_eq!(
+            der_kind(&super::super::base64_decode(rsa1.as_bytes()).unwrap()),
+            Some("PKCS#1 RSA")
+        );
         let mut p8 = vec![0x30, 0x82, 0x04, 0xbd, 0x02, 0x01, 0x00, 0x30, 0x0d];
         p8.extend_from_slice(OIDS[0]);
         p8.extend_from_slice(&[0x05, 0x00]);
@@ -153,9 +160,16 @@ pub(crate) mod tests {
         assert!(inspect(p8.as_bytes()).is_some());
         let sec1 = der(&[0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20]);
         assert!(sec1.starts_with("MHcCAQEEI"));
-        assert_eq!(inspect(sec1.as_bytes()).unwrap().note.as_deref(), Some("SEC 1 EC private key"));
+        assert_eq!(
+            inspect(sec1.as_bytes()).unwrap().note.as_deref(),
+            Some("SEC 1 EC private key")
+        );
         // Escaped one-line PEM.
-        let pem = format!("-----BEGIN RSA PRIVATE KEY-----\\n{}\\n{}\\n-----END RSA PRIVATE KEY-----", &rsa1[..64], &rsa1[64..128]);
+        let pem = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\\n{}\\n{}\\n-----END RSA PRIVATE KEY-----",
+            &rsa1[..64],
+            &rsa1[64..128]
+        );
         assert!(inspect(pem.as_bytes()).is_some());
     }
 
@@ -169,7 +183,9 @@ pub(crate) mod tests {
         // EncryptedPrivateKeyInfo: SEQUENCE { SEQUENCE { PBES2 ...
         let enc = [0x30, 0x82, 0x05, 0x0e, 0x30, 0x40, 0x06, 0x09, 0x2a, 0x86];
         // PKCS#8 of an unknown algorithm.
-        let other = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x71];
+        let other = [
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x71,
+        ];
         for d in [&spki[..], &cert, &enc, &other] {
             assert_eq!(inspect(der(d).as_bytes()), None);
         }
@@ -177,22 +193,32 @@ pub(crate) mod tests {
 
     #[test]
     fn encrypted_blocks() {
-        assert!(encrypted(b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBO\n-----END ENCRYPTED PRIVATE KEY-----"));
+        assert!(encrypted(
+            b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBO\n-----END ENCRYPTED PRIVATE KEY-----"
+        ));
         assert!(encrypted(b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0A1B\n\nab\n-----END RSA PRIVATE KEY-----"));
         let mut v1 = b"openssh-key-v1\0".to_vec();
         v1.extend_from_slice(&[0, 0, 0, 10]);
         v1.extend_from_slice(b"aes256-ctr");
         v1.extend_from_slice(&[0, 0, 0, 6]);
         v1.extend_from_slice(b"bcrypt");
-        let block = format!("-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----", b64(&v1));
+        let block = format!(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----",
+            b64(&v1)
+        );
         assert!(encrypted(block.as_bytes()));
         let mut plain = b"openssh-key-v1\0".to_vec();
         plain.extend_from_slice(&[0, 0, 0, 4]);
         plain.extend_from_slice(b"none");
         plain.extend_from_slice(&[0, 0, 0, 4]);
         plain.extend_from_slice(b"none");
-        let block = format!("-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----", b64(&plain));
+        let block = format!(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----",
+            b64(&plain)
+        );
         assert!(!encrypted(block.as_bytes()));
-        assert!(!encrypted(b"-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----"));
+        assert!(!encrypted(
+            b"-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----"
+        ));
     }
 }

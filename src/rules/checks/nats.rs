@@ -106,7 +106,9 @@ pub(crate) mod tests {
             bad[30] = if bad[30] == b'A' { b'B' } else { b'A' };
             assert!(!ok(&bad));
         }
-        assert!(!ok(b"SUAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+        assert!(!ok(
+            b"SUAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+        ));
         assert!(!ok(b"SUxyz"));
     }
 }
