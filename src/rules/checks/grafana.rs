@@ -44,7 +44,9 @@ pub(crate) fn cloud_ok(secret: &[u8]) -> bool {
     let body = secret.strip_prefix(b"glc_").unwrap_or(secret);
     match object(body) {
         Some(m) => secret_member(&m) && m.contains_key("o"),
-        None => damaged(body, b"{\"o\":\"", b"\"k\":\""),
+        // Damaged JSON, or a test value made of `glc_eyJ` and random
+        // base64 (the prefix alone is the token's): still its shape.
+        None => super::base64_decode(body).is_some_and(|d| d.starts_with(b"{\"") && d.len() >= 24),
     }
 }
 
