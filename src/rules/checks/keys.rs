@@ -191,32 +191,27 @@ pub(crate) mod tests {
         }
     }
 
+    /// An OpenSSH key block whose header names `cipher` and `kdf`.
+    fn openssh(cipher: &[u8], kdf: &[u8]) -> String {
+        let mut v1 = b"openssh-key-v1\0".to_vec();
+        for field in [cipher, kdf] {
+            v1.extend_from_slice(&(field.len() as u32).to_be_bytes());
+            v1.extend_from_slice(field);
+        }
+        format!(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----",
+            b64(&v1)
+        )
+    }
+
     #[test]
     fn encrypted_blocks() {
         assert!(encrypted(
             b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBO\n-----END ENCRYPTED PRIVATE KEY-----"
         ));
         assert!(encrypted(b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0A1B\n\nab\n-----END RSA PRIVATE KEY-----"));
-        let mut v1 = b"openssh-key-v1\0".to_vec();
-        v1.extend_from_slice(&[0, 0, 0, 10]);
-        v1.extend_from_slice(b"aes256-ctr");
-        v1.extend_from_slice(&[0, 0, 0, 6]);
-        v1.extend_from_slice(b"bcrypt");
-        let block = format!(
-            "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----",
-            b64(&v1)
-        );
-        assert!(encrypted(block.as_bytes()));
-        let mut plain = b"openssh-key-v1\0".to_vec();
-        plain.extend_from_slice(&[0, 0, 0, 4]);
-        plain.extend_from_slice(b"none");
-        plain.extend_from_slice(&[0, 0, 0, 4]);
-        plain.extend_from_slice(b"none");
-        let block = format!(
-            "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----",
-            b64(&plain)
-        );
-        assert!(!encrypted(block.as_bytes()));
+        assert!(encrypted(openssh(b"aes256-ctr", b"bcrypt").as_bytes()));
+        assert!(!encrypted(openssh(b"none", b"none").as_bytes()));
         assert!(!encrypted(
             b"-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----"
         ));
