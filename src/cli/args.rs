@@ -203,6 +203,12 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_name = "CONFIDENCE")]
     pub min_confidence: Option<crate::rules::Confidence>,
 
+    /// Report encrypted private keys too (PEM `ENCRYPTED`, OpenSSH keys
+    /// with a cipher): off by default, as they are useless without their
+    /// passphrase.
+    #[arg(long)]
+    pub include_encrypted_keys: bool,
+
     /// Ignore inline `keyscan:allow` comments (for audits).
     #[arg(long)]
     pub no_inline_allow: bool,

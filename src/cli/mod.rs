@@ -157,6 +157,9 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
     }
     let mut rules = RuleSet::builtin().map_err(|e| anyhow!("built-in rules: {e}"))?;
     config.apply(&mut rules)?;
+    if !(args.include_encrypted_keys || config.options.include_encrypted_keys == Some(true)) {
+        rules.disable(&[ENCRYPTED_KEY_RULE.to_string()]);
+    }
     let detector = Detector::new(rules)?;
     let max_file_size = match &args.max_file_size {
         Some(s) => config::parse_size(s).map_err(|e| anyhow!("--max-file-size: {e}"))?,
@@ -200,6 +203,10 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
         },
     ))
 }
+
+/// The rule that reports encrypted private keys: only with
+/// `--include-encrypted-keys` or `include_encrypted_keys = true`.
+const ENCRYPTED_KEY_RULE: &str = "private-key-encrypted";
 
 /// The output format: `--format`, else the configuration's, else text.
 fn output_format(args: &ScanArgs, config: &Config) -> Result<Format> {

@@ -136,6 +136,8 @@ pub struct OptionsSpec {
     pub fail_on: Option<Severity>,
     /// Lowest confidence reported.
     pub min_confidence: Option<crate::rules::Confidence>,
+    /// Report encrypted private keys (rule `private-key-encrypted`).
+    pub include_encrypted_keys: Option<bool>,
     /// Size cap: bytes, or a string such as `"10MiB"`.
     pub max_file_size: Option<Pos<toml::Value>>,
 }

@@ -43,6 +43,9 @@ pub struct Match {
     /// a URL's user and password), in order, the credential last; empty
     /// for a secret of one value.
     pub parts: Vec<Part>,
+    /// What the rule's check said of this match (a JWT's issuer and
+    /// expiry), and the severity it gives it when not the rule's.
+    pub verdict: crate::rules::checks::Verdict,
 }
 
 /// One value of a multi-value secret, in the blob.
@@ -410,11 +413,10 @@ impl Detector {
             format_valid,
             prefix_len,
             parts: Vec::new(),
+            verdict: Default::default(),
         };
         if let Some(check) = &rule.spec.check {
-            if !check.verify(secret) {
-                return None;
-            }
+            found.verdict = check.inspect(secret)?;
             format_valid = check.is_format_check();
             let prefix = |v: &[u8]| keyword_prefix(&rule.keywords, v);
             match check.parts(secret).as_slice() {

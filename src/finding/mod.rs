@@ -185,6 +185,9 @@ pub enum Remark {
     /// The finding is a file git tracks or is about to commit (a path rule,
     /// such as a live env file): the rule's advice, with the path in it.
     TrackedFile(String),
+    /// What the rule's check found in the secret (a JWT's algorithm,
+    /// issuer and expiry).
+    Check(String),
 }
 
 /// One value of a finding that holds several (an AWS key id and its secret,
@@ -436,6 +439,7 @@ impl Finding {
                     format!("shipped to browsers ({what}): anyone who loads the site can read it")
                 }
                 Remark::TrackedFile(note) => note.clone(),
+                Remark::Check(note) => note.clone(),
             });
         }
         out

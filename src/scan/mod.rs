@@ -28,6 +28,7 @@ use crate::detect::{Detector, Match, Scratch};
 use crate::expand::{self, archive, decode, notebook, utf16, DecodeBudget, Kind, OffsetMap};
 use crate::filter::{self, Filter};
 use crate::finding::{self, remark, Detection, Finding, Layer, Place, Remark};
+use crate::rules::checks::Verdict;
 use crate::rules::{Handler, Severity};
 use crate::source::fs::{self, WalkOptions};
 use crate::source::{Admission, Blob, ChunkPos, Events, Origin, Stats, StatsSnapshot};
@@ -133,6 +134,8 @@ struct Hit {
     layers: Vec<Layer>,
     /// An allow marker on one of its lines, at any layer, covers its rule.
     inline_allow: bool,
+    /// What the rule's check said of it (a note, a severity).
+    verdict: Verdict,
 }
 
 /// One value of a multi-value hit.
@@ -509,6 +512,7 @@ impl<'e> Worker<'e> {
                         .collect(),
                     layers: Vec::new(),
                     inline_allow: filter::inline::is_allowed(hay, m.start, m.end, rule.id()),
+                    verdict: m.verdict.clone(),
                 }),
                 Some(h) if decoding && level < decode::MAX_LEVEL => {
                     let before = out.len();
@@ -632,9 +636,12 @@ impl<'e> Worker<'e> {
             let (line, column) = locator.locate(h.start);
             let (end_line, end_column) = locator.locate(h.end);
             let redacted = finding::redact(&secret, h.prefix_len);
-            let mut severity = rule.spec.severity;
+            let mut severity = h.verdict.severity.unwrap_or(rule.spec.severity);
             let (line_start, line_bytes) = line_at(hay, h.start);
             let mut remarks = Vec::new();
+            if let Some(note) = h.verdict.note {
+                remarks.push(Remark::Check(note));
+            }
             if let Some(var) = remark::client_exposed(line_bytes, h.start - line_start) {
                 severity = Severity::Critical;
                 remarks.push(Remark::ClientExposed(var));

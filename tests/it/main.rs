@@ -24,5 +24,6 @@ mod rules;
 mod sarif;
 mod snapshots;
 mod sources;
+mod structured;
 mod suppression;
 mod verify;

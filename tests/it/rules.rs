@@ -196,6 +196,10 @@ const COMMON_PROVIDERS: &[&str] = &[
     "Microsoft Entra ID",
     "Database",
     "Cryptographic key",
+    // tokens
+    "JWT",
+    "NATS",
+    "OAuth 1.0",
     "Postman",
     "Linear",
     "Sentry",

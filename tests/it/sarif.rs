@@ -118,7 +118,8 @@ fn sarif_meets_github_requirements() {
         .as_array()
         .unwrap()
         .len();
-    assert_eq!(n, RuleSet::builtin().unwrap().len());
+    // Every rule that runs: all but the opt-in encrypted-key rule.
+    assert_eq!(n, RuleSet::builtin().unwrap().len() - 1);
 }
 
 #[test]

@@ -16,6 +16,12 @@ pub mod generic;
 pub mod jwt;
 pub mod pem;
 pub mod url;
+// tokens
+pub mod grafana;
+pub mod jwk;
+pub mod jwt_claims;
+pub mod keys;
+pub mod nats;
 
 pub use crate::text::base64_decode;
 use serde::{Deserialize, Serialize};
@@ -63,6 +69,47 @@ pub enum Check {
     /// least 40 base64 characters (code that merely mentions the BEGIN and
     /// END lines has none).
     PemBody,
+    // tokens
+    /// A JSON Web Token that is a credential: its header and payload decode
+    /// to JSON objects, it is signed (`alg` is not `none`, the signature is
+    /// not empty), and it is not a public Supabase `anon` key. Its `alg`,
+    /// issuer and expiry become the finding's note; an expired token is
+    /// reported at low severity.
+    JwtToken,
+    /// A NATS nkey seed: base32 of a prefix byte pair, a 32-byte Ed25519
+    /// seed and a CRC16-XMODEM checksum that must match.
+    NatsSeed,
+    /// A legacy Grafana API key: base64 of a JSON object with `k` (the
+    /// secret), `n` (the key's name) and `id` (the organisation).
+    GrafanaLegacyKey,
+    /// A Grafana Cloud token: `glc_` and the base64 of a JSON object with
+    /// an `o` (organisation) and `k` (the secret) member.
+    GrafanaCloudToken,
+    /// A JSON Web Key with a private member: the secret is the private
+    /// member's value (base64url of at least 16 bytes).
+    JwkPrivate,
+    /// A private key whose base64 DER body (bare, or in a PEM block written
+    /// on one line with literal `\n`) decodes to a PKCS#1, PKCS#8 or SEC 1
+    /// private key structure.
+    DerPrivateKey,
+    /// An armoured private key block with key material (as `pem-body`)
+    /// that is not encrypted.
+    PlainKeyBlock,
+    /// An armoured private key block with key material that is encrypted
+    /// (`ENCRYPTED` in its BEGIN line or headers, an OpenSSH key whose
+    /// cipher is not `none`): reported only when asked for.
+    EncryptedKeyBlock,
+}
+
+/// What a check says of one match beyond pass or fail: a note shown with
+/// the finding and a severity that replaces the rule's (a JWT's issuer and
+/// expiry; an expired token is less severe).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verdict {
+    /// A short note on what the check found in the secret.
+    pub note: Option<String>,
+    /// The severity of this match, when it is not the rule's.
+    pub severity: Option<super::Severity>,
 }
 
 impl Check {
@@ -94,6 +141,28 @@ impl Check {
             Check::UrlPassword => url::ok(secret),
             Check::BedrockKey => bedrock::ok(secret),
             Check::PemBody => pem::ok(secret),
+            Check::JwtToken
+            | Check::NatsSeed
+            | Check::GrafanaLegacyKey
+            | Check::GrafanaCloudToken
+            | Check::JwkPrivate
+            | Check::DerPrivateKey => self.inspect(secret).is_some(),
+            Check::PlainKeyBlock => pem::ok(secret) && !keys::encrypted(secret),
+            Check::EncryptedKeyBlock => pem::ok(secret) && keys::encrypted(secret),
+        }
+    }
+
+    /// Whether `secret` passes the check, and what the check says of it:
+    /// `None` when it fails.
+    pub fn inspect(&self, secret: &[u8]) -> Option<Verdict> {
+        match self {
+            Check::JwtToken => jwt_claims::inspect(secret, now()),
+            Check::NatsSeed => nats::ok(secret).then(Verdict::default),
+            Check::GrafanaLegacyKey => grafana::legacy_ok(secret).then(Verdict::default),
+            Check::GrafanaCloudToken => grafana::cloud_ok(secret).then(Verdict::default),
+            Check::JwkPrivate => jwk::ok(secret).then(Verdict::default),
+            Check::DerPrivateKey => keys::inspect(secret),
+            _ => self.verify(secret).then(Verdict::default),
         }
     }
 
@@ -104,6 +173,7 @@ impl Check {
         match self {
             Check::AwsKey => aws::parts(secret),
             Check::UrlPassword => url::parts(secret),
+            Check::JwkPrivate => jwk::parts(secret),
             _ => Vec::new(),
         }
     }
@@ -118,6 +188,7 @@ impl Check {
                 | Check::AwsKey
                 | Check::UrlPassword
                 | Check::PemBody
+                | Check::PlainKeyBlock
         )
     }
 
@@ -136,6 +207,14 @@ impl Check {
             | Check::AwsKey
             | Check::UrlPassword
             | Check::PemBody => "high-entropy value".into(),
+            Check::JwtToken => "JWT header and claims decode".into(),
+            Check::NatsSeed => "CRC16 checksum valid".into(),
+            Check::GrafanaLegacyKey => "decodes to a Grafana API key".into(),
+            Check::GrafanaCloudToken => "decodes to a Grafana Cloud token".into(),
+            Check::JwkPrivate => "private member of a JSON Web Key".into(),
+            Check::DerPrivateKey => "decodes to a private key structure".into(),
+            Check::PlainKeyBlock => "unencrypted key block".into(),
+            Check::EncryptedKeyBlock => "encrypted key block".into(),
         }
     }
 }
@@ -160,6 +239,13 @@ impl PartSpan {
             end: r.end,
         }
     }
+}
+
+/// Seconds since the Unix epoch, now (for tokens' expiry).
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(test)]
