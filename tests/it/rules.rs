@@ -257,6 +257,7 @@ const COMMON_PROVIDERS: &[&str] = &[
     "Fastly",
     "Figma",
     "Flutterwave",
+    "Frame.io",
     "Fly.io",
     "Freshdesk",
     "Gitea",
