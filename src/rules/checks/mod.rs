@@ -14,6 +14,8 @@ pub mod discord;
 pub mod env_key;
 pub mod generic;
 pub mod jwt;
+// breadth-b
+pub mod matrix;
 pub mod pem;
 pub mod url;
 
@@ -63,6 +65,10 @@ pub enum Check {
     /// least 40 base64 characters (code that merely mentions the BEGIN and
     /// END lines has none).
     PemBody,
+    // breadth-b
+    /// A Matrix (Synapse) access token: the last 6 characters are the
+    /// base62 CRC32 of everything before the last `_`.
+    MatrixToken,
 }
 
 impl Check {
@@ -94,6 +100,8 @@ impl Check {
             Check::UrlPassword => url::ok(secret),
             Check::BedrockKey => bedrock::ok(secret),
             Check::PemBody => pem::ok(secret),
+            // breadth-b
+            Check::MatrixToken => matrix::ok(secret),
         }
     }
 
@@ -131,6 +139,8 @@ impl Check {
             Check::JwtPayload(lits) => format!("JWT claims {} present", lits.join(", ")),
             Check::DiscordToken => "bot id segment decodes to a Discord snowflake".into(),
             Check::BedrockKey => "decodes to a Bedrock API key credential".into(),
+            // breadth-b
+            Check::MatrixToken => "CRC32 checksum valid".into(),
             Check::GenericSecret
             | Check::EnvKey
             | Check::AwsKey
