@@ -293,6 +293,18 @@ const COMMON_PROVIDERS: &[&str] = &[
     "Zendesk",
     "ZeroTier",
     "Zulip",
+    "Tencent Cloud",
+    "Pinata",
+    "Pusher",
+    "Pipedrive",
+    "Mixpanel",
+    "UptimeRobot",
+    "Razorpay",
+    "Mailjet",
+    "Shodan",
+    "VirusTotal",
+    "Neon",
+    "MailerSend",
 ];
 
 #[test]
