@@ -14,6 +14,8 @@ pub mod discord;
 pub mod env_key;
 pub mod generic;
 pub mod jwt;
+// breadth-b
+pub mod matrix;
 pub mod pem;
 pub mod url;
 // tokens
@@ -99,6 +101,10 @@ pub enum Check {
     /// (`ENCRYPTED` in its BEGIN line or headers, an OpenSSH key whose
     /// cipher is not `none`): reported only when asked for.
     EncryptedKeyBlock,
+    // breadth-b
+    /// A Matrix (Synapse) access token: the last 6 characters are the
+    /// base62 CRC32 of everything before the last `_`.
+    MatrixToken,
 }
 
 /// What a check says of one match beyond pass or fail: a note shown with
@@ -149,6 +155,8 @@ impl Check {
             | Check::DerPrivateKey => self.inspect(secret).is_some(),
             Check::PlainKeyBlock => pem::ok(secret) && !keys::encrypted(secret),
             Check::EncryptedKeyBlock => pem::ok(secret) && keys::encrypted(secret),
+            // breadth-b
+            Check::MatrixToken => matrix::ok(secret),
         }
     }
 
@@ -202,6 +210,8 @@ impl Check {
             Check::JwtPayload(lits) => format!("JWT claims {} present", lits.join(", ")),
             Check::DiscordToken => "bot id segment decodes to a Discord snowflake".into(),
             Check::BedrockKey => "decodes to a Bedrock API key credential".into(),
+            // breadth-b
+            Check::MatrixToken => "CRC32 checksum valid".into(),
             Check::GenericSecret
             | Check::EnvKey
             | Check::AwsKey
