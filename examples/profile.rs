@@ -177,10 +177,13 @@ fn main() {
             .build()
             .expect("PROFILE_REGEX")
     });
+    // Rules whose gates pass in some window: those a scan compiles.
+    let mut needed: Vec<&str> = Vec::new();
     for (r, rule) in det.rules().rules().iter().enumerate() {
         if only.as_deref().is_some_and(|id| id != rule.id()) {
             continue;
         }
+        let mut passed = false;
         let compiled = rule.compiled();
         let regex = over.as_ref().unwrap_or(&compiled.regex);
         let mut locs = regex.capture_locations();
@@ -201,9 +204,10 @@ fn main() {
             }
             for (lo, hi) in windows {
                 bytes += (hi - lo) as u64;
-                if !compiled.window_may_match(b, lo, hi, &mut run_cache) {
+                if !rule.window_may_match(b, lo, hi, &mut run_cache) {
                     continue;
                 }
+                passed = true;
                 let mut pos = lo;
                 while pos <= hi {
                     runs += 1;
@@ -224,12 +228,15 @@ fn main() {
                 }
             }
         }
+        if passed {
+            needed.push(rule.id());
+        }
         costs.push((
             t.elapsed().as_secs_f64(),
             format!(
                 "{}{} ({found} matches)",
                 rule.id(),
-                match (compiled.run_gate.is_some(), compiled.gate.is_some()) {
+                match (rule.gates().run_gate.is_some(), rule.gates().gate.is_some()) {
                     (true, true) => " (run gate, gate)",
                     (true, false) => " (run gate)",
                     (false, true) => " (gate)",
@@ -239,6 +246,14 @@ fn main() {
             runs,
             bytes,
         ));
+    }
+    println!(
+        "rules a scan compiles (gates pass in some window): {} of {}",
+        needed.len(),
+        det.rules().rules().len()
+    );
+    if std::env::var_os("PROFILE_COMPILED").is_some() {
+        println!("  {}", needed.join(" "));
     }
     costs.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap());
     let sum: f64 = costs.iter().map(|c| c.0).sum();

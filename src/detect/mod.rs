@@ -306,14 +306,16 @@ impl Detector {
         for ti in 0..scratch.touched.len() {
             let r = scratch.touched[ti] as usize;
             let rule = &rules[r];
-            let compiled = rule.compiled();
-            let locs = scratch.locs[r].get_or_insert_with(|| compiled.regex.capture_locations());
             scratch.windows[r].sort_unstable();
             snap_and_merge(hay, &mut scratch.windows[r]);
             for &(lo, hi) in &scratch.windows[r] {
-                if !compiled.window_may_match(hay, lo, hi, &mut scratch.run_caches[r]) {
+                if !rule.window_may_match(hay, lo, hi, &mut scratch.run_caches[r]) {
                     continue;
                 }
+                // Compiled only once a window passes the gates.
+                let compiled = rule.compiled();
+                let locs =
+                    scratch.locs[r].get_or_insert_with(|| compiled.regex.capture_locations());
                 let sub = &hay[..hi];
                 let mut pos = lo;
                 while pos <= hi {

@@ -44,6 +44,22 @@ fn parse(pattern: &str) -> Option<Hir> {
         .ok()
 }
 
+/// The index of the group that holds the secret: the one named `secret`,
+/// else `fallback` (a rule's `secret_group`). Parsing only, no compiling.
+pub fn secret_group_index(pattern: &str, fallback: Option<usize>) -> Option<usize> {
+    fn named(hir: &Hir) -> Option<u32> {
+        match hir.kind() {
+            HirKind::Capture(c) if c.name.as_deref() == Some("secret") => Some(c.index),
+            HirKind::Capture(c) => named(&c.sub),
+            HirKind::Repetition(r) => named(&r.sub),
+            HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().find_map(named),
+            _ => None,
+        }
+    }
+    let hir = parse(pattern)?;
+    named(&hir).map(|i| i as usize).or(fallback)
+}
+
 /// The pattern of capture group `group`, if it lies anywhere in `hir`.
 fn group_of(hir: &Hir, group: u32) -> Option<&Hir> {
     match hir.kind() {

@@ -354,6 +354,11 @@ pub struct Rule {
     /// start-up fast (the built-in rules are validated by the test suite;
     /// rules from configuration are compiled eagerly when they load).
     compiled: std::sync::OnceLock<Compiled>,
+    /// The gates that decide whether a window may hold a match, built on
+    /// first use and before the regex: a rule whose gates pass in no
+    /// window is never compiled (a context rule's full pattern costs a few
+    /// milliseconds and a megabyte to build; its gates, a fraction).
+    gates: std::sync::OnceLock<Gates>,
     /// Keywords, lower-cased.
     pub keywords: Vec<String>,
     /// Effective window before a keyword hit.
@@ -371,6 +376,14 @@ pub struct Compiled {
     pub secret_group: Option<usize>,
     /// Index of the `name` group (the variable a value is assigned to), if any.
     pub name_group: Option<usize>,
+    /// The `exclude` regexes.
+    pub exclude: Vec<Regex>,
+}
+
+/// What decides, before a rule's regex runs, whether a window may hold a
+/// match of it.
+#[derive(Debug, Clone, Default)]
+pub struct Gates {
     /// The secret group's pattern on its own, when it is selective (it does
     /// not match ordinary code): a window where it finds nothing cannot
     /// hold a match of the whole pattern, so the detector skips the full
@@ -380,11 +393,20 @@ pub struct Compiled {
     /// A class run the secret holds, checked before the gate (see
     /// [`gate::RunGate`]).
     pub run_gate: Option<gate::RunGate>,
-    /// The `exclude` regexes.
-    pub exclude: Vec<Regex>,
 }
 
-impl Compiled {
+impl Gates {
+    /// The gates of a rule written as `spec`.
+    fn build(spec: &RuleSpec) -> Gates {
+        match gate::secret_group_index(&spec.regex, spec.secret_group) {
+            Some(g) => Gates {
+                gate: gate::build_secret_gate(&spec.regex, g),
+                run_gate: gate::RunGate::build(&spec.regex, g),
+            },
+            None => Gates::default(),
+        }
+    }
+
     /// Whether the window `lo..hi` of `hay` may hold a match: the run gate,
     /// then the secret gate, pass (see [`gate`]). `cache` is the caller's
     /// for this rule's run gate.
@@ -447,8 +469,6 @@ fn compile_regex(spec: &RuleSpec) -> Result<Compiled, String> {
     if secret_group.is_none() {
         return Err("regex needs a named group `secret` (or set `secret_group`)".into());
     }
-    let gate = secret_group.and_then(|g| gate::build_secret_gate(&spec.regex, g));
-    let run_gate = secret_group.and_then(|g| gate::RunGate::build(&spec.regex, g));
     let exclude = spec
         .exclude
         .iter()
@@ -472,8 +492,6 @@ fn compile_regex(spec: &RuleSpec) -> Result<Compiled, String> {
         regex,
         secret_group,
         name_group,
-        gate,
-        run_gate,
         exclude,
     })
 }
@@ -488,11 +506,27 @@ impl Rule {
                 regex: never_matches(),
                 secret_group: Some(0),
                 name_group: None,
-                gate: None,
-                run_gate: None,
                 exclude: Vec::new(),
             })
         })
+    }
+
+    /// The gates, built on first use (see [`Gates`]).
+    pub fn gates(&self) -> &Gates {
+        self.gates.get_or_init(|| Gates::build(&self.spec))
+    }
+
+    /// Whether the window `lo..hi` of `hay` may hold a match of the rule:
+    /// its gates pass (see [`Gates::window_may_match`]). Builds the gates,
+    /// never the regex.
+    pub fn window_may_match(
+        &self,
+        hay: &[u8],
+        lo: usize,
+        hi: usize,
+        cache: &mut Option<regex_automata::hybrid::dfa::Cache>,
+    ) -> bool {
+        self.gates().window_may_match(hay, lo, hi, cache)
     }
 
     /// The compiled regex.
@@ -594,14 +628,17 @@ impl Rule {
         }
         let keywords = spec.keywords.iter().map(|k| k.to_lowercase()).collect();
         let cell = std::sync::OnceLock::new();
+        let gates = std::sync::OnceLock::new();
         if let Some(c) = compiled {
             let _ = cell.set(c);
+            let _ = gates.set(Gates::build(&spec));
         }
         Ok(Rule {
             window_before: spec.window_before.unwrap_or(DEFAULT_WINDOW_BEFORE),
             window_after: spec.window_after.unwrap_or(DEFAULT_WINDOW_AFTER),
             keywords,
             compiled: cell,
+            gates,
             source: source.to_string(),
             spec,
         })

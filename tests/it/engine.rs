@@ -82,14 +82,25 @@ aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 #[test]
 fn secret_group_gates_context_rules_but_not_generic_ones() {
     let rules = RuleSet::builtin().unwrap();
-    let gated = |id: &str| rules.get(id).unwrap().compiled().gate.is_some();
+    let gated = |id: &str| rules.get(id).unwrap().gates().gate.is_some();
     // A context rule (provider name, assignment, then a 32-hex token).
     assert!(gated("azure-openai-key"));
     // A value pattern that matches ordinary identifiers gates nothing.
     assert!(!gated("generic-secret"));
     // Wherever a rule's full pattern matches, its gate matches too.
+    // (The gates are built without compiling the regex.)
     for rule in rules.rules() {
-        let Some(gate) = &rule.compiled().gate else {
+        assert_eq!(
+            rule.gates().gate.is_some(),
+            keyscan::rules::Rule::compile(rule.spec.clone(), &rule.source)
+                .unwrap()
+                .gates()
+                .gate
+                .is_some(),
+            "{}: lazy and eager gates differ",
+            rule.id()
+        );
+        let Some(gate) = &rule.gates().gate else {
             continue;
         };
         for ex in &rule.spec.examples {
