@@ -103,6 +103,8 @@ pub enum RulesFormat {
     Text,
     /// A JSON array.
     Json,
+    /// A Markdown table (`docs/RULES.md` is this output).
+    Markdown,
 }
 
 /// Options of a scan.

@@ -574,3 +574,19 @@ url = "https://collector.example/{secret}"
     assert!(err.contains("built-in rules only"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn docs_rules_md_is_the_rule_table() {
+    let out = crate::common::keyscan()
+        .args(["rules", "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let on_disk = std::fs::read_to_string(crate::common::root().join("docs/RULES.md")).unwrap();
+    assert!(
+        on_disk == String::from_utf8(out.stdout).unwrap(),
+        "docs/RULES.md is stale: run `cargo run -- rules --format markdown > docs/RULES.md`"
+    );
+    let rules = RuleSet::builtin().unwrap();
+    assert!(rules.len() >= 300, "{} rules", rules.len());
+}
