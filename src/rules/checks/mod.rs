@@ -8,6 +8,7 @@
 //! check, never a claim that the key is live.
 
 pub mod aws;
+pub mod basic;
 pub mod bedrock;
 pub mod crc32;
 pub mod discord;
@@ -105,6 +106,9 @@ pub enum Check {
     /// A Matrix (Synapse) access token: the last 6 characters are the
     /// base62 CRC32 of everything before the last `_`.
     MatrixToken,
+    /// HTTP Basic credentials: the value decodes to `user:password` with a
+    /// password that is not empty or a stand-in (`password`, `secret`).
+    BasicCredentials,
 }
 
 /// What a check says of one match beyond pass or fail: a note shown with
@@ -157,6 +161,7 @@ impl Check {
             Check::EncryptedKeyBlock => pem::ok(secret) && keys::encrypted(secret),
             // breadth-b
             Check::MatrixToken => matrix::ok(secret),
+            Check::BasicCredentials => basic::ok(secret),
         }
     }
 
@@ -212,6 +217,7 @@ impl Check {
             Check::BedrockKey => "decodes to a Bedrock API key credential".into(),
             // breadth-b
             Check::MatrixToken => "CRC32 checksum valid".into(),
+            Check::BasicCredentials => "decodes to user:password".into(),
             Check::GenericSecret
             | Check::EnvKey
             | Check::AwsKey
