@@ -123,8 +123,15 @@ impl Variable {
             .collect();
         self.deny.iter().any(|d| {
             lower.contains(d.as_str()) || {
-                let d: String = d.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-                !d.is_empty() && bare.contains(&d)
+                // The entry without separators, on the stack: this runs for
+                // every candidate of a generic rule.
+                let mut buf = [0u8; 64];
+                let mut n = 0;
+                for b in d.bytes().filter(u8::is_ascii_alphanumeric).take(buf.len()) {
+                    buf[n] = b;
+                    n += 1;
+                }
+                n > 0 && memchr::memmem::find(bare.as_bytes(), &buf[..n]).is_some()
             }
         }) || self.deny_last_word.contains(&last_word(name))
             || (!self.deny_first_word.is_empty()
