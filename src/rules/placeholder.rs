@@ -138,11 +138,24 @@ fn has_run(body: &[u8]) -> bool {
     // A random 64-character hex key holds six equal digits in a row about
     // once in 18,000 keys; eight, once in 5 million.
     let same_limit = if body.len() >= 40 { 8 } else { 6 };
-    let (mut same, mut up, mut down) = (1, 1, 1);
+    let mut same = 1;
+    for w in body.windows(2) {
+        let alnum = w[0].is_ascii_alphanumeric() && w[1].is_ascii_alphanumeric();
+        same = if alnum && w[0] == w[1] { same + 1 } else { 1 };
+        if same >= same_limit {
+            return true;
+        }
+    }
+    has_sequence(body, 8) || interleaved_run(body)
+}
+
+/// `len` or more letters or digits in an ascending or descending sequence,
+/// case aside (`abcd`, `aBcD`, `4321` for 4).
+pub fn has_sequence(body: &[u8], len: usize) -> bool {
+    let (mut up, mut down) = (1, 1);
     for w in body.windows(2) {
         let (a, b) = (w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase());
         let alnum = a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric();
-        same = if alnum && w[0] == w[1] { same + 1 } else { 1 };
         up = if alnum && b == a.wrapping_add(1) {
             up + 1
         } else {
@@ -153,11 +166,11 @@ fn has_run(body: &[u8]) -> bool {
         } else {
             1
         };
-        if same >= same_limit || up >= 8 || down >= 8 {
+        if up >= len || down >= len {
             return true;
         }
     }
-    interleaved_run(body)
+    false
 }
 
 /// Two ascending (or two descending) sequences woven together,

@@ -64,17 +64,9 @@ fn short_ok(s: &[u8]) -> bool {
         && !(trigrams >= 3 && common * 2 >= trigrams)
         && !looks_like_identifier(s)
         && !looks_like_words(s)
-        && !has_sequence(s)
-}
-
-/// Four characters in a row that count up or down by one (`1234`, `abcd`,
-/// `4321`): typed by a person, not drawn at random.
-fn has_sequence(s: &[u8]) -> bool {
-    s.windows(4).any(|w| {
-        let up = w.windows(2).all(|p| p[1] == p[0].wrapping_add(1));
-        let down = w.windows(2).all(|p| p[0] == p[1].wrapping_add(1));
-        (up || down) && w.iter().all(u8::is_ascii_alphanumeric)
-    })
+        // Four characters counting up or down (`1234`, `abcd`): typed by a
+        // person, not drawn at random.
+        && !crate::rules::placeholder::has_sequence(s, 4)
 }
 
 /// A long value of letters (and a few base64 symbols) with no digit that
