@@ -156,6 +156,12 @@ pub fn run(args: &RulesArgs) -> Result<u8> {
                     }
                     if let Some(c) = &s.check {
                         writeln!(out, "check:       {}", c.describe())?;
+                        if let Some(conf) = s.on_check_failure {
+                            writeln!(
+                                out,
+                                "             (a match that fails it: {conf} confidence, low severity)"
+                            )?;
+                        }
                     }
                     if s.target == crate::rules::Target::Path {
                         writeln!(out, "target:      paths of files git tracks or stages")?;
@@ -202,7 +208,14 @@ pub fn run(args: &RulesArgs) -> Result<u8> {
                     writeln!(out, "description: {}", r.description())?;
                     writeln!(out, "examples (found):")?;
                     for e in &s.examples {
-                        writeln!(out, "  {}", e.text.replace('\n', "\\n"))?;
+                        match e.confidence {
+                            Some(c) => writeln!(
+                                out,
+                                "  {}  ({c} confidence)",
+                                e.text.replace('\n', "\\n")
+                            )?,
+                            None => writeln!(out, "  {}", e.text.replace('\n', "\\n"))?,
+                        }
                     }
                     writeln!(out, "negatives (not found):")?;
                     for n in &s.negatives {

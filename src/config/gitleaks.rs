@@ -313,6 +313,7 @@ pub fn convert(name: &str, text: &str) -> Result<(ConfigFile, Vec<String>), Conf
             }),
             min_entropy: r.entropy,
             check: None,
+            on_check_failure: None,
             requirements: Default::default(),
             variable: Default::default(),
             generic: false,

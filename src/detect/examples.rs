@@ -62,6 +62,16 @@ pub enum ExampleError {
         /// How many.
         count: usize,
     },
+    /// A positive example yields a finding of another confidence.
+    #[error("positive example {example} has confidence {got}, expected {expected}")]
+    WrongConfidence {
+        /// 1-based.
+        example: usize,
+        /// What it has.
+        got: crate::rules::Confidence,
+        /// What the example says.
+        expected: crate::rules::Confidence,
+    },
     /// A negative example yields a finding.
     #[error("negative example {example} yields a finding: {secret:?}")]
     NegativeFound {
@@ -148,6 +158,14 @@ pub fn check_examples(det: &Detector, rule: &Rule) -> Result<(), ExampleError> {
                         example: i + 1,
                         got: parts,
                         expected: ex.parts.clone(),
+                    });
+                }
+                let got = m.verdict.confidence.unwrap_or_else(|| rule.confidence());
+                if got != ex.confidence.unwrap_or_else(|| rule.confidence()) {
+                    return Err(ExampleError::WrongConfidence {
+                        example: i + 1,
+                        got,
+                        expected: ex.confidence.unwrap_or_else(|| rule.confidence()),
                     });
                 }
             }

@@ -418,8 +418,16 @@ impl Detector {
             verdict: Default::default(),
         };
         if let Some(check) = &rule.spec.check {
-            found.verdict = check.inspect(secret)?;
-            format_valid = check.is_format_check();
+            match (check.inspect(secret), rule.spec.on_check_failure) {
+                (Some(v), _) => {
+                    found.verdict = v;
+                    format_valid = check.is_format_check();
+                }
+                (None, Some(confidence)) if check.shape_holds(secret) => {
+                    found.verdict = check.failed(confidence)
+                }
+                (None, _) => return None,
+            }
             let prefix = |v: &[u8]| keyword_prefix(&rule.keywords, v);
             match check.parts(secret).as_slice() {
                 [] => {}

@@ -203,6 +203,10 @@ pub struct Example {
     /// `secret`, `user`, `password`).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub parts: std::collections::BTreeMap<String, String>,
+    /// The confidence the finding must have, when it is not the rule's
+    /// (an example that fails the rule's check, see `on_check_failure`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
 }
 
 /// The serde form of one rule, as written in TOML.
@@ -236,6 +240,13 @@ pub struct RuleSpec {
     /// A structural check the secret must pass.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<Check>,
+    /// A match that fails `check` is still reported, at this confidence and
+    /// `low` severity, with a note (a token of the provider's exact shape
+    /// whose checksum fails is a sample or an altered key: worth a look,
+    /// never worth failing a build at `--min-confidence medium`). Unset: a
+    /// match that fails the check is no finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_check_failure: Option<Confidence>,
     /// What the secret must hold beyond the regex (digits, cases, words it
     /// must not contain, trivial values).
     #[serde(default, skip_serializing_if = "data::Requirements::is_empty")]

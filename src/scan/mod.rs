@@ -653,7 +653,7 @@ impl<'e> Worker<'e> {
                 rule_name: rule.spec.name.clone(),
                 provider: rule.spec.provider.clone(),
                 severity,
-                confidence: rule.confidence(),
+                confidence: h.verdict.confidence.unwrap_or_else(|| rule.confidence()),
                 line,
                 column,
                 end_line,

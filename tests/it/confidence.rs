@@ -115,3 +115,54 @@ fn a_bad_confidence_is_a_usage_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A long-term Bedrock key whose marker (`ABSK` and the base64 of
+/// `BedrockAPIKey-`) is there but whose body does not decode to an id and a
+/// secret is reported at low confidence and low severity with a note;
+/// `--min-confidence medium` drops it. A GitHub token whose checksum fails is
+/// no finding at all (its rule has no `on_check_failure`).
+#[test]
+fn a_key_that_fails_its_rules_check_can_be_reported_low() {
+    let t = Tree::new();
+    // Built at run time so that the repository itself holds no such line.
+    let bedrock = [
+        "ABSKQmVkcm9ja0FQSUtleS1",
+        "9kjzf9i6y9h0bklhmdw2ynz8nl5ny4w5nw6nut46ogttppad1c4rrbnak9q0phqgj6tixvp63s0okcab79m1ze6o860r952mxm91zhxmhea73f",
+    ]
+    .concat();
+    let mut bad_github = GITHUB.to_string();
+    let last = bad_github.pop().unwrap();
+    bad_github.push(if last == 'A' { 'B' } else { 'A' });
+    t.file(
+        "a.env",
+        format!(
+            "AWS_BEARER_TOKEN_BEDROCK={bedrock}
+GH_TOKEN={bad_github}
+GITHUB_TOKEN={GITHUB}
+"
+        ),
+    );
+    let (code, doc, _) = scan_json(t.path(), &["."]);
+    assert_eq!(code, 1);
+    let f = doc["findings"].as_array().unwrap();
+    let lines: Vec<_> = f.iter().map(|x| x["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [1, 3], "{doc:#}");
+    let (weak, strong) = (&f[0], &f[1]);
+    assert_eq!(weak["rule_id"], "aws-bedrock-api-key");
+    assert_eq!(weak["confidence"], "low");
+    assert_eq!(weak["severity"], "low");
+    assert_eq!(weak["format_check"], "absent", "{weak:#}");
+    assert!(
+        weak.to_string()
+            .contains("does not decode to a key id and secret"),
+        "{weak:#}"
+    );
+    assert_eq!(strong["rule_id"], "github-classic-token");
+    assert_eq!(strong["confidence"], "high");
+
+    let (code, doc, _) = scan_json(t.path(), &["--min-confidence", "medium", "."]);
+    assert_eq!(code, 1);
+    let f = doc["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["line"], 3);
+}

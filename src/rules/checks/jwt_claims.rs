@@ -70,6 +70,7 @@ pub(crate) fn inspect(secret: &[u8], now: i64) -> Option<Verdict> {
     Some(Verdict {
         note: Some(note),
         severity,
+        ..Verdict::default()
     })
 }
 
@@ -87,6 +88,7 @@ fn damaged(header: &[u8], payload: &[u8], signature: &[u8]) -> Option<Verdict> {
         .then(|| Verdict {
             note: Some("JWT (header is not valid JSON)".into()),
             severity: None,
+            ..Verdict::default()
         })
 }
 

@@ -98,6 +98,7 @@ pub(crate) fn inspect(secret: &[u8]) -> Option<Verdict> {
     Some(Verdict {
         note: Some(format!("{kind} private key")),
         severity: None,
+        ..Verdict::default()
     })
 }
 

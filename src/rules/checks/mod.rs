@@ -25,6 +25,7 @@ pub mod jwk;
 pub mod jwt_claims;
 pub mod keys;
 pub mod nats;
+pub mod otp;
 
 pub use crate::text::base64_decode;
 use serde::{Deserialize, Serialize};
@@ -109,6 +110,9 @@ pub enum Check {
     /// HTTP Basic credentials: the value decodes to `user:password` with a
     /// password that is not empty or a stand-in (`password`, `secret`).
     BasicCredentials,
+    /// A one-time-password seed: base32 of at least 80 bits, one case,
+    /// varied, not words (see [`otp`]).
+    OtpSeed,
 }
 
 /// What a check says of one match beyond pass or fail: a note shown with
@@ -120,6 +124,9 @@ pub struct Verdict {
     pub note: Option<String>,
     /// The severity of this match, when it is not the rule's.
     pub severity: Option<super::Severity>,
+    /// The confidence of this match, when it is not the rule's (a match
+    /// whose checksum fails, reported under the rule's `on_check_failure`).
+    pub confidence: Option<super::Confidence>,
 }
 
 impl Check {
@@ -162,6 +169,7 @@ impl Check {
             // breadth-b
             Check::MatrixToken => matrix::ok(secret),
             Check::BasicCredentials => basic::ok(secret),
+            Check::OtpSeed => otp::ok(secret),
         }
     }
 
@@ -205,6 +213,36 @@ impl Check {
         )
     }
 
+    /// Whether a match that fails the check still has the provider's
+    /// unmistakable shape, so that the rule's `on_check_failure` may report
+    /// it: a Bedrock key must still start with the base64 of
+    /// `BedrockAPIKey-`; a checksum's shape is the regex's.
+    pub fn shape_holds(&self, secret: &[u8]) -> bool {
+        match self {
+            Check::BedrockKey => secret.starts_with(b"ABSKQmVkcm9ja0FQSUtleS"),
+            _ => true,
+        }
+    }
+
+    /// The verdict on a match that fails the check but is still reported
+    /// (the rule's `on_check_failure`): `low` severity, the given
+    /// confidence, and a note saying the format check failed.
+    pub fn failed(&self, confidence: super::Confidence) -> Verdict {
+        let what = match self {
+            Check::Crc32Base62 | Check::MatrixToken => "its checksum does not match",
+            Check::BedrockKey => "it does not decode to a key id and secret",
+            Check::NatsSeed => "its CRC16 does not match",
+            _ => "it fails the format check",
+        };
+        Verdict {
+            note: Some(format!(
+                "the shape of a real key, but {what}: a sample, a placeholder or an altered key"
+            )),
+            severity: Some(super::Severity::Low),
+            confidence: Some(confidence),
+        }
+    }
+
     /// A short phrase saying what the format check found.
     pub fn describe(&self) -> String {
         match self {
@@ -218,6 +256,7 @@ impl Check {
             // breadth-b
             Check::MatrixToken => "CRC32 checksum valid".into(),
             Check::BasicCredentials => "decodes to user:password".into(),
+            Check::OtpSeed => "base32 seed of at least 80 bits".into(),
             Check::GenericSecret
             | Check::EnvKey
             | Check::AwsKey
