@@ -11,7 +11,14 @@ pub fn ok(secret: &[u8]) -> bool {
         return false;
     }
     if secret.len() < 16 {
-        return short_ok(secret);
+        return short_ok(secret, 6);
+    }
+    // 16 to 19 characters: entropy still says little (a random 16-character
+    // alphanumeric value scores 3.3 to 4.0), so a value the entropy floor
+    // below would refuse passes when it reads as a short random value with
+    // half its characters distinct.
+    if secret.len() < 20 && short_ok(secret, 5) {
+        return true;
     }
     if is_uuid(secret)
         || looks_like_identifier(secret)
@@ -34,11 +41,11 @@ pub fn ok(secret: &[u8]) -> bool {
     }
 }
 
-/// A value of 10 to 15 characters (`kkk9d7dh3k39sjv7` is 16; OAuth 1.0
-/// consumer keys, TOTP seeds and short API keys are often less): too short
-/// for entropy to tell, so it must mix letters and digits, repeat few
-/// characters, and not read like words or a version.
-fn short_ok(s: &[u8]) -> bool {
+/// A value of 10 to 19 characters (OAuth 1.0 consumer keys, TOTP seeds and
+/// short API keys): too short for entropy to tell, so it must mix letters
+/// and digits, repeat few characters (at least `min_distinct_tenths` tenths
+/// of them distinct), and not read like words or a version.
+fn short_ok(s: &[u8], min_distinct_tenths: usize) -> bool {
     use crate::entropy::{letter_trigrams, shannon};
     if s.len() < 10
         || !s
@@ -59,7 +66,7 @@ fn short_ok(s: &[u8]) -> bool {
     let lower = s.iter().filter(|b| b.is_ascii_lowercase()).count();
     (digits >= 2 || (digits == 1 && upper >= 2 && lower >= 2))
         && letters >= 3
-        && distinct * 10 >= s.len() * 6
+        && distinct * 10 >= s.len() * min_distinct_tenths
         && shannon(s) >= 2.4
         && !(trigrams >= 3 && common * 2 >= trigrams)
         && !looks_like_identifier(s)
@@ -255,6 +262,30 @@ mod tests {
             b"012345abcdef",
             b"test123456",
             b"456abcdef123",
+        ] {
+            assert!(!ok(v), "{}", String::from_utf8_lossy(v));
+        }
+    }
+
+    /// 16 to 19 characters with few distinct ones: entropy alone refused
+    /// these; the short-value reading takes them, and still refuses words,
+    /// counting and versions of that length.
+    #[test]
+    fn generic_values_of_sixteen_to_nineteen_characters() {
+        for v in [
+            &b"w7qq2kd9xw3kq7zp"[..],
+            b"m3n0pq0m3zr9n0v8rr",
+            b"vb8tt3hx8vb2kk9h",
+        ] {
+            assert!(crate::entropy::shannon(v) < 3.5);
+            assert!(ok(v), "{}", String::from_utf8_lossy(v));
+        }
+        for v in [
+            &b"access-token-123"[..],
+            b"1234567890abcdefgh",
+            b"release_v2_build_17",
+            b"aaaa1111bbbb2222",
+            b"settings_secret_2",
         ] {
             assert!(!ok(v), "{}", String::from_utf8_lossy(v));
         }
