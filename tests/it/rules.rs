@@ -173,6 +173,7 @@ const AI_PROVIDERS: &[&str] = &[
 /// The common keys that ship beside them (at least 25).
 const COMMON_PROVIDERS: &[&str] = &[
     "AWS",
+    "Apache Shiro",
     "GitHub",
     "GitLab",
     "Slack",

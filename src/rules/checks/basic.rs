@@ -43,6 +43,11 @@ pub fn ok(secret: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(&decoded) else {
         return false;
     };
+    // `echo user:password | base64` encodes the newline too.
+    let text = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(text);
     let Some((user, password)) = text.split_once(':') else {
         return false;
     };
@@ -73,6 +78,7 @@ mod tests {
             "api:aec4c05b1f2fcebcf68da645da00231",
             "thom:nightworld",
             "me:secretC",
+            "deploy:W4xq7Zpn2Lkd\n",
         ] {
             assert!(ok(b64(good).as_bytes()), "{good}");
         }
