@@ -25,21 +25,24 @@ elif [ "$MODE" = auto ]; then
 fi
 # The args input is split as the shell would split it, as when it was
 # pasted into the step's script; it is the workflow author's own text.
+# (Empty arrays are expanded as ${a[@]+"${a[@]}"}: macOS's bash 3.2 with
+# set -u calls "${a[@]}" of an empty array unbound.)
+extra=()
 eval "extra=(${KEYSCAN_ARGS:-})"
 
 mkdir -p "$OUT_DIR"
 sarif=$OUT_DIR/keyscan.sarif
 json=$OUT_DIR/keyscan.json
 set +e
-"$KEYSCAN" "${scope[@]}" --format sarif --output "$sarif" --sarif-category "$CATEGORY" \
-  --fail-on "$FAIL_ON" "${extra[@]}" "$SCAN_PATH"
+"$KEYSCAN" ${scope[@]+"${scope[@]}"} --format sarif --output "$sarif" --sarif-category "$CATEGORY" \
+  --fail-on "$FAIL_ON" ${extra[@]+"${extra[@]}"} "$SCAN_PATH"
 code=$?
 set -e
 out "sarif=$sarif"
 out "exit-code=$code"
 # The same scan as JSON, redacted (no --show-secrets), for the summary and
 # the annotations; its exit code is the first run's.
-"$KEYSCAN" "${scope[@]}" --quiet --format json --output "$json" "${extra[@]}" "$SCAN_PATH" || true
+"$KEYSCAN" ${scope[@]+"${scope[@]}"} --quiet --format json --output "$json" ${extra[@]+"${extra[@]}"} "$SCAN_PATH" || true
 out "json=$json"
 if [ "${ANNOTATIONS:-true}" = true ] && [ -s "$json" ]; then
   py=$(command -v python3 || command -v python || true)

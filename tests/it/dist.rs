@@ -1037,6 +1037,24 @@ fn python_wheel_installs_into_a_fresh_venv_and_scans() {
         "{names:?}"
     );
 
+    // The executable and the metadata, nothing installed beside them.
+    let mut wheel =
+        zip::ZipArchive::new(std::fs::File::open(wheels.join(&names[0])).unwrap()).unwrap();
+    let entries: Vec<String> = (0..wheel.len())
+        .map(|i| wheel.by_index(i).unwrap().name().to_string())
+        .collect();
+    let script = format!("keyscan-{VERSION}.data/scripts/keyscan");
+    assert!(entries.contains(&script), "{entries:?}");
+    let meta = format!("keyscan-{VERSION}.dist-info/");
+    assert!(
+        entries.iter().all(|e| *e == script || e.starts_with(&meta)),
+        "{entries:?}"
+    );
+    assert!(
+        entries.contains(&format!("{meta}licenses/LICENSE")),
+        "{entries:?}"
+    );
+
     let dest = t.path().join("dest");
     let pip = format!("--no-index --find-links {}", wheels.display());
     let (out, vars) = install(
