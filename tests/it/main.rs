@@ -8,6 +8,7 @@ mod confidence;
 
 mod architecture;
 mod cli;
+mod dist;
 mod engine;
 mod eval;
 mod history;

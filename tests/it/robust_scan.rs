@@ -162,7 +162,7 @@ proptest! {
             if b % 5 == 0 {
                 // Other bytes: no newlines for a while, NULs, CRs.
                 for (i, x) in f.iter_mut().enumerate() {
-                    if (i + b as usize) % 97 == 0 { *x = b }
+                    if (i + b as usize).is_multiple_of(97) { *x = b }
                 }
             }
             bytes.extend(f);
