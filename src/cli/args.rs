@@ -46,7 +46,7 @@ pub struct Cli {
 pub enum Command {
     /// List the built-in rules, or show one with its examples.
     Rules(RulesArgs),
-    /// Write the current findings as a baseline (to stdout, or --write-baseline FILE).
+    /// Write the current findings as a baseline (to stdout, or -o FILE).
     Baseline(BaselineArgs),
     /// Install a git pre-commit hook that scans staged changes.
     InstallHook(InstallHookArgs),
@@ -188,7 +188,7 @@ pub struct ScanArgs {
     pub sarif_all_rules: bool,
 
     /// SARIF: the upload category (runAutomationDetails.id).
-    #[arg(long, value_name = "ID", default_value = "keyscan/")]
+    #[arg(long, value_name = "ID", default_value = DEFAULT_SARIF_CATEGORY)]
     pub sarif_category: String,
 
     /// Configuration file (default: .keyscan.toml at the scanned root).
@@ -229,6 +229,11 @@ pub struct ScanArgs {
     /// since their merge base.
     #[arg(long, value_name = "A..B")]
     pub range: Option<String>,
+
+    /// Exit 2 when the scan read nothing at all (zero bytes): a CI job
+    /// whose paths or range select nothing fails instead of passing.
+    #[arg(long)]
+    pub fail_on_empty: bool,
 
     /// Scan what is staged in the index and not yet committed: findings on
     /// added or changed lines only (for a pre-commit hook).
@@ -311,6 +316,9 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = keyscan_default_cap())]
     pub max_findings_per_file: usize,
 }
+
+/// The default of `--sarif-category`.
+pub const DEFAULT_SARIF_CATEGORY: &str = "keyscan/";
 
 fn keyscan_default_cap() -> usize {
     crate::scan::MAX_FINDINGS_PER_FILE

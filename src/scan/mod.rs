@@ -729,6 +729,19 @@ impl Engine {
         self
     }
 
+    /// Also suppress the findings at the places a gitleaks JSON report
+    /// (read as a baseline) lists.
+    pub fn with_baseline_places(mut self, places: filter::ignorefile::Ignores) -> Engine {
+        self.filter = self.filter.with_baseline_places(places);
+        self
+    }
+
+    /// Also suppress the findings that ignore files list.
+    pub fn with_ignores(mut self, ignores: filter::ignorefile::Ignores) -> Engine {
+        self.filter = self.filter.with_ignores(ignores);
+        self
+    }
+
     /// The detector.
     pub fn detector(&self) -> &Detector {
         &self.detector
@@ -911,7 +924,7 @@ impl Engine {
         if !path_rules && ignored.is_empty() {
             return hidden;
         }
-        let single_dir_root = roots.len() == 1 && roots[0].is_dir();
+        let shown_paths = fs::Shown::new(roots, self.options.walk.base.as_deref());
         for (i, root) in roots.iter().enumerate() {
             let path_rule = |rel: &str| path_rules && !self.detector.detect_path(rel).is_empty();
             let select = |rel: &str, under: &str| path_rule(rel) || ignored.hides(i, under);
@@ -924,14 +937,12 @@ impl Engine {
             };
             for under in tracked {
                 let walker_path = root.join(&under);
-                let (shown, path) = if under.as_os_str().is_empty() {
-                    (root.to_string_lossy().into_owned(), root.clone())
+                let path = if under.as_os_str().is_empty() {
+                    root.clone()
                 } else {
-                    (
-                        fs::display_path(root, &walker_path, single_dir_root),
-                        walker_path,
-                    )
+                    walker_path
                 };
+                let shown = shown_paths.path(i, root, &path);
                 let rel = under.to_string_lossy();
                 if ignored.hides(i, &rel) {
                     hidden.push((path, shown.clone()));
