@@ -216,9 +216,16 @@ pub struct ScanArgs {
     pub no_inline_allow: bool,
 
     /// Scan the git history of the repository at PATH: every blob reachable
-    /// from any ref, each once, attributed to the commit that introduced it.
+    /// from any ref, each once, attributed to the commit that introduced it
+    /// (--unreachable adds the blobs no ref reaches).
     #[arg(long)]
     pub history: bool,
+
+    /// With --history: also scan the blobs no ref reaches (amended, reset
+    /// or hook-refused commits that never left this clone), reported
+    /// without a commit.
+    #[arg(long, requires = "history")]
+    pub unreachable: bool,
 
     /// Scan only what the commits since REF introduced (REF..HEAD).
     #[arg(long, value_name = "REF", conflicts_with = "range")]

@@ -158,8 +158,30 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
         let name = config
             .display_path()
             .map_or_else(String::new, |p| format!("{}: ", p.display()));
-        for w in &config.warnings {
-            eprintln!("keyscan: warning: {name}{w}");
+        if config.from_gitleaks {
+            eprintln!(
+                "keyscan: note: {name}gitleaks configuration: its rules and allowlists are \
+                 translated, and keyscan's built-in rules stay on"
+            );
+            // Once, with everything that does not carry over.
+            if !config.warnings.is_empty() {
+                eprintln!(
+                    "keyscan: warning: {name}{} setting{} not translated:",
+                    config.warnings.len(),
+                    if config.warnings.len() == 1 {
+                        " is"
+                    } else {
+                        "s are"
+                    }
+                );
+                for w in &config.warnings {
+                    eprintln!("  - {w}");
+                }
+            }
+        } else {
+            for w in &config.warnings {
+                eprintln!("keyscan: warning: {name}{w}");
+            }
         }
     }
     let (threads, too_many) = worker_threads(args.threads.unwrap_or(0));
@@ -212,6 +234,7 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
             show_secrets: args.show_secrets,
             max_findings_per_file: args.max_findings_per_file,
             min_confidence,
+            unreachable: args.unreachable,
         },
     ))
 }
@@ -456,6 +479,7 @@ fn run_scan(args: &ScanArgs) -> Result<u8> {
             all_rules: args.sarif_all_rules,
             category: Some(args.sarif_category.clone()),
             root_uri: root_uri(args),
+            revision: display_base(&args.paths).and_then(|b| crate::source::git::head_commit(&b)),
             ..SarifOptions::default()
         },
     };

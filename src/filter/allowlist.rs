@@ -35,6 +35,16 @@ impl Allowlists {
                 .is_some_and(|a| a.allows_path(path))
     }
 
+    /// Whether a finding of `rule_id` in `commit` is allowlisted by its
+    /// commit.
+    pub fn allows_commit(&self, rule_id: &str, commit: &str) -> bool {
+        self.global.allows_commit(commit)
+            || self
+                .by_rule
+                .get(rule_id)
+                .is_some_and(|a| a.allows_commit(commit))
+    }
+
     /// Whether a finding of `rule_id` with `secret` is allowlisted by its
     /// secret (a regex or a stopword).
     pub fn allows_secret(&self, rule_id: &str, secret: &str) -> bool {
@@ -53,6 +63,9 @@ pub struct Allowlist {
     path_regexes: Vec<Regex>,
     regexes: Vec<Regex>,
     stopwords: Vec<String>,
+    /// Commit ids (lower case, full or abbreviated): findings a history
+    /// scan attributes to one of them are allowed (gitleaks' `commits`).
+    commits: Vec<String>,
 }
 
 /// An allowlist entry that does not compile.
@@ -110,7 +123,24 @@ impl Allowlist {
             path_regexes: Vec::new(),
             regexes,
             stopwords: stopwords.iter().map(|s| s.to_lowercase()).collect(),
+            commits: Vec::new(),
         })
+    }
+
+    /// Also allow the findings of these commits (gitleaks-style
+    /// allowlists): full or abbreviated ids.
+    pub fn with_commits(mut self, commits: &[String]) -> Self {
+        self.commits = commits
+            .iter()
+            .map(|c| c.trim().to_lowercase())
+            .filter(|c| !c.is_empty())
+            .collect();
+        self
+    }
+
+    /// Whether the allowlist excludes the findings of `commit`.
+    pub fn allows_commit(&self, commit: &str) -> bool {
+        self.commits.iter().any(|c| commit.starts_with(c.as_str()))
     }
 
     /// Also exclude paths matching these regexes (gitleaks-style allowlists).
@@ -141,6 +171,7 @@ impl Allowlist {
             && self.path_regexes.is_empty()
             && self.regexes.is_empty()
             && self.stopwords.is_empty()
+            && self.commits.is_empty()
     }
 }
 

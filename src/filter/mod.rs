@@ -6,7 +6,8 @@
 //! 2. inline `keyscan:allow` comments ([`inline`] says which lines carry
 //!    one; the driver records it on each finding, the stage honours it
 //!    unless `--no-inline-allow`);
-//! 3. secret allowlists and stopwords (global, then the rule's);
+//! 3. secret allowlists and stopwords (global, then the rule's), and
+//!    commit allowlists (history scans);
 //! 4. fingerprint ignore files, `.keyscanignore` and `.gitleaksignore`
 //!    ([`ignorefile`]);
 //! 5. the baseline ([`baseline`]; a gitleaks JSON report is read as the
@@ -51,6 +52,8 @@ pub enum Suppression {
     Inline,
     /// Its secret is allowlisted (a regex or a stopword).
     Secret,
+    /// Its commit is allowlisted (history scans).
+    Commit,
     /// An ignore file (`.keyscanignore`, `.gitleaksignore`) lists it.
     IgnoreFile,
     /// The baseline holds it.
@@ -115,6 +118,12 @@ impl Filter {
             Some(Suppression::Inline)
         } else if self.allowlists.allows_secret(&f.rule_id, &f.secret) {
             Some(Suppression::Secret)
+        } else if f
+            .commit
+            .as_ref()
+            .is_some_and(|c| self.allowlists.allows_commit(&f.rule_id, &c.commit))
+        {
+            Some(Suppression::Commit)
         } else if self.ignores.covers(f) {
             Some(Suppression::IgnoreFile)
         } else if self.baseline.contains(&f.fingerprint) || self.baseline_places.covers(f) {

@@ -53,6 +53,8 @@ pub struct ScanOptions {
     /// Findings of a lower confidence are not reported (counted as
     /// suppressed).
     pub min_confidence: crate::rules::Confidence,
+    /// History scans: also scan blobs that no ref reaches.
+    pub unreachable: bool,
 }
 
 /// The default of [`ScanOptions::max_findings_per_file`].
@@ -67,6 +69,7 @@ impl Default for ScanOptions {
             show_secrets: false,
             max_findings_per_file: MAX_FINDINGS_PER_FILE,
             min_confidence: crate::rules::Confidence::Low,
+            unreachable: false,
         }
     }
 }
@@ -881,8 +884,15 @@ impl Engine {
                 };
                 let n = sink.worker.scan(blob);
                 if n > 0 {
-                    stats.findings.fetch_add(n as u64, Ordering::Relaxed);
+                    let from = sink.findings.len();
                     sink.place(path);
+                    // The progress line counts what the report will: the
+                    // findings the filter stage keeps.
+                    let kept = sink.findings[from..]
+                        .iter()
+                        .filter(|f| self.filter.suppression(f).is_none())
+                        .count();
+                    stats.findings.fetch_add(kept as u64, Ordering::Relaxed);
                 }
             }
         };
@@ -895,9 +905,11 @@ impl Engine {
             fs::scan_files(&hidden, opts, stats, events, &skip_path, make_visitor);
         }
         let mut findings = shared.into_inner().unwrap_or_else(|e| e.into_inner());
-        stats
-            .findings
-            .fetch_add(path_findings.len() as u64, Ordering::Relaxed);
+        let kept = path_findings
+            .iter()
+            .filter(|f| self.filter.suppression(f).is_none())
+            .count();
+        stats.findings.fetch_add(kept as u64, Ordering::Relaxed);
         findings.append(&mut path_findings);
         findings
     }

@@ -62,6 +62,11 @@ pub struct HistoryOptions {
     pub threads: usize,
     /// Which blobs are scanned.
     pub admission: Admission,
+    /// Whole-history scans: also scan the blobs that no ref reaches (loose
+    /// or packed). Off by default: a local clone holds the blobs of commits
+    /// that were amended, reset or refused by a hook, which never left the
+    /// machine.
+    pub unreachable: bool,
 }
 
 /// A commit's metadata.
@@ -134,8 +139,9 @@ pub struct History {
 /// Which commits to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
-    /// Every commit reachable from any ref, plus the blobs no ref reaches
-    /// (loose or packed), scanned without commit metadata.
+    /// Every commit reachable from any ref (and, with
+    /// [`HistoryOptions::unreachable`], the blobs no ref reaches, loose or
+    /// packed, scanned without commit metadata).
     All,
     /// Commits reachable from `to` and not from `from` (`from..to`): only
     /// the blobs they introduced. With `symmetric` (`from...to`), commits
@@ -663,8 +669,10 @@ pub fn history<'s>(
     let mut unreachable: Vec<u32> = Vec::new();
     if *selection == Selection::All {
         let mut extra: Vec<ObjectId> = tips.blobs.clone();
-        extra.extend(loose_unreachable(&repo, &index, &commits));
-        extra.extend(packed.unreached_blobs(&source, |id| reached(&index, &commits, id)));
+        if opts.unreachable {
+            extra.extend(loose_unreachable(&repo, &index, &commits));
+            extra.extend(packed.unreached_blobs(&source, |id| reached(&index, &commits, id)));
+        }
         for id in extra {
             if index.blob_map.contains_key(&id) {
                 continue;
