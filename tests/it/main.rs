@@ -7,9 +7,11 @@ mod common;
 mod confidence;
 
 mod architecture;
+mod ci;
 mod cli;
 mod engine;
 mod eval;
+mod gitleaks;
 mod history;
 mod hostile;
 mod large;
