@@ -9,7 +9,8 @@
 //! - a gitleaks fingerprint, `FILE:RULE:LINE` (a directory scan) or
 //!   `COMMIT:FILE:RULE:LINE` (a git scan): the finding at that line of that
 //!   file (in that commit), as gitleaks matches them. `FILE:RULE:LINE`
-//!   matches in any commit too, as in gitleaks.
+//!   matches in any commit too, as in gitleaks. The commit may be
+//!   abbreviated: gitleaks 8.26 and later write 7 digits.
 //!
 //! gitleaks and keyscan name and split rules differently (gitleaks'
 //! `generic-api-key` may be keyscan's `openai-project-key`, and one
@@ -138,7 +139,8 @@ impl Ignores {
             return false;
         }
         let (commit, file) = match rest.split_once(':') {
-            Some((c, f)) if (c.len() == 40 || c.len() == 64) && is_hex(c) && !f.is_empty() => {
+            // gitleaks up to 8.25 writes the full id, later ones 7 digits.
+            Some((c, f)) if (7..=64).contains(&c.len()) && is_hex(c) && !f.is_empty() => {
                 (Some(c), f)
             }
             _ => (None, rest),
