@@ -127,7 +127,15 @@ fn load_config(args: &ScanArgs) -> Result<Config> {
             std::slice::from_ref(&root),
             display_base(&args.paths).as_deref(),
         );
-        config.path = Some(PathBuf::from(shown.path(0, &root, &root.join(&p))));
+        let shown = shown.path(0, &root, &root.join(&p));
+        // Under a repository, report paths start at its root: the file's
+        // allowlist paths stay relative to the directory it is in.
+        if display_base(&args.paths).is_some() {
+            if let Some((dir, _)) = shown.rsplit_once('/') {
+                config.path_prefix = format!("{dir}/");
+            }
+        }
+        config.path = Some(PathBuf::from(shown));
     }
     Ok(config)
 }

@@ -188,6 +188,10 @@ pub struct Config {
     pub warnings: Vec<String>,
     /// Whether the file is in gitleaks' format (translated).
     pub from_gitleaks: bool,
+    /// The directory of a file found at the scanned root, as report paths
+    /// spell it (`sub/`; empty at the repository root): allowlist paths are
+    /// relative to it.
+    pub path_prefix: String,
     /// Where the file was found, as the user would name it.
     shown_path: Option<PathBuf>,
     /// The custom rules, compiled (and their examples checked) once, when
@@ -320,6 +324,7 @@ impl Config {
             options: file.options.clone(),
             max_file_size,
             from_gitleaks: gitleaks::looks_like_gitleaks(text),
+            path_prefix: String::new(),
             warnings,
             shown_path: None,
             custom,
@@ -438,6 +443,7 @@ impl Config {
                 .path
                 .as_ref()
                 .map(|p| p.to_string_lossy().trim_start_matches("./").to_string()),
+            prefix: self.path_prefix.clone(),
         }
     }
 }

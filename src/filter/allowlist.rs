@@ -17,22 +17,35 @@ pub struct Allowlists {
     /// The configuration file's own path, as shown (relative to the
     /// scanned root).
     pub own_file: Option<String>,
+    /// Where the configuration file sits, as shown paths spell it (`sub/`,
+    /// or empty): path patterns are relative to it, so a file found in a
+    /// subdirectory of a repository keeps meaning what it says when reports
+    /// name files from the repository root. Paths outside it are not
+    /// matched by path.
+    pub prefix: String,
 }
 
 impl Allowlists {
+    /// `path` relative to [`Allowlists::prefix`], if it is under it.
+    fn relative<'p>(&self, path: &'p str) -> Option<&'p str> {
+        path.strip_prefix(self.prefix.as_str())
+    }
+
     /// Whether every finding at `path` is allowlisted: the global path
     /// allowlist, or the configuration file itself.
     pub fn skips_path(&self, path: &str) -> bool {
-        self.global.allows_path(path) || self.own_file.as_deref() == Some(path)
+        self.own_file.as_deref() == Some(path)
+            || self
+                .relative(path)
+                .is_some_and(|p| self.global.allows_path(p))
     }
 
     /// Whether a finding of `rule_id` at `path` is allowlisted by path.
     pub fn allows_path(&self, rule_id: &str, path: &str) -> bool {
         self.skips_path(path)
             || self
-                .by_rule
-                .get(rule_id)
-                .is_some_and(|a| a.allows_path(path))
+                .relative(path)
+                .is_some_and(|p| self.by_rule.get(rule_id).is_some_and(|a| a.allows_path(p)))
     }
 
     /// Whether a finding of `rule_id` in `commit` is allowlisted by its

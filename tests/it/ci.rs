@@ -427,3 +427,34 @@ fn options_a_command_ignores_are_errors() {
         }
     }
 }
+
+/// A `.keyscan.toml` found in a subdirectory keeps its allowlist paths
+/// relative to itself, though reports name files from the repository root;
+/// and the file itself is still never scanned.
+#[test]
+fn a_subdirectory_configuration_keeps_its_paths_relative_to_itself() {
+    let r = Repo::new();
+    r.write(
+        "sub/.keyscan.toml",
+        &format!("# {GITHUB}\n[allowlist]\npaths = [\"fixtures/\"]\n"),
+    );
+    r.write("sub/fixtures/k.cfg", &format!("T={GITHUB}\n"));
+    r.write("sub/app.cfg", &format!("T={GITHUB}\n"));
+    r.commit("files");
+    for (dir, arg) in [(r.path().to_path_buf(), "sub"), (r.path().join("sub"), ".")] {
+        let out = keyscan()
+            .current_dir(&dir)
+            .args(["--format", "json", arg])
+            .output()
+            .unwrap();
+        let doc = json(&out.stdout);
+        assert_eq!(
+            found(&doc),
+            pairs(&[("sub/app.cfg", GH)]),
+            "{arg}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The fixture and the configuration file itself.
+        assert_eq!(doc["stats"]["skipped"]["allowlisted"], 2, "{doc:#}");
+    }
+}
