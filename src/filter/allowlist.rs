@@ -223,6 +223,24 @@ mod tests {
     }
 
     #[test]
+    fn paths_are_relative_to_the_prefix_and_commits_match_by_prefix() {
+        let lists = Allowlists {
+            global: Allowlist::new(&["fixtures".into()], &[], &[])
+                .unwrap()
+                .with_commits(&["ABC123".into()]),
+            by_rule: BTreeMap::new(),
+            own_file: Some("sub/.keyscan.toml".into()),
+            prefix: "sub/".into(),
+        };
+        assert!(lists.skips_path("sub/fixtures/a.txt"));
+        assert!(lists.skips_path("sub/.keyscan.toml"));
+        assert!(!lists.skips_path("fixtures/a.txt"));
+        assert!(!lists.skips_path("other/sub/fixtures/a.txt"));
+        assert!(lists.allows_commit("any-rule", "abc1234567"));
+        assert!(!lists.allows_commit("any-rule", "abd1234567"));
+    }
+
+    #[test]
     fn bad_entries_are_errors() {
         assert!(Allowlist::new(&["a[".into()], &[], &[]).is_err());
         assert!(Allowlist::new(&[], &["(".into()], &[]).is_err());

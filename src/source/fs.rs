@@ -792,6 +792,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn shown_paths_start_at_the_base() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path();
+        std::fs::create_dir_all(base.join("sub/dir")).unwrap();
+        std::fs::write(base.join("sub/dir/f"), "x").unwrap();
+        let roots = vec![base.join("sub"), base.join("sub/dir/f")];
+        let shown = Shown::new(&roots, Some(base));
+        assert_eq!(
+            shown.path(0, &roots[0], &base.join("sub/dir/f")),
+            "sub/dir/f"
+        );
+        assert_eq!(shown.path(1, &roots[1], &roots[1]), "sub/dir/f");
+        // Without a base: relative to the one directory root.
+        let one = vec![base.join("sub")];
+        let shown = Shown::new(&one, None);
+        assert_eq!(shown.path(0, &one[0], &base.join("sub/dir/f")), "dir/f");
+    }
+
+    #[test]
     fn display_paths() {
         assert_eq!(
             display_path(Path::new("."), Path::new("./src/a.rs"), true),
