@@ -241,6 +241,14 @@ fn paths_are_relative_to_the_repository_root_however_the_scan_was_invoked() {
         paths_of(root, &["b.cfg", "sub"]),
         vec!["b.cfg".to_string(), "sub/dir/a.cfg".to_string()]
     );
+    // The text report names the same file.
+    let out = keyscan()
+        .current_dir(root.join("sub"))
+        .args(["--no-config", "--color", "never", "dir"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().next(), Some("sub/dir/a.cfg"), "{text}");
     // The same paths as a history scan names.
     assert_eq!(
         paths_of(&root.join("sub"), &["--history", "."]),
