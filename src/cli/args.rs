@@ -233,7 +233,9 @@ pub struct ScanArgs {
 
     /// Scan only what the commits in A..B introduced (CI on a pull request:
     /// --range origin/main..HEAD); A...B scans what either side introduced
-    /// since their merge base.
+    /// since their merge base. An empty, all-zero or unknown commit A (a
+    /// push's "before") scans the commits no remote-tracking branch holds,
+    /// with a warning.
     #[arg(long, value_name = "A..B")]
     pub range: Option<String>,
 

@@ -158,7 +158,9 @@ pub enum Selection {
 }
 
 impl Selection {
-    /// Parse `A..B` or `A...B` (either side may be empty, meaning HEAD).
+    /// Parse `A..B` or `A...B`. An empty `B` means HEAD; an empty `A` is
+    /// kept empty (no base: the scan falls back to the pushed commits, see
+    /// `range`), unlike git's `..B`.
     pub fn parse_range(spec: &str) -> Result<Selection, Error> {
         let symmetric = spec.contains("...");
         let split = if symmetric {
