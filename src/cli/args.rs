@@ -46,7 +46,7 @@ pub struct Cli {
 pub enum Command {
     /// List the built-in rules, or show one with its examples.
     Rules(RulesArgs),
-    /// Write the current findings as a baseline (to stdout, or --write-baseline FILE).
+    /// Write the current findings as a baseline (to stdout, or -o FILE).
     Baseline(BaselineArgs),
     /// Install a git pre-commit hook that scans staged changes.
     InstallHook(InstallHookArgs),
@@ -188,7 +188,7 @@ pub struct ScanArgs {
     pub sarif_all_rules: bool,
 
     /// SARIF: the upload category (runAutomationDetails.id).
-    #[arg(long, value_name = "ID", default_value = "keyscan/")]
+    #[arg(long, value_name = "ID", default_value = DEFAULT_SARIF_CATEGORY)]
     pub sarif_category: String,
 
     /// Configuration file (default: .keyscan.toml at the scanned root).
@@ -216,9 +216,16 @@ pub struct ScanArgs {
     pub no_inline_allow: bool,
 
     /// Scan the git history of the repository at PATH: every blob reachable
-    /// from any ref, each once, attributed to the commit that introduced it.
+    /// from any ref, each once, attributed to the commit that introduced it
+    /// (--unreachable adds the blobs no ref reaches).
     #[arg(long)]
     pub history: bool,
+
+    /// With --history: also scan the blobs no ref reaches (amended, reset
+    /// or hook-refused commits that never left this clone), reported
+    /// without a commit.
+    #[arg(long, requires = "history")]
+    pub unreachable: bool,
 
     /// Scan only what the commits since REF introduced (REF..HEAD).
     #[arg(long, value_name = "REF", conflicts_with = "range")]
@@ -226,9 +233,16 @@ pub struct ScanArgs {
 
     /// Scan only what the commits in A..B introduced (CI on a pull request:
     /// --range origin/main..HEAD); A...B scans what either side introduced
-    /// since their merge base.
+    /// since their merge base. An empty, all-zero or unknown commit A (a
+    /// push's "before") scans the commits no remote-tracking branch holds,
+    /// with a warning.
     #[arg(long, value_name = "A..B")]
     pub range: Option<String>,
+
+    /// Exit 2 when the scan read nothing at all (zero bytes): a CI job
+    /// whose paths or range select nothing fails instead of passing.
+    #[arg(long)]
+    pub fail_on_empty: bool,
 
     /// Scan what is staged in the index and not yet committed: findings on
     /// added or changed lines only (for a pre-commit hook).
@@ -311,6 +325,9 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = keyscan_default_cap())]
     pub max_findings_per_file: usize,
 }
+
+/// The default of `--sarif-category`.
+pub const DEFAULT_SARIF_CATEGORY: &str = "keyscan/";
 
 fn keyscan_default_cap() -> usize {
     crate::scan::MAX_FINDINGS_PER_FILE

@@ -118,7 +118,26 @@ fn load_config(args: &ScanArgs) -> Result<Config> {
         .find(|p| p.as_os_str() != "-" && p.is_dir())
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
-    Ok(Config::discover(&root)?.unwrap_or_default())
+    let Some(mut config) = Config::discover(&root)? else {
+        return Ok(Config::default());
+    };
+    // The file is never scanned: name it as the report would.
+    if let Some(p) = config.path.take() {
+        let shown = crate::source::fs::Shown::new(
+            std::slice::from_ref(&root),
+            display_base(&args.paths).as_deref(),
+        );
+        let shown = shown.path(0, &root, &root.join(&p));
+        // Under a repository, report paths start at its root: the file's
+        // allowlist paths stay relative to the directory it is in.
+        if display_base(&args.paths).is_some() {
+            if let Some((dir, _)) = shown.rsplit_once('/') {
+                config.path_prefix = format!("{dir}/");
+            }
+        }
+        config.path = Some(PathBuf::from(shown));
+    }
+    Ok(config)
 }
 
 /// Most worker threads per core `-j` may ask for: more only adds threads
@@ -147,8 +166,30 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
         let name = config
             .display_path()
             .map_or_else(String::new, |p| format!("{}: ", p.display()));
-        for w in &config.warnings {
-            eprintln!("keyscan: warning: {name}{w}");
+        if config.from_gitleaks {
+            eprintln!(
+                "keyscan: note: {name}gitleaks configuration: its rules and allowlists are \
+                 translated, and keyscan's built-in rules stay on"
+            );
+            // Once, with everything that does not carry over.
+            if !config.warnings.is_empty() {
+                eprintln!(
+                    "keyscan: warning: {name}{} setting{} not translated:",
+                    config.warnings.len(),
+                    if config.warnings.len() == 1 {
+                        " is"
+                    } else {
+                        "s are"
+                    }
+                );
+                for w in &config.warnings {
+                    eprintln!("  - {w}");
+                }
+            }
+        } else {
+            for w in &config.warnings {
+                eprintln!("keyscan: warning: {name}{w}");
+            }
         }
     }
     let (threads, too_many) = worker_threads(args.threads.unwrap_or(0));
@@ -174,6 +215,7 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
         max_file_size,
         skip_binary: args.no_binary,
         threads,
+        base: display_base(&args.paths),
         ..WalkOptions::default()
     };
     let min_confidence = args
@@ -200,6 +242,7 @@ pub fn build_engine(args: &ScanArgs) -> Result<Engine> {
             show_secrets: args.show_secrets,
             max_findings_per_file: args.max_findings_per_file,
             min_confidence,
+            unreachable: args.unreachable,
         },
     ))
 }
@@ -240,8 +283,9 @@ fn scan(args: &ScanArgs) -> Result<(Engine, ScanOutcome)> {
     // Read the baseline before scanning, so a broken file fails fast; and
     // refuse an output that cannot be written before scanning, too.
     if let Some(p) = &args.baseline {
-        engine = engine.with_baseline(Fingerprints::load(p)?);
+        engine = load_baseline(engine, p)?;
     }
+    engine = load_ignore_files(args, engine)?;
     for p in [&args.output, &args.write_baseline].into_iter().flatten() {
         if !is_stdout(p) {
             crate::files::check_replaceable(p).map_err(|e| cannot_write(p, e))?;
@@ -260,16 +304,124 @@ fn scan(args: &ScanArgs) -> Result<(Engine, ScanOutcome)> {
     let findings = findings.inspect_err(|_| events.flush(&Default::default()))?;
     let outcome = engine.finish(findings, &stats, start);
     events.flush(&outcome.masks);
-    if let Some(path) = &args.write_baseline {
-        let text = Baseline::from_findings(&outcome.findings).to_json();
-        write_output(path, |w| w.write_all(text.as_bytes()))?;
-    }
     Ok((engine, outcome))
 }
 
-/// `file://` URI of the first directory root, for SARIF's `%SRCROOT%`.
+/// The directory reports name files relative to: the work tree of the
+/// repository the first path is in (git scans, and files in a repository,
+/// always are), or None outside a repository.
+fn display_base(paths: &[PathBuf]) -> Option<PathBuf> {
+    let first = paths.iter().find(|p| p.as_os_str() != "-")?;
+    crate::source::git::work_tree(first)
+}
+
+/// The directory the paths of a report are relative to: the repository's
+/// work tree; outside one, the one directory scanned, or the current
+/// directory when several paths were given (they are shown as given).
+fn report_root(args: &ScanArgs) -> Option<PathBuf> {
+    if let Some(base) = display_base(&args.paths) {
+        return Some(base);
+    }
+    match args.paths.as_slice() {
+        [one] if one.is_dir() => Some(one.clone()),
+        _ => std::env::current_dir().ok(),
+    }
+}
+
+/// Read `--baseline FILE`: a keyscan baseline or JSON report, or a gitleaks
+/// JSON report (a JSON array, told apart by its first byte).
+fn load_baseline(engine: Engine, path: &Path) -> Result<Engine> {
+    use crate::filter::baseline::MAX_BASELINE_SIZE;
+    use crate::filter::ignorefile;
+    use std::io::Read;
+    let mut head = Vec::new();
+    crate::files::open_regular(path, MAX_BASELINE_SIZE, "a baseline")
+        .map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?
+        .take(4096)
+        .read_to_end(&mut head)
+        .map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
+    if !ignorefile::looks_like_gitleaks_report(&head) {
+        return Ok(engine.with_baseline(Fingerprints::load(path)?));
+    }
+    let file = crate::files::open_regular(path, MAX_BASELINE_SIZE, "a baseline")
+        .map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
+    let rules = engine.detector().rules();
+    let places = ignorefile::read_gitleaks_report(&path.display().to_string(), file, &|id| {
+        rules.get(id).is_some()
+    })
+    .map_err(|e| anyhow!(e))?;
+    Ok(engine.with_baseline_places(places))
+}
+
+/// The ignore files of a scan: `.keyscanignore` and `.gitleaksignore` at
+/// the repository root and at the scanned directory (each file once).
+/// Lines that are not entries are warned about, not fatal: gitleaks skips
+/// them too.
+fn load_ignore_files(args: &ScanArgs, engine: Engine) -> Result<Engine> {
+    use crate::filter::ignorefile::{self, Ignores};
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if let Some(base) = display_base(&args.paths) {
+        dirs.push(base);
+    }
+    if let Some(root) = args
+        .paths
+        .iter()
+        .find(|p| p.as_os_str() != "-" && p.is_dir())
+    {
+        if let Ok(abs) = root.canonicalize() {
+            if !dirs.contains(&abs) {
+                dirs.push(abs);
+            }
+        }
+    }
+    let rules = engine.detector().rules();
+    let is_rule = |id: &str| rules.get(id).is_some();
+    let mut all = Ignores::default();
+    for dir in &dirs {
+        for name in [ignorefile::KEYSCAN_IGNORE, ignorefile::GITLEAKS_IGNORE] {
+            let p = dir.join(name);
+            if std::fs::symlink_metadata(&p).is_err() {
+                continue;
+            }
+            let shown = p
+                .strip_prefix(std::env::current_dir().unwrap_or_default())
+                .unwrap_or(&p)
+                .to_path_buf();
+            let (found, bad) = Ignores::load(&p, &is_rule)
+                .map_err(|e| anyhow!("{}: cannot read: {e}", shown.display()))?;
+            if !args.quiet {
+                for b in &bad {
+                    eprintln!(
+                        "keyscan: warning: {}:{}: not a fingerprint (expected a keyscan \
+                         fingerprint, FILE:RULE:LINE or COMMIT:FILE:RULE:LINE); skipped: {}",
+                        shown.display(),
+                        b.line,
+                        b.text
+                    );
+                }
+                if name == ignorefile::GITLEAKS_IGNORE {
+                    eprintln!(
+                        "keyscan: note: {}: honouring {} gitleaks fingerprint{}",
+                        shown.display(),
+                        found.len(),
+                        if found.len() == 1 { "" } else { "s" }
+                    );
+                }
+            }
+            all.extend(found);
+        }
+    }
+    Ok(if all.is_empty() {
+        engine
+    } else {
+        engine.with_ignores(all)
+    })
+}
+
+/// `file://` URI of the directory a report's paths are relative to, for
+/// SARIF's `%SRCROOT%` (see [`report_root`]).
 fn root_uri(args: &ScanArgs) -> Option<String> {
-    let root = args.paths.iter().find(|p| p.is_dir())?;
+    let root = report_root(args)?;
     let abs = std::fs::canonicalize(root).ok()?;
     let mut s = abs.to_string_lossy().replace('\\', "/");
     if !s.ends_with('/') {
@@ -303,7 +455,12 @@ fn verify(args: &ScanArgs, engine: &Engine, findings: &mut Vec<Finding>) {
 }
 
 fn run_scan(args: &ScanArgs) -> Result<u8> {
+    reject_unused(args)?;
     let (engine, mut outcome) = scan(args)?;
+    if let Some(path) = &args.write_baseline {
+        let text = Baseline::from_findings(&outcome.findings).to_json();
+        write_output(path, |w| w.write_all(text.as_bytes()))?;
+    }
     if args.verify {
         let started = std::time::Instant::now();
         verify(args, &engine, &mut outcome.findings);
@@ -330,6 +487,7 @@ fn run_scan(args: &ScanArgs) -> Result<u8> {
             all_rules: args.sarif_all_rules,
             category: Some(args.sarif_category.clone()),
             root_uri: root_uri(args),
+            revision: display_base(&args.paths).and_then(|b| crate::source::git::head_commit(&b)),
             ..SarifOptions::default()
         },
     };
@@ -337,6 +495,12 @@ fn run_scan(args: &ScanArgs) -> Result<u8> {
     let notice = write_output(target, |w| report.write(format, w))?;
     if let Some(n) = notice {
         eprintln!("keyscan: warning: {n}");
+    }
+    let empty = nothing_scanned(args, &outcome.stats);
+    if let Some(why) = &empty {
+        if !args.quiet || args.fail_on_empty {
+            eprintln!("keyscan: warning: {why}");
+        }
     }
     if !args.quiet {
         let err_color = use_color(args.color, stderr_tty);
@@ -354,28 +518,107 @@ fn run_scan(args: &ScanArgs) -> Result<u8> {
         .filter(|f| f.severity >= fail_on)
         .filter(|f| !args.fail_on_live || f.verification.as_ref().is_some_and(|v| v.is_live()))
         .count();
-    Ok(exit_code(
-        failing,
-        outcome.stats.incomplete(),
-        args.exit_code,
+    let code = exit_code(failing, outcome.stats.incomplete(), args.exit_code);
+    if code == EXIT_CLEAN && args.fail_on_empty && empty.is_some() {
+        return Ok(EXIT_ERROR);
+    }
+    Ok(code)
+}
+
+/// Why a scan read nothing, if it read zero bytes: a CI job whose paths,
+/// ignore rules or range select nothing must not pass unnoticed. A staged
+/// scan with nothing staged is empty by design, and says nothing.
+fn nothing_scanned(args: &ScanArgs, stats: &crate::source::StatsSnapshot) -> Option<String> {
+    if stats.bytes_scanned > 0 || args.staged {
+        return None;
+    }
+    let what = if args.range.is_some() || args.since.is_some() {
+        "the commits of the range introduced no file content"
+    } else if args.history {
+        "the history holds no file content"
+    } else {
+        "no file with content was found (all ignored, skipped or empty)"
+    };
+    Some(format!(
+        "NOTHING WAS SCANNED (0 bytes): {what}; a clean result means nothing here{}",
+        if args.fail_on_empty {
+            ""
+        } else {
+            " (--fail-on-empty makes this exit 2)"
+        }
     ))
 }
 
-/// `keyscan baseline`: print (or prune) a baseline.
-fn run_baseline(args: &BaselineArgs) -> Result<u8> {
-    let mut scan_args_baseline = None;
-    if let Some(p) = &args.prune {
-        scan_args_baseline = Some(Baseline::load(p)?);
+/// Options a scan of git objects (`--history`, `--range`, `--since`,
+/// `--staged`) has no use for: they shape a walk of the working tree. An
+/// option that would be ignored is an error, so that nobody believes it
+/// applied.
+fn reject_unused(args: &ScanArgs) -> Result<()> {
+    let git = args.history || args.since.is_some() || args.range.is_some() || args.staged;
+    if !git {
+        return Ok(());
     }
-    if args.scan.verify {
+    let unused = [
+        (args.no_ignore, "--no-ignore"),
+        (args.no_hidden, "--no-hidden"),
+        (args.follow, "--follow"),
+    ];
+    if let Some((_, flag)) = unused.iter().find(|(given, _)| *given) {
+        return Err(anyhow!(
+            "{flag} applies to a walk of the working tree, and a git scan (--history, --range, \
+             --since, --staged) reads git objects: remove {flag}"
+        ));
+    }
+    Ok(())
+}
+
+/// `keyscan baseline` writes a baseline: the options that shape a report
+/// or an exit code would be ignored, so they are errors.
+fn reject_unused_by_baseline(args: &BaselineArgs) -> Result<()> {
+    let s = &args.scan;
+    if s.verify {
         return Err(anyhow!(
             "keyscan baseline records findings and does not verify them; use --verify on a scan"
         ));
     }
-    if args.scan.baseline.is_some() {
+    if s.baseline.is_some() {
         return Err(anyhow!(
             "keyscan baseline records every finding; use --prune FILE to update an existing baseline"
         ));
+    }
+    if s.output.is_some() && s.write_baseline.is_some() {
+        return Err(anyhow!(
+            "keyscan baseline: give -o FILE or --write-baseline FILE, not both"
+        ));
+    }
+    let unused = [
+        (s.format.is_some(), "--format"),
+        (s.color != ColorChoice::Auto, "--color"),
+        (s.show_secrets, "--show-secrets"),
+        (s.exit_code != 1, "--exit-code"),
+        (s.fail_on.is_some(), "--fail-on"),
+        (s.fail_on_empty, "--fail-on-empty"),
+        (s.sarif_all_rules, "--sarif-all-rules"),
+        (
+            s.sarif_category != args::DEFAULT_SARIF_CATEGORY,
+            "--sarif-category",
+        ),
+    ];
+    if let Some((_, flag)) = unused.iter().find(|(given, _)| *given) {
+        return Err(anyhow!(
+            "keyscan baseline writes a baseline (JSON, no secrets) and ignores {flag}: \
+             remove it, or use it on a scan"
+        ));
+    }
+    reject_unused(s)
+}
+
+/// `keyscan baseline`: print (or prune) a baseline.
+fn run_baseline(args: &BaselineArgs) -> Result<u8> {
+    reject_unused_by_baseline(args)?;
+    let mut scan_args_baseline = None;
+    if let Some(p) = &args.prune {
+        scan_args_baseline = Some(Baseline::load(p)?);
     }
     let (_engine, outcome) = scan(&args.scan)?;
     let text = match scan_args_baseline {
@@ -398,11 +641,14 @@ fn run_baseline(args: &BaselineArgs) -> Result<u8> {
         }
         None => Baseline::from_findings(&outcome.findings).to_json(),
     };
-    if args.scan.write_baseline.is_none() {
-        let mut out = io::stdout().lock();
-        out.write_all(text.as_bytes())?;
-        out.flush()?;
-    }
+    // `-o FILE` and `--write-baseline FILE` both name where it goes.
+    let target = args
+        .scan
+        .write_baseline
+        .as_deref()
+        .or(args.scan.output.as_deref())
+        .unwrap_or(Path::new("-"));
+    write_output(target, |w| w.write_all(text.as_bytes()))?;
     if !args.scan.quiet && args.prune.is_none() {
         eprintln!(
             "keyscan: baseline of {} finding{}",

@@ -161,13 +161,20 @@ impl Progress {
             if let Some((_, msg)) = phase.as_ref().filter(|(p, _)| *p != GitPhase::Blobs) {
                 return msg.clone();
             }
-            let prefix = phase.map(|(_, m)| format!("{m}: ")).unwrap_or_default();
-            format!(
-                "{prefix}{} files, {} scanned, {} findings",
-                s.files_scanned.load(Ordering::Relaxed),
-                human_bytes(s.bytes_scanned.load(Ordering::Relaxed)),
-                s.findings.load(Ordering::Relaxed)
-            )
+            let files = s.files_scanned.load(Ordering::Relaxed);
+            let bytes = human_bytes(s.bytes_scanned.load(Ordering::Relaxed));
+            match phase {
+                // A blob's detections become findings only once they are
+                // placed at their paths and commits, after this phase: a
+                // count here would not be the summary's.
+                Some((_, m)) => format!("{m}: {files} blobs, {bytes} scanned"),
+                // Findings the filter stage keeps: the last count shown
+                // is the summary's.
+                None => format!(
+                    "{files} files, {bytes} scanned, {} findings",
+                    s.findings.load(Ordering::Relaxed)
+                ),
+            }
         })
     }
 

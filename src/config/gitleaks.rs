@@ -143,12 +143,6 @@ fn unknown_fields(what: &str, other: &BTreeMap<String, toml::Value>, warnings: &
 fn allowlist(what: &str, a: &GlAllowlist, warnings: &mut Vec<String>) -> AllowlistSpec {
     unknown_fields(what, &a.other, warnings);
     let _ = &a.description;
-    if !a.commits.is_empty() {
-        warnings.push(format!(
-            "{what}: `commits` is not supported (keyscan allowlists by path, secret and \
-             fingerprint; use a baseline for accepted history findings)"
-        ));
-    }
     match a.regex_target.as_deref() {
         None | Some("secret") => {}
         Some(t) => warnings.push(format!(
@@ -173,6 +167,7 @@ fn allowlist(what: &str, a: &GlAllowlist, warnings: &mut Vec<String>) -> Allowli
         path_regexes: a.paths.clone(),
         regexes: a.regexes.clone(),
         stopwords: a.stopwords.clone(),
+        commits: a.commits.clone(),
     }
 }
 
@@ -181,6 +176,7 @@ fn merge(into: &mut AllowlistSpec, from: AllowlistSpec) {
     into.path_regexes.extend(from.path_regexes);
     into.regexes.extend(from.regexes);
     into.stopwords.extend(from.stopwords);
+    into.commits.extend(from.commits);
 }
 
 /// Translate gitleaks configuration text into keyscan's form, with one
@@ -276,7 +272,8 @@ pub fn convert(name: &str, text: &str) -> Result<(ConfigFile, Vec<String>), Conf
         }
         if !(rule_allow.path_regexes.is_empty()
             && rule_allow.regexes.is_empty()
-            && rule_allow.stopwords.is_empty())
+            && rule_allow.stopwords.is_empty()
+            && rule_allow.commits.is_empty())
         {
             file.rules.insert(
                 id.clone(),

@@ -21,6 +21,10 @@ use crate::rules::{Rule, RuleSet, RuleSpec, Severity};
 /// The file name looked for at the scanned root.
 pub const FILE_NAME: &str = ".keyscan.toml";
 
+/// gitleaks' configuration file, used (translated) when there is no
+/// [`FILE_NAME`] at the scanned root.
+pub const GITLEAKS_FILE_NAME: &str = ".gitleaks.toml";
+
 /// The largest configuration file keyscan reads (16 MiB: far more than any
 /// hand-written file, even with long keyword lists).
 pub const MAX_CONFIG_SIZE: u64 = 16 << 20;
@@ -110,6 +114,10 @@ pub struct AllowlistSpec {
     /// Regexes matched against the path (as gitleaks' `paths` are).
     #[serde(default)]
     pub path_regexes: Vec<Pos<String>>,
+    /// Commits whose findings are allowed (history scans; full or
+    /// abbreviated ids).
+    #[serde(default)]
+    pub commits: Vec<String>,
 }
 
 /// Per-rule settings: `[rules.<id>]`.
@@ -178,6 +186,12 @@ pub struct Config {
     pub max_file_size: Option<u64>,
     /// Things the file asked for that keyscan cannot do (gitleaks fields).
     pub warnings: Vec<String>,
+    /// Whether the file is in gitleaks' format (translated).
+    pub from_gitleaks: bool,
+    /// The directory of a file found at the scanned root, as report paths
+    /// spell it (`sub/`; empty at the repository root): allowlist paths are
+    /// relative to it.
+    pub path_prefix: String,
     /// Where the file was found, as the user would name it.
     shown_path: Option<PathBuf>,
     /// The custom rules, compiled (and their examples checked) once, when
@@ -309,6 +323,8 @@ impl Config {
             rule_allowlists,
             options: file.options.clone(),
             max_file_size,
+            from_gitleaks: gitleaks::looks_like_gitleaks(text),
+            path_prefix: String::new(),
             warnings,
             shown_path: None,
             custom,
@@ -332,20 +348,23 @@ impl Config {
         Ok(c)
     }
 
-    /// Find `.keyscan.toml` at `root` (a directory) and load it if present.
-    /// Something there that is not a regular file (a FIFO, a link to a
-    /// device) is an error, as it is for `--config`, not a file to skip.
+    /// Find `.keyscan.toml` at `root` (a directory) and load it if present;
+    /// without one, gitleaks' `.gitleaks.toml` (translated: see
+    /// [`gitleaks`]). Something there that is not a regular file (a FIFO, a
+    /// link to a device) is an error, as it is for `--config`, not a file
+    /// to skip.
     pub fn discover(root: &Path) -> Result<Option<Config>, ConfigError> {
-        let p = root.join(FILE_NAME);
-        if std::fs::metadata(&p).is_ok() {
-            let mut c = Config::load(&p)?;
-            // Shown paths are relative to the root.
-            c.path = Some(PathBuf::from(FILE_NAME));
-            c.shown_path = Some(p);
-            Ok(Some(c))
-        } else {
-            Ok(None)
+        for name in [FILE_NAME, GITLEAKS_FILE_NAME] {
+            let p = root.join(name);
+            if std::fs::metadata(&p).is_ok() {
+                let mut c = Config::load(&p)?;
+                // Shown paths are relative to the root.
+                c.path = Some(PathBuf::from(name));
+                c.shown_path = Some(p);
+                return Ok(Some(c));
+            }
         }
+        Ok(None)
     }
 
     /// The configuration file's path as given (for messages).
@@ -424,6 +443,7 @@ impl Config {
                 .path
                 .as_ref()
                 .map(|p| p.to_string_lossy().trim_start_matches("./").to_string()),
+            prefix: self.path_prefix.clone(),
         }
     }
 }
@@ -442,6 +462,7 @@ fn compile_allowlist(a: &AllowlistSpec) -> Result<Allowlist, (std::ops::Range<us
     let values = |v: &[Pos<String>]| v.iter().map(|x| x.get_ref().clone()).collect::<Vec<_>>();
     Allowlist::new(&values(&a.paths), &values(&a.regexes), &a.stopwords)
         .and_then(|l| l.with_path_regexes(&values(&a.path_regexes)))
+        .map(|l| l.with_commits(&a.commits))
         .map_err(|e| (0..0, e.to_string()))
 }
 

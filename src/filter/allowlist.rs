@@ -17,22 +17,45 @@ pub struct Allowlists {
     /// The configuration file's own path, as shown (relative to the
     /// scanned root).
     pub own_file: Option<String>,
+    /// Where the configuration file sits, as shown paths spell it (`sub/`,
+    /// or empty): path patterns are relative to it, so a file found in a
+    /// subdirectory of a repository keeps meaning what it says when reports
+    /// name files from the repository root. Paths outside it are not
+    /// matched by path.
+    pub prefix: String,
 }
 
 impl Allowlists {
+    /// `path` relative to [`Allowlists::prefix`], if it is under it.
+    fn relative<'p>(&self, path: &'p str) -> Option<&'p str> {
+        path.strip_prefix(self.prefix.as_str())
+    }
+
     /// Whether every finding at `path` is allowlisted: the global path
     /// allowlist, or the configuration file itself.
     pub fn skips_path(&self, path: &str) -> bool {
-        self.global.allows_path(path) || self.own_file.as_deref() == Some(path)
+        self.own_file.as_deref() == Some(path)
+            || self
+                .relative(path)
+                .is_some_and(|p| self.global.allows_path(p))
     }
 
     /// Whether a finding of `rule_id` at `path` is allowlisted by path.
     pub fn allows_path(&self, rule_id: &str, path: &str) -> bool {
         self.skips_path(path)
             || self
+                .relative(path)
+                .is_some_and(|p| self.by_rule.get(rule_id).is_some_and(|a| a.allows_path(p)))
+    }
+
+    /// Whether a finding of `rule_id` in `commit` is allowlisted by its
+    /// commit.
+    pub fn allows_commit(&self, rule_id: &str, commit: &str) -> bool {
+        self.global.allows_commit(commit)
+            || self
                 .by_rule
                 .get(rule_id)
-                .is_some_and(|a| a.allows_path(path))
+                .is_some_and(|a| a.allows_commit(commit))
     }
 
     /// Whether a finding of `rule_id` with `secret` is allowlisted by its
@@ -53,6 +76,9 @@ pub struct Allowlist {
     path_regexes: Vec<Regex>,
     regexes: Vec<Regex>,
     stopwords: Vec<String>,
+    /// Commit ids (lower case, full or abbreviated): findings a history
+    /// scan attributes to one of them are allowed (gitleaks' `commits`).
+    commits: Vec<String>,
 }
 
 /// An allowlist entry that does not compile.
@@ -110,7 +136,24 @@ impl Allowlist {
             path_regexes: Vec::new(),
             regexes,
             stopwords: stopwords.iter().map(|s| s.to_lowercase()).collect(),
+            commits: Vec::new(),
         })
+    }
+
+    /// Also allow the findings of these commits (gitleaks-style
+    /// allowlists): full or abbreviated ids.
+    pub fn with_commits(mut self, commits: &[String]) -> Self {
+        self.commits = commits
+            .iter()
+            .map(|c| c.trim().to_lowercase())
+            .filter(|c| !c.is_empty())
+            .collect();
+        self
+    }
+
+    /// Whether the allowlist excludes the findings of `commit`.
+    pub fn allows_commit(&self, commit: &str) -> bool {
+        self.commits.iter().any(|c| commit.starts_with(c.as_str()))
     }
 
     /// Also exclude paths matching these regexes (gitleaks-style allowlists).
@@ -141,6 +184,7 @@ impl Allowlist {
             && self.path_regexes.is_empty()
             && self.regexes.is_empty()
             && self.stopwords.is_empty()
+            && self.commits.is_empty()
     }
 }
 
@@ -176,6 +220,24 @@ mod tests {
         assert!(a.allows_secret("AKIA1234TEST"));
         assert!(a.allows_secret("xxdummyxx"));
         assert!(!a.allows_secret("real"));
+    }
+
+    #[test]
+    fn paths_are_relative_to_the_prefix_and_commits_match_by_prefix() {
+        let lists = Allowlists {
+            global: Allowlist::new(&["fixtures".into()], &[], &[])
+                .unwrap()
+                .with_commits(&["ABC123".into()]),
+            by_rule: BTreeMap::new(),
+            own_file: Some("sub/.keyscan.toml".into()),
+            prefix: "sub/".into(),
+        };
+        assert!(lists.skips_path("sub/fixtures/a.txt"));
+        assert!(lists.skips_path("sub/.keyscan.toml"));
+        assert!(!lists.skips_path("fixtures/a.txt"));
+        assert!(!lists.skips_path("other/sub/fixtures/a.txt"));
+        assert!(lists.allows_commit("any-rule", "abc1234567"));
+        assert!(!lists.allows_commit("any-rule", "abd1234567"));
     }
 
     #[test]

@@ -6,9 +6,13 @@
 //! 2. inline `keyscan:allow` comments ([`inline`] says which lines carry
 //!    one; the driver records it on each finding, the stage honours it
 //!    unless `--no-inline-allow`);
-//! 3. secret allowlists and stopwords (global, then the rule's);
-//! 4. the baseline ([`baseline`]);
-//! 5. de-duplication of repeats.
+//! 3. secret allowlists and stopwords (global, then the rule's), and
+//!    commit allowlists (history scans);
+//! 4. fingerprint ignore files, `.keyscanignore` and `.gitleaksignore`
+//!    ([`ignorefile`]);
+//! 5. the baseline ([`baseline`]; a gitleaks JSON report is read as the
+//!    places it lists, as an ignore file's entries);
+//! 6. de-duplication of repeats.
 //!
 //! Before anything is removed, every finding's secret (the suppressed ones
 //! included) is masked wherever another finding could print it: commit
@@ -20,6 +24,7 @@
 
 pub mod allowlist;
 pub mod baseline;
+pub mod ignorefile;
 pub mod inline;
 
 use crate::finding::{self, Finding};
@@ -33,6 +38,8 @@ pub struct Filter {
     inline: bool,
     mask: bool,
     baseline: baseline::Fingerprints,
+    baseline_places: ignorefile::Ignores,
+    ignores: ignorefile::Ignores,
     min_confidence: Confidence,
 }
 
@@ -45,6 +52,10 @@ pub enum Suppression {
     Inline,
     /// Its secret is allowlisted (a regex or a stopword).
     Secret,
+    /// Its commit is allowlisted (history scans).
+    Commit,
+    /// An ignore file (`.keyscanignore`, `.gitleaksignore`) lists it.
+    IgnoreFile,
     /// The baseline holds it.
     Baseline,
     /// Its confidence is below the lowest asked for.
@@ -60,6 +71,8 @@ impl Filter {
             inline,
             mask,
             baseline: baseline::Fingerprints::default(),
+            baseline_places: ignorefile::Ignores::default(),
+            ignores: ignorefile::Ignores::default(),
             min_confidence: Confidence::Low,
         }
     }
@@ -73,6 +86,19 @@ impl Filter {
     /// Also suppress the findings whose fingerprints a baseline holds.
     pub fn with_baseline(mut self, fingerprints: baseline::Fingerprints) -> Filter {
         self.baseline = fingerprints;
+        self
+    }
+
+    /// Also suppress the findings at the places a gitleaks report used as
+    /// a baseline lists.
+    pub fn with_baseline_places(mut self, places: ignorefile::Ignores) -> Filter {
+        self.baseline_places = places;
+        self
+    }
+
+    /// Also suppress the findings that ignore files list.
+    pub fn with_ignores(mut self, ignores: ignorefile::Ignores) -> Filter {
+        self.ignores = ignores;
         self
     }
 
@@ -92,7 +118,15 @@ impl Filter {
             Some(Suppression::Inline)
         } else if self.allowlists.allows_secret(&f.rule_id, &f.secret) {
             Some(Suppression::Secret)
-        } else if self.baseline.contains(&f.fingerprint) {
+        } else if f
+            .commit
+            .as_ref()
+            .is_some_and(|c| self.allowlists.allows_commit(&f.rule_id, &c.commit))
+        {
+            Some(Suppression::Commit)
+        } else if self.ignores.covers(f) {
+            Some(Suppression::IgnoreFile)
+        } else if self.baseline.contains(&f.fingerprint) || self.baseline_places.covers(f) {
             Some(Suppression::Baseline)
         } else {
             None

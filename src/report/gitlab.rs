@@ -55,10 +55,16 @@ pub fn write_gitlab(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         .findings
         .iter()
         .map(|f| {
-            let sha = f
-                .commit
-                .as_ref()
-                .map_or_else(|| "0000000".to_string(), |c| c.commit.clone());
+            let sha = f.commit.as_ref().map_or_else(
+                || {
+                    report
+                        .sarif
+                        .revision
+                        .clone()
+                        .unwrap_or_else(|| "0000000".to_string())
+                },
+                |c| c.commit.clone(),
+            );
             let rule = report.rules.get(&f.rule_id);
             let description = rule.map_or_else(String::new, |r| {
                 format!(

@@ -39,8 +39,14 @@ pub struct SarifOptions {
     pub all_rules: bool,
     /// `runAutomationDetails.id` (the upload category), e.g. `keyscan/`.
     pub category: Option<String>,
-    /// Absolute `file://` URI of the scanned root, for `originalUriBaseIds`.
+    /// Absolute `file://` URI of the directory result paths are relative to
+    /// (the repository root; outside one, the scanned directory), for
+    /// `originalUriBaseIds`.
     pub root_uri: Option<String>,
+    /// The commit checked out (HEAD) in the scanned repository, if any: the
+    /// commit of findings in the working tree, the index or standard input
+    /// (GitLab's `location.commit`). History findings carry their own.
+    pub revision: Option<String>,
     /// Override of [`MAX_RESULTS`] (tests).
     pub max_results: Option<usize>,
     /// Override of [`MAX_GZIP_BYTES`] (tests).

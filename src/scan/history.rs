@@ -80,6 +80,7 @@ impl Engine {
         let opts = git::HistoryOptions {
             threads: self.options.walk.threads,
             admission: self.admission(),
+            unreachable: self.options.unreachable,
         };
         let sinks = || sink(self, stats, events, &shared);
         let history = git::history(

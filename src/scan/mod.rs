@@ -53,6 +53,8 @@ pub struct ScanOptions {
     /// Findings of a lower confidence are not reported (counted as
     /// suppressed).
     pub min_confidence: crate::rules::Confidence,
+    /// History scans: also scan blobs that no ref reaches.
+    pub unreachable: bool,
 }
 
 /// The default of [`ScanOptions::max_findings_per_file`].
@@ -67,6 +69,7 @@ impl Default for ScanOptions {
             show_secrets: false,
             max_findings_per_file: MAX_FINDINGS_PER_FILE,
             min_confidence: crate::rules::Confidence::Low,
+            unreachable: false,
         }
     }
 }
@@ -729,6 +732,19 @@ impl Engine {
         self
     }
 
+    /// Also suppress the findings at the places a gitleaks JSON report
+    /// (read as a baseline) lists.
+    pub fn with_baseline_places(mut self, places: filter::ignorefile::Ignores) -> Engine {
+        self.filter = self.filter.with_baseline_places(places);
+        self
+    }
+
+    /// Also suppress the findings that ignore files list.
+    pub fn with_ignores(mut self, ignores: filter::ignorefile::Ignores) -> Engine {
+        self.filter = self.filter.with_ignores(ignores);
+        self
+    }
+
     /// The detector.
     pub fn detector(&self) -> &Detector {
         &self.detector
@@ -868,8 +884,15 @@ impl Engine {
                 };
                 let n = sink.worker.scan(blob);
                 if n > 0 {
-                    stats.findings.fetch_add(n as u64, Ordering::Relaxed);
+                    let from = sink.findings.len();
                     sink.place(path);
+                    // The progress line counts what the report will: the
+                    // findings the filter stage keeps.
+                    let kept = sink.findings[from..]
+                        .iter()
+                        .filter(|f| self.filter.suppression(f).is_none())
+                        .count();
+                    stats.findings.fetch_add(kept as u64, Ordering::Relaxed);
                 }
             }
         };
@@ -882,9 +905,11 @@ impl Engine {
             fs::scan_files(&hidden, opts, stats, events, &skip_path, make_visitor);
         }
         let mut findings = shared.into_inner().unwrap_or_else(|e| e.into_inner());
-        stats
-            .findings
-            .fetch_add(path_findings.len() as u64, Ordering::Relaxed);
+        let kept = path_findings
+            .iter()
+            .filter(|f| self.filter.suppression(f).is_none())
+            .count();
+        stats.findings.fetch_add(kept as u64, Ordering::Relaxed);
         findings.append(&mut path_findings);
         findings
     }
@@ -911,7 +936,7 @@ impl Engine {
         if !path_rules && ignored.is_empty() {
             return hidden;
         }
-        let single_dir_root = roots.len() == 1 && roots[0].is_dir();
+        let shown_paths = fs::Shown::new(roots, self.options.walk.base.as_deref());
         for (i, root) in roots.iter().enumerate() {
             let path_rule = |rel: &str| path_rules && !self.detector.detect_path(rel).is_empty();
             let select = |rel: &str, under: &str| path_rule(rel) || ignored.hides(i, under);
@@ -924,14 +949,12 @@ impl Engine {
             };
             for under in tracked {
                 let walker_path = root.join(&under);
-                let (shown, path) = if under.as_os_str().is_empty() {
-                    (root.to_string_lossy().into_owned(), root.clone())
+                let path = if under.as_os_str().is_empty() {
+                    root.clone()
                 } else {
-                    (
-                        fs::display_path(root, &walker_path, single_dir_root),
-                        walker_path,
-                    )
+                    walker_path
                 };
+                let shown = shown_paths.path(i, root, &path);
                 let rel = under.to_string_lossy();
                 if ignored.hides(i, &rel) {
                     hidden.push((path, shown.clone()));

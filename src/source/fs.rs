@@ -44,6 +44,12 @@ pub struct WalkOptions {
     /// from its path and first chunk (the scan driver knows: an archive, a
     /// notebook or UTF-16 text is expanded whole). By default, none is.
     pub whole: fn(&str, &[u8]) -> bool,
+    /// The directory that shown paths are relative to: the work tree of
+    /// the repository the roots are in, so that a report names a file the
+    /// same way whatever paths the scan was given and wherever it ran.
+    /// None (or a root outside it): relative to the one directory root, or
+    /// as given when there are several roots. See [`Shown`].
+    pub base: Option<PathBuf>,
 }
 
 impl WalkOptions {
@@ -66,6 +72,7 @@ impl Default for WalkOptions {
             skip_binary: false,
             threads: 0,
             whole: |_, _| false,
+            base: None,
         }
     }
 }
@@ -96,6 +103,55 @@ pub(crate) fn display_path(root: &Path, path: &Path, single_dir_root: bool) -> S
         path.to_string_lossy().into_owned()
     } else {
         s
+    }
+}
+
+/// How the paths under each root are shown: under [`WalkOptions::base`]
+/// (the repository's work tree) relative to it, else as
+/// [`display_path`] shows them.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    /// Per root: its path relative to the base (`/` separators; empty for
+    /// the base itself), or None when it is not under the base.
+    prefixes: Vec<Option<String>>,
+    single_dir_root: bool,
+}
+
+impl Shown {
+    /// The scheme for `roots` under `base`.
+    pub fn new(roots: &[PathBuf], base: Option<&Path>) -> Shown {
+        let base = base.and_then(|b| b.canonicalize().ok());
+        let prefixes = roots
+            .iter()
+            .map(|r| {
+                let base = base.as_ref()?;
+                let abs = r.canonicalize().ok()?;
+                let rel = abs.strip_prefix(base).ok()?;
+                let s = rel.to_str()?;
+                Some(s.replace(std::path::MAIN_SEPARATOR, "/"))
+            })
+            .collect();
+        Shown {
+            prefixes,
+            single_dir_root: roots.len() == 1 && roots[0].is_dir(),
+        }
+    }
+
+    /// The path shown for `path`, found under root number `i` (`root`).
+    pub fn path(&self, i: usize, root: &Path, path: &Path) -> String {
+        let Some(Some(prefix)) = self.prefixes.get(i) else {
+            return display_path(root, path, self.single_dir_root);
+        };
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        let rel = rel.to_string_lossy();
+        let rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
+        let rel = rel.trim_start_matches("./").trim_start_matches('/');
+        match (prefix.is_empty(), rel.is_empty()) {
+            (true, true) => display_path(root, path, self.single_dir_root),
+            (true, false) => rel.to_string(),
+            (false, true) => prefix.clone(),
+            (false, false) => format!("{prefix}/{rel}"),
+        }
     }
 }
 
@@ -238,7 +294,7 @@ where
     let Some((first, rest)) = roots.split_first() else {
         return Ignored::default();
     };
-    let single_dir_root = rest.is_empty() && first.is_dir();
+    let shown_paths = Shown::new(roots, opts.base.as_deref());
     let filter = Arc::new(EntryFilter::new(roots, opts));
     filter.tell(events);
     let mut builder = WalkBuilder::new(first);
@@ -264,6 +320,7 @@ where
         let mut visit = make_visitor();
         let mut buf: Vec<u8> = Vec::new();
         let filter = &filter;
+        let shown_paths = &shown_paths;
         Box::new(move |entry| {
             filter.tell(events);
             let entry = match entry {
@@ -288,12 +345,8 @@ where
                 return WalkState::Continue;
             }
             let path = entry.path();
-            let root = roots
-                .iter()
-                .find(|r| path.starts_with(r))
-                .map(PathBuf::as_path)
-                .unwrap_or(first);
-            let shown = display_path(root, path, single_dir_root);
+            let i = roots.iter().position(|r| path.starts_with(r)).unwrap_or(0);
+            let shown = shown_paths.path(i, &roots[i], path);
             visit_file(
                 path, &shown, ft, opts, stats, events, skip_path, &mut buf, &mut visit,
             );
@@ -737,6 +790,25 @@ fn unfollowable_link(err: &ignore::Error) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_paths_start_at_the_base() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path();
+        std::fs::create_dir_all(base.join("sub/dir")).unwrap();
+        std::fs::write(base.join("sub/dir/f"), "x").unwrap();
+        let roots = vec![base.join("sub"), base.join("sub/dir/f")];
+        let shown = Shown::new(&roots, Some(base));
+        assert_eq!(
+            shown.path(0, &roots[0], &base.join("sub/dir/f")),
+            "sub/dir/f"
+        );
+        assert_eq!(shown.path(1, &roots[1], &roots[1]), "sub/dir/f");
+        // Without a base: relative to the one directory root.
+        let one = vec![base.join("sub")];
+        let shown = Shown::new(&one, None);
+        assert_eq!(shown.path(0, &one[0], &base.join("sub/dir/f")), "dir/f");
+    }
 
     #[test]
     fn display_paths() {

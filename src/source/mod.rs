@@ -193,7 +193,9 @@ pub struct Stats {
     pub bytes_scanned: AtomicU64,
     /// Binary files scanned as bytes.
     pub binary_scanned: AtomicU64,
-    /// Findings so far (for progress display).
+    /// Findings so far that the filter stage keeps (for progress display,
+    /// so that its last count is the summary's; a history scan counts its
+    /// blobs' detections before they are placed and grouped).
     pub findings: AtomicU64,
     skipped: [AtomicU64; 6],
     /// Files or directories that could not be read.

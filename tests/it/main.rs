@@ -7,10 +7,12 @@ mod common;
 mod confidence;
 
 mod architecture;
+mod ci;
 mod cli;
 mod dist;
 mod engine;
 mod eval;
+mod gitleaks;
 mod history;
 mod hostile;
 mod large;

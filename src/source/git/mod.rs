@@ -25,6 +25,7 @@ mod delta;
 mod graph;
 mod odb;
 mod pack;
+mod range;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -61,6 +62,11 @@ pub struct HistoryOptions {
     pub threads: usize,
     /// Which blobs are scanned.
     pub admission: Admission,
+    /// Whole-history scans: also scan the blobs that no ref reaches (loose
+    /// or packed). Off by default: a local clone holds the blobs of commits
+    /// that were amended, reset or refused by a hook, which never left the
+    /// machine.
+    pub unreachable: bool,
 }
 
 /// A commit's metadata.
@@ -133,8 +139,9 @@ pub struct History {
 /// Which commits to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
-    /// Every commit reachable from any ref, plus the blobs no ref reaches
-    /// (loose or packed), scanned without commit metadata.
+    /// Every commit reachable from any ref (and, with
+    /// [`HistoryOptions::unreachable`], the blobs no ref reaches, loose or
+    /// packed, scanned without commit metadata).
     All,
     /// Commits reachable from `to` and not from `from` (`from..to`): only
     /// the blobs they introduced. With `symmetric` (`from...to`), commits
@@ -151,7 +158,9 @@ pub enum Selection {
 }
 
 impl Selection {
-    /// Parse `A..B` or `A...B` (either side may be empty, meaning HEAD).
+    /// Parse `A..B` or `A...B`. An empty `B` means HEAD; an empty `A` is
+    /// kept empty (no base: the scan falls back to the pushed commits, see
+    /// `range`), unlike git's `..B`.
     pub fn parse_range(spec: &str) -> Result<Selection, Error> {
         let symmetric = spec.contains("...");
         let split = if symmetric {
@@ -174,8 +183,11 @@ impl Selection {
                 s.to_string()
             }
         };
+        // An empty base is kept empty, unlike git's `..B` (HEAD..B): it is
+        // what a CI job's unset "previous commit" variable gives, and is
+        // resolved to the pushed commits with a warning (see `range`).
         Ok(Selection::Range {
-            from: side(a),
+            from: a.trim().to_string(),
             to: side(b),
             symmetric,
         })
@@ -489,25 +501,36 @@ pub fn history<'s>(
             to,
             symmetric,
         } => {
-            let a = resolve(repo, from)?;
             let b = resolve(repo, to)?;
-            let (commits, stop) = if *symmetric {
-                // What both sides reach (their merge bases and everything
-                // before) is left out; each side's own commits are scanned.
-                let from_a = graph::reachable_commits(repo, &[a], &shallow);
-                let from_b = graph::reachable_commits(repo, &[b], &shallow);
-                let both = from_a.intersection(&from_b).copied().collect();
-                (vec![a, b], both)
-            } else {
-                (vec![b], graph::reachable_commits(repo, &[a], &shallow))
-            };
-            (
-                Tips {
-                    commits,
-                    ..Default::default()
-                },
-                stop,
-            )
+            match range::base(repo, from, &shallow)? {
+                Err(why) => {
+                    let stop = range::pushed(repo, from, why, b, &shallow, events);
+                    let tips = Tips {
+                        commits: vec![b],
+                        ..Default::default()
+                    };
+                    (tips, stop)
+                }
+                Ok(a) => {
+                    let (commits, stop) = if *symmetric {
+                        // What both sides reach (their merge bases and
+                        // everything before) is left out; each side's own
+                        // commits are scanned.
+                        let from_a = graph::reachable_commits(repo, &[a], &shallow);
+                        let from_b = graph::reachable_commits(repo, &[b], &shallow);
+                        let both = from_a.intersection(&from_b).copied().collect();
+                        (vec![a, b], both)
+                    } else {
+                        (vec![b], graph::reachable_commits(repo, &[a], &shallow))
+                    };
+                    range::check_depth(repo, from, &commits, &stop, &shallow)?;
+                    let tips = Tips {
+                        commits,
+                        ..Default::default()
+                    };
+                    (tips, stop)
+                }
+            }
         }
     };
 
@@ -648,8 +671,10 @@ pub fn history<'s>(
     let mut unreachable: Vec<u32> = Vec::new();
     if *selection == Selection::All {
         let mut extra: Vec<ObjectId> = tips.blobs.clone();
-        extra.extend(loose_unreachable(&repo, &index, &commits));
-        extra.extend(packed.unreached_blobs(&source, |id| reached(&index, &commits, id)));
+        if opts.unreachable {
+            extra.extend(loose_unreachable(&repo, &index, &commits));
+            extra.extend(packed.unreached_blobs(&source, |id| reached(&index, &commits, id)));
+        }
         for id in extra {
             if index.blob_map.contains_key(&id) {
                 continue;
@@ -846,6 +871,32 @@ fn commit_meta(repo: &gix::Repository, id: &ObjectId) -> CommitMeta {
     info
 }
 
+/// The work tree of the repository `path` is in (canonical), if any: the
+/// directory reports name files relative to. A bare repository has none.
+pub fn work_tree(path: &Path) -> Option<PathBuf> {
+    let dir = if path.is_dir() { path } else { path.parent()? };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let repo = gix::discover(dir).ok()?;
+    repo.workdir()?.canonicalize().ok()
+}
+
+/// The full id of the commit HEAD points at in the repository `path` is
+/// in, if it has one.
+pub fn head_commit(path: &Path) -> Option<String> {
+    let dir = if path.is_dir() { path } else { path.parent()? };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let repo = gix::discover(dir).ok()?;
+    repo.head_id().ok().map(|id| id.to_string())
+}
+
 /// Paths, relative to `root`, of the files under it that the git index
 /// holds and `select` picks; an empty path when `root` is itself one.
 /// `select` is given each path relative to the repository's work tree and
@@ -936,10 +987,7 @@ mod tests {
             r("v1.0", "v2.0")
         );
         assert_eq!(Selection::parse_range("main..").unwrap(), r("main", "HEAD"));
-        assert_eq!(
-            Selection::parse_range("..topic").unwrap(),
-            r("HEAD", "topic")
-        );
+        assert_eq!(Selection::parse_range("..topic").unwrap(), r("", "topic"));
         assert!(Selection::parse_range("main").is_err());
         assert_eq!(
             Selection::parse_range("origin/main...topic").unwrap(),
