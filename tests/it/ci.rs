@@ -256,6 +256,20 @@ fn paths_are_relative_to_the_repository_root_however_the_scan_was_invoked() {
     );
 }
 
+/// In a linked worktree (`git worktree add`) paths start at the worktree's
+/// root too: discovered from a relative path, its work dir came back empty
+/// and paths fell back to the scanned directory.
+#[test]
+fn paths_in_a_linked_worktree_are_relative_to_its_root() {
+    let r = nested();
+    let wt = tempfile::tempdir().unwrap();
+    let wt_path = wt.path().join("wt");
+    r.git(&["worktree", "add", "-q", wt_path.to_str().unwrap()]);
+    let want = vec!["sub/dir/a.cfg".to_string()];
+    assert_eq!(paths_of(&wt_path, &["sub/dir"]), want);
+    assert_eq!(paths_of(&wt_path.join("sub"), &["dir"]), want);
+}
+
 #[test]
 fn outside_a_repository_paths_are_relative_to_the_one_root() {
     let t = Tree::new();

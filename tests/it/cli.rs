@@ -21,11 +21,16 @@ fn fixture_scan_exact_findings() {
     assert_eq!(
         locations(&doc),
         vec![
-            loc(".env", 1, 19, "anthropic-api-key"),
-            loc(".env", 2, 10, "huggingface-token"),
-            loc("app/config.py", 7, 26, "openai-project-key"),
-            loc("deploy/ci.yml", 2, 17, "github-classic-token"),
-            loc("deploy/ci.yml", 5, 22, "aws-access-key"),
+            loc("fixtures/basic/.env", 1, 19, "anthropic-api-key"),
+            loc("fixtures/basic/.env", 2, 10, "huggingface-token"),
+            loc("fixtures/basic/app/config.py", 7, 26, "openai-project-key"),
+            loc(
+                "fixtures/basic/deploy/ci.yml",
+                2,
+                17,
+                "github-classic-token"
+            ),
+            loc("fixtures/basic/deploy/ci.yml", 5, 22, "aws-access-key"),
         ]
     );
     let stats = &doc["stats"];
@@ -310,13 +315,17 @@ fn text_output_groups_by_file_with_summary() {
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
+    // Paths start at the repository's root, wherever the scan starts.
     let expected_start = "\
-.env
+fixtures/basic/.env
 1:19       critical  anthropic-api-key  Anthropic  sk-ant-api03-************AA  [format marker `AA` present]  [confidence: high]
            Anthropic API key: revoke and rotate it at https://console.anthropic.com/settings/keys
 ";
     assert!(stdout.starts_with(expected_start), "{stdout}");
-    assert!(stdout.contains("\napp/config.py\n7:26 "), "{stdout}");
+    assert!(
+        stdout.contains("\nfixtures/basic/app/config.py\n7:26 "),
+        "{stdout}"
+    );
     assert!(!stdout.contains('\u{1b}'), "no colour when piped");
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(

@@ -880,7 +880,10 @@ pub fn work_tree(path: &Path) -> Option<PathBuf> {
     } else {
         dir
     };
-    let repo = gix::discover(dir).ok()?;
+    // Discovered from a relative path, a linked worktree's work dir comes
+    // back relative to it (`""`), which canonicalizes to nothing: start
+    // from the absolute directory.
+    let repo = gix::discover(dir.canonicalize().ok()?).ok()?;
     repo.workdir()?.canonicalize().ok()
 }
 
