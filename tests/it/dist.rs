@@ -641,6 +641,66 @@ fn action_scan_script_runs_keyscan_and_annotates() {
     }
 }
 
+/// On a pull request in a one-commit-deep clone (actions/checkout's
+/// default), the Action's scan fetches the base and deepens the tip until
+/// they meet, then scans exactly the pull request's commits: the key added
+/// before the base is not reported, the one the pull request adds is.
+#[test]
+fn action_scan_fetches_what_a_shallow_pull_request_needs() {
+    let origin = Repo::new();
+    origin.write("old.env", &format!("T={GITHUB}\n"));
+    let base = origin.commit("base");
+    for i in 0..3 {
+        origin.write(&format!("notes/{i}.txt"), "nothing here\n");
+        origin.commit("notes");
+    }
+    origin.write("new.env", &format!("H={HF}\n"));
+    let head = origin.commit("pull request");
+    let work = tempfile::tempdir().unwrap();
+    let clone = work.path().join("clone");
+    let url = format!("file://{}", origin.path().display());
+    git(
+        work.path(),
+        &["clone", "-q", "--depth", "1", &url, clone.to_str().unwrap()],
+    );
+    assert_eq!(
+        git(&clone, &["rev-parse", "--is-shallow-repository"]).trim(),
+        "true"
+    );
+    let outputs = work.path().join("outputs");
+    let out = Command::new("bash")
+        .arg(root().join("scripts/action/scan.sh"))
+        .env("KEYSCAN", env!("CARGO_BIN_EXE_keyscan"))
+        .env("MODE", "auto")
+        .env("EVENT", "pull_request")
+        .env("PR_BASE", &base)
+        .env("PR_HEAD", &head)
+        .env("SCAN_PATH", ".")
+        .env("FAIL_ON", "low")
+        .env("CATEGORY", "keyscan")
+        .env("KEYSCAN_ARGS", "--no-config")
+        .env("ANNOTATIONS", "false")
+        .env("OUT_DIR", work.path().join("report"))
+        .env("GITHUB_OUTPUT", &outputs)
+        .env("NO_COLOR", "1")
+        .current_dir(&clone)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", text(&out));
+    let vars = std::fs::read_to_string(&outputs).unwrap();
+    assert!(vars.contains("exit-code=1\n"), "{vars}\n{:?}", text(&out));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.path().join("report/keyscan.json")).unwrap())
+            .unwrap();
+    let found: Vec<(&str, &str)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["rule_id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(found, [("new.env", "huggingface-token")]);
+}
+
 /// The inputs of action.yml, in order.
 fn action_inputs(action: &str) -> Vec<String> {
     let mut inputs = Vec::new();
