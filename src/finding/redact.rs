@@ -80,6 +80,14 @@ impl Masks {
                 }
             }
             mask(&mut f.path);
+            // A secret of another blob on this line: masking it would move
+            // the caret, so the line is not shown.
+            if f.excerpt
+                .as_ref()
+                .is_some_and(|e| self.mask(&e.text).is_some())
+            {
+                f.excerpt = None;
+            }
             for layer in &mut f.layers {
                 match layer {
                     super::Layer::Archive { entry, .. } => mask(entry),

@@ -311,12 +311,15 @@ fn text_output_groups_by_file_with_summary() {
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     let expected_start = "\
-.env
-1:19       critical  anthropic-api-key  Anthropic  sk-ant-api03-************AA  [format marker `AA` present]  [confidence: high]
-           Anthropic API key: revoke and rotate it at https://console.anthropic.com/settings/keys
+critical  anthropic-api-key  Anthropic  sk-ant-api03-************AA  [format marker `AA` present]  [confidence: high]
+  --> .env:1:19
+1 | ANTHROPIC_API_KEY=sk-ant-api03-************AA
+  |                   ^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  = fingerprint: 2900b18ed0314e1a3cc5b5b46ce5f1da
+  = Anthropic API key: revoke and rotate it at https://console.anthropic.com/settings/keys
 ";
     assert!(stdout.starts_with(expected_start), "{stdout}");
-    assert!(stdout.contains("\napp/config.py\n7:26 "), "{stdout}");
+    assert!(stdout.contains("\n  --> app/config.py:7:26\n"), "{stdout}");
     assert!(!stdout.contains('\u{1b}'), "no colour when piped");
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
