@@ -122,3 +122,221 @@ fn text_report_masks_other_secrets_on_the_line_and_shows_them_only_when_asked() 
         "{shown}"
     );
 }
+
+/// A tree whose names and lines are hostile to every format: markup, a
+/// formula, quotes, commas.
+fn hostile_tree() -> Tree {
+    let t = Tree::new();
+    t.file(
+        "=cmd|calc.env",
+        format!("HF_TOKEN={HF} # <script>alert(1)</script>,\"q\"&x\n"),
+    );
+    t.file("a,b/<b>x</b>.env", format!("GITHUB_TOKEN={GITHUB}\n"));
+    t
+}
+
+fn report(t: &Tree, format: &str) -> String {
+    let out = t
+        .keyscan()
+        .args(["--no-config", "-q", "--format", format, "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let s = String::from_utf8(out.stdout).unwrap();
+    for secret in [HF, GITHUB] {
+        assert!(!s.contains(secret), "{format} shows a secret:\n{s}");
+    }
+    s
+}
+
+#[test]
+fn junit_report_is_valid_xml_with_a_suite_per_rule_and_a_failure_per_finding() {
+    let t = hostile_tree();
+    let xml = report(&t, "junit");
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    assert_eq!(root.attribute("tests"), Some("2"));
+    assert_eq!(root.attribute("failures"), Some("2"));
+    let suites: Vec<_> = root.children().filter(|n| n.is_element()).collect();
+    let names: Vec<_> = suites
+        .iter()
+        .map(|s| s.attribute("name").unwrap())
+        .collect();
+    assert_eq!(names, ["github-classic-token", "huggingface-token"]);
+    let fp = fingerprints(&t);
+    for s in &suites {
+        assert_eq!(s.tag_name().name(), "testsuite");
+        assert_eq!(s.attribute("failures"), Some("1"));
+        let cases: Vec<_> = s.children().filter(|n| n.is_element()).collect();
+        assert_eq!(cases.len(), 1);
+        let case = cases[0];
+        let failure = case.first_element_child().unwrap();
+        assert_eq!(failure.tag_name().name(), "failure");
+        let file = case.attribute("file").unwrap();
+        let (_, fingerprint) = fp.iter().find(|(p, _)| p == file).unwrap();
+        let body = failure.text().unwrap();
+        assert!(
+            body.contains(&format!("fingerprint: {fingerprint}\n")),
+            "{body}"
+        );
+        if file == "=cmd|calc.env" {
+            assert_eq!(case.attribute("name"), Some("=cmd|calc.env:1:10"));
+            assert_eq!(
+                failure.attribute("message"),
+                Some("Hugging Face access token (high, confidence high): hf_************oy")
+            );
+            assert!(
+                body.contains("# <script>alert(1)</script>,\"q\"&x\n"),
+                "{body}"
+            );
+        } else {
+            assert_eq!(file, "a,b/<b>x</b>.env");
+        }
+    }
+    // A clean scan is one passing test.
+    let clean = Tree::new();
+    clean.file("README.md", "nothing here\n");
+    let out = clean
+        .keyscan()
+        .args(["--no-config", "-q", "--format", "junit", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let xml = String::from_utf8(out.stdout).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 1);
+    assert!(cases[0].first_element_child().is_none());
+    assert_eq!(doc.root_element().attribute("failures"), Some("0"));
+}
+
+#[test]
+fn csv_report_round_trips_with_quoting_and_a_formula_guard() {
+    let t = hostile_tree();
+    let text = report(&t, "csv");
+    assert!(text.ends_with("\r\n"));
+    let mut r = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, keyscan::report::csv::HEADER);
+    let rows: Vec<csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 2);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let paths: Vec<&str> = rows.iter().map(|r| &r[col("path")]).collect();
+    // Sorted by path: `'` guards the formula; the comma and markup survive.
+    assert_eq!(paths, ["'=cmd|calc.env", "a,b/<b>x</b>.env"]);
+    let fp = fingerprints(&t);
+    for (row, (_, fingerprint)) in rows.iter().zip(&fp) {
+        assert_eq!(&row[col("fingerprint")], fingerprint);
+        assert_eq!(row.len(), header.len());
+    }
+    assert_eq!(&rows[0][col("secret")], "hf_************oy");
+    assert_eq!(&rows[0][col("rule_id")], "huggingface-token");
+    assert_eq!(
+        (&rows[0][col("line")], &rows[0][col("column")]),
+        ("1", "10")
+    );
+    assert_eq!(&rows[1][col("format_check")], "CRC32 checksum valid");
+}
+
+#[test]
+fn html_report_is_self_contained_filterable_and_escaped() {
+    use scraper::{Html, Selector};
+    let t = hostile_tree();
+    let html = report(&t, "html");
+    let doc = Html::parse_document(&html);
+    let sel = |s: &str| Selector::parse(s).unwrap();
+    // The table: one row per finding, with the data the filters read.
+    let rows: Vec<_> = doc.select(&sel("#findings tbody tr")).collect();
+    assert_eq!(rows.len(), 2);
+    let attrs: Vec<(&str, &str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            let a = |k| r.value().attr(k).unwrap();
+            (
+                a("data-severity"),
+                a("data-rule"),
+                a("data-confidence"),
+                a("data-file"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        attrs,
+        [
+            ("high", "huggingface-token", "high", "=cmd|calc.env"),
+            (
+                "critical",
+                "github-classic-token",
+                "high",
+                "a,b/<b>x</b>.env"
+            ),
+        ]
+    );
+    // The finding's line is text, masked and marked.
+    let line: String = rows[0]
+        .select(&sel(".line"))
+        .next()
+        .unwrap()
+        .text()
+        .collect();
+    assert_eq!(
+        line,
+        "HF_TOKEN=hf_************oy # <script>alert(1)</script>,\"q\"&x"
+    );
+    let mark: String = rows[0]
+        .select(&sel(".mark"))
+        .next()
+        .unwrap()
+        .text()
+        .collect();
+    assert_eq!(mark, "hf_************oy");
+    // The filters list what there is to filter.
+    let options = |id: &str| -> Vec<String> {
+        doc.select(&sel(&format!("#filter-{id} option")))
+            .map(|o| o.value().attr("value").unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        options("severity"),
+        ["", "critical", "high", "medium", "low"]
+    );
+    assert_eq!(
+        options("rule"),
+        ["", "github-classic-token", "huggingface-token"]
+    );
+    assert_eq!(options("confidence"), ["", "high", "medium", "low"]);
+    assert_eq!(doc.select(&sel("input#filter-file")).count(), 1);
+    // Self-contained: no element loads anything, and the one script is
+    // ours, allowed by its hash and nothing else.
+    let loading: Vec<_> = doc
+        .select(&sel("[src], [href], link, iframe, object, embed, img"))
+        .map(|e| e.value().clone())
+        .collect();
+    assert!(loading.is_empty(), "{loading:?}");
+    let scripts: Vec<String> = doc
+        .select(&sel("script"))
+        .map(|s| s.text().collect())
+        .collect();
+    assert_eq!(scripts.len(), 1, "{scripts:?}");
+    assert!(!scripts[0].contains("alert"));
+    let csp = doc
+        .select(&sel("meta[http-equiv=Content-Security-Policy]"))
+        .next()
+        .unwrap()
+        .value()
+        .attr("content")
+        .unwrap()
+        .to_string();
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&scripts[0]));
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert!(
+        csp.contains(&format!("script-src 'sha256-{hash}';")),
+        "{csp}"
+    );
+}
