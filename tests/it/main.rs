@@ -6,6 +6,7 @@
 mod common;
 mod confidence;
 
+mod agent_hooks;
 mod architecture;
 mod cli;
 mod engine;
