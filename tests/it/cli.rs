@@ -494,6 +494,7 @@ fn readme_flags_exist_in_help() {
         &[][..],
         &["baseline"][..],
         &["install-hook"][..],
+        &["hook"][..],
         &["rules"][..],
     ] {
         let out = keyscan().args(sub).arg("--help").output().unwrap().stdout;
