@@ -10,7 +10,7 @@ use crate::finding::VerifyStatus;
 use crate::rules::Severity;
 
 fn sev(s: Severity, color: bool) -> String {
-    let t = format!("{:<8}", s.as_str());
+    let t = s.as_str().to_string();
     if !color {
         return t;
     }
@@ -47,7 +47,7 @@ pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
         write!(
             out,
             "{}  {id}  {}  {}",
-            sev(severity, color).trim_end(),
+            sev(severity, color),
             f.provider,
             if color {
                 secret.bold().to_string()
