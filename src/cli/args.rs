@@ -48,8 +48,25 @@ pub enum Command {
     Rules(RulesArgs),
     /// Write the current findings as a baseline (to stdout, or -o FILE).
     Baseline(BaselineArgs),
-    /// Install a git pre-commit hook that scans staged changes.
+    /// Install a git pre-commit hook that scans staged changes, or a
+    /// coding agent's hook (--agent).
     InstallHook(InstallHookArgs),
+    /// Run as a coding agent's hook: read the agent's JSON event on stdin,
+    /// scan the prompt, file or command it holds, and answer in the
+    /// agent's protocol (blocking when it holds a secret).
+    Hook(HookArgs),
+}
+
+/// `keyscan hook`.
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// The agent whose hook protocol to speak.
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub agent: crate::agent::Agent,
+    /// Block when the input cannot be understood or scanned (by default
+    /// it is let through with a one-line warning).
+    #[arg(long)]
+    pub fail_closed: bool,
 }
 
 /// `keyscan baseline`.
@@ -68,8 +85,16 @@ pub struct BaselineArgs {
 #[derive(Debug, Args)]
 pub struct InstallHookArgs {
     /// Replace an existing pre-commit hook.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "agent")]
     pub force: bool,
+    /// Add keyscan's hook to this coding agent's configuration instead
+    /// (merged into it, idempotently).
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub agent: Option<crate::agent::Agent>,
+    /// With --agent: the project's configuration (under REPO) or the
+    /// user's (under the home directory).
+    #[arg(long, value_enum, value_name = "SCOPE", requires = "agent")]
+    pub scope: Option<crate::agent::install::Scope>,
     /// The repository (default: the current directory).
     #[arg(value_name = "REPO", default_value = ".")]
     pub repo: PathBuf,

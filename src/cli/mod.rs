@@ -3,6 +3,7 @@
 //! This is the only module that prints. The exit code is decided in one
 //! place, [`exit_code`].
 
+mod agent_hook;
 pub mod args;
 mod hook;
 mod progress;
@@ -71,7 +72,11 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Some(Command::Rules(args)) => rules_cmd::run(&args),
         Some(Command::Baseline(args)) => run_baseline(&args),
-        Some(Command::InstallHook(args)) => hook::install(&args),
+        Some(Command::InstallHook(args)) => match args.agent {
+            Some(agent) => agent_hook::install(agent, &args),
+            None => hook::install(&args),
+        },
+        Some(Command::Hook(args)) => agent_hook::run(&args),
         None => run_scan(&cli.scan),
     }
 }

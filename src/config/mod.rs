@@ -277,7 +277,7 @@ impl Config {
         if let Some(f) = &file.options.format {
             if !matches!(
                 f.get_ref().as_str(),
-                "text" | "json" | "jsonl" | "sarif" | "gitlab"
+                "text" | "json" | "jsonl" | "sarif" | "gitlab" | "junit" | "csv" | "html"
             ) {
                 return Err(invalid(
                     f.span(),

@@ -12,8 +12,11 @@
 //! A finding keeps the secret in memory only; every output uses
 //! [`Finding::redacted`] unless the user asks for `--show-secrets`.
 
+pub mod excerpt;
 mod redact;
 pub mod remark;
+
+pub use excerpt::Excerpt;
 
 pub use redact::{fingerprint, redact, Masks};
 
@@ -256,6 +259,9 @@ pub struct Detection {
     pub inline_allow: bool,
     /// Its line is longer than a hand-written line (a minified bundle).
     pub long_line: bool,
+    /// Its line as reports show it, secrets masked (`None` where there is
+    /// no line, as for a path rule).
+    pub excerpt: Option<Excerpt>,
 }
 
 impl Detection {
@@ -336,6 +342,8 @@ pub struct Finding {
     /// What the provider said, with `--verify` (set by the verification
     /// stage, after the filter stage).
     pub verification: Option<Verification>,
+    /// Its line as reports show it, secrets masked (see [`Detection::excerpt`]).
+    pub excerpt: Option<Excerpt>,
 }
 
 impl Finding {
@@ -396,6 +404,7 @@ impl Finding {
             inline_allow: d.inline_allow,
             commit,
             verification: None,
+            excerpt: d.excerpt,
         }
     }
 

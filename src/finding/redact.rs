@@ -80,6 +80,14 @@ impl Masks {
                 }
             }
             mask(&mut f.path);
+            // A secret of another blob on this line: masking it would move
+            // the caret, so the line is not shown.
+            if f.excerpt
+                .as_ref()
+                .is_some_and(|e| self.mask(&e.text).is_some())
+            {
+                f.excerpt = None;
+            }
             for layer in &mut f.layers {
                 match layer {
                     super::Layer::Archive { entry, .. } => mask(entry),
@@ -213,6 +221,48 @@ mod tests {
         );
         assert_eq!(m.mask("nothing here"), None);
         assert_eq!(m.mask("short"), None);
+    }
+
+    #[test]
+    fn a_line_holding_a_secret_of_another_blob_is_not_shown() {
+        use crate::finding::{Detection, Excerpt, Place};
+        use crate::rules::{Confidence, Severity};
+        let finding = |secret: &str, line: &str| {
+            let d = Detection {
+                rule_id: "r".into(),
+                rule_name: "R".into(),
+                provider: "P".into(),
+                severity: Severity::High,
+                confidence: Confidence::High,
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+                offset: 0,
+                secret: secret.into(),
+                redacted: redact(secret, 0),
+                entropy: 0.0,
+                format_check: None,
+                parts: Vec::new(),
+                layers: Vec::new(),
+                remarks: Vec::new(),
+                inline_allow: false,
+                long_line: false,
+                excerpt: Some(Excerpt {
+                    text: line.into(),
+                    mark: 0,
+                    width: 1,
+                }),
+            };
+            Finding::new(d, Place::File, "f", None)
+        };
+        let mut findings = vec![
+            finding("Zq8xP2vLk3", "A=Zq8***"),
+            finding("Wm4nR7tYp9", "B=Wm4*** C=Zq8xP2vLk3"),
+        ];
+        Masks::of(&findings).apply(&mut findings);
+        assert!(findings[0].excerpt.is_some());
+        assert!(findings[1].excerpt.is_none());
     }
 
     #[test]

@@ -3,8 +3,11 @@
 //! Every reporter shows [`Finding::redacted`] unless the report was built
 //! with `show_secrets`.
 
+pub mod csv;
 pub mod gitlab;
+pub mod html;
 pub mod json;
+pub mod junit;
 pub mod sarif;
 pub mod text;
 
@@ -33,6 +36,13 @@ pub enum Format {
     Sarif,
     /// GitLab's secret-detection report.
     Gitlab,
+    /// JUnit XML, for CI test tabs: a test suite per rule, a failing test
+    /// case per finding.
+    Junit,
+    /// CSV (RFC 4180) with a header row; cells guarded against formulas.
+    Csv,
+    /// A self-contained HTML page: a findings table with filters.
+    Html,
 }
 
 /// The summary every reporter may show.
@@ -192,6 +202,9 @@ impl Report<'_> {
             Format::Jsonl => json::write_jsonl(self, out).map(|_| None),
             Format::Sarif => sarif::write_sarif(self, &self.sarif, out),
             Format::Gitlab => gitlab::write_gitlab(self, out).map(|_| None),
+            Format::Junit => junit::write_junit(self, out).map(|_| None),
+            Format::Csv => csv::write_csv(self, out).map(|_| None),
+            Format::Html => html::write_html(self, out).map(|_| None),
         }
     }
 }

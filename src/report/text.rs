@@ -10,7 +10,7 @@ use crate::finding::VerifyStatus;
 use crate::rules::Severity;
 
 fn sev(s: Severity, color: bool) -> String {
-    let t = format!("{:<8}", s.as_str());
+    let t = s.as_str().to_string();
     if !color {
         return t;
     }
@@ -22,49 +22,38 @@ fn sev(s: Severity, color: bool) -> String {
     }
 }
 
-/// Findings grouped by file.
+/// Locations of one secret shown with their line; the rest are listed.
+const LOCATIONS_WITH_LINE: usize = 5;
+
+/// Findings, one entry per secret (a rule and a value), in the order of
+/// their first location: a header (severity, rule, the secret as shown,
+/// checks), then each location with its line, the secret underlined, and
+/// its fingerprint (ready for an ignore file), then the remediation.
 pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let color = report.color;
-    let mut last_path: Option<&str> = None;
-    for f in report.findings {
-        if last_path != Some(f.path.as_str()) {
-            if last_path.is_some() {
-                writeln!(out)?;
-            }
-            let p = printable(&f.path);
-            let p = if color {
-                p.magenta().bold().to_string()
-            } else {
-                p.into_owned()
-            };
-            writeln!(out, "{p}")?;
-            last_path = Some(&f.path);
+    for (n, group) in groups(report.findings).iter().enumerate() {
+        if n > 0 {
+            writeln!(out)?;
         }
-        let pos = format!("{}:{}", f.line, f.column);
-        let pos_c = if color {
-            pos.green().to_string()
-        } else {
-            pos.clone()
-        };
+        let f = group[0];
+        let severity = group.iter().map(|f| f.severity).max().unwrap_or(f.severity);
         let id = if color {
             f.rule_id.cyan().to_string()
         } else {
             f.rule_id.clone()
         };
-        let secret = report.shown_value(f);
         // A multi-line secret (a private key block) is shown on one line.
-        let secret = printable(&secret).into_owned();
+        let secret = printable(&report.shown_value(f)).into_owned();
         write!(
             out,
-            "{pos_c}{pad}  {}  {id}  {}  {}",
-            sev(f.severity, color),
+            "{}  {id}  {}  {}",
+            sev(severity, color),
             f.provider,
             if color {
                 secret.bold().to_string()
             } else {
                 secret
             },
-            pad = " ".repeat(9usize.saturating_sub(pos.len())),
         )?;
         if let Some(v) = &f.verification {
             write!(out, "  {}", mark(v.status, color))?;
@@ -73,48 +62,29 @@ pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
             write!(out, "  [{v}]")?;
         }
         write!(out, "  [confidence: {}]", f.confidence)?;
-        for n in f.notes() {
-            write!(out, "  [{}]", printable(&n))?;
+        if group.len() > 1 {
+            write!(out, "  [{} places]", group.len())?;
         }
         writeln!(out)?;
-        if let Some(c) = &f.commit {
-            let short = &c.commit[..c.commit.len().min(12)];
-            let what = match &c.tag {
-                Some(tag) => format!("tag {} (commit {})", printable(tag), printable(short)),
-                None => format!("commit {}", printable(short)),
-            };
-            writeln!(
-                out,
-                "{:11}{} by {} <{}> on {}: {}",
-                "",
-                what,
-                printable(&c.author),
-                printable(&c.email),
-                printable(&c.date),
-                printable(&c.summary)
-            )?;
-            // (A commit or tag message is in one commit and never in a tree.)
-            if !matches!(
-                f.place,
-                crate::finding::Place::CommitMessage | crate::finding::Place::TagMessage
-            ) {
-                writeln!(
-                    out,
-                    "{:11}{} in HEAD; in {} commit{}",
-                    "",
-                    if c.in_head { "still" } else { "no longer" },
-                    c.commits,
-                    if c.commits == 1 { "" } else { "s" }
-                )?;
-            }
+        let gutter = group
+            .iter()
+            .take(LOCATIONS_WITH_LINE)
+            .filter(|g| g.excerpt.is_some())
+            .map(|g| g.line.to_string().len())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        for (i, g) in group.iter().enumerate() {
+            location(report, g, gutter, i < LOCATIONS_WITH_LINE, out)?;
         }
+        let pad = " ".repeat(gutter);
         if let Some(v) = &f.verification {
             let line = printable(&v.describe()).into_owned();
             let line = match v.status {
                 VerifyStatus::Live if color => line.red().bold().to_string(),
                 _ => line,
             };
-            writeln!(out, "{:11}{line}", "")?;
+            writeln!(out, "{pad}= {line}")?;
         }
         if let Some(rule) = report.rules.get(&f.rule_id) {
             let hint = format!(
@@ -126,10 +96,113 @@ pub fn write_findings(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
             } else {
                 hint
             };
-            writeln!(out, "{:11}{hint}", "")?;
+            writeln!(out, "{pad}= {hint}")?;
         }
     }
     Ok(())
+}
+
+/// Findings grouped by secret (rule and value), groups in the order of
+/// their first finding, findings in report order within each.
+pub fn groups(findings: &[crate::finding::Finding]) -> Vec<Vec<&crate::finding::Finding>> {
+    let mut index: std::collections::HashMap<(&str, Vec<&str>), usize> =
+        std::collections::HashMap::new();
+    let mut out: Vec<Vec<&crate::finding::Finding>> = Vec::new();
+    for f in findings {
+        let values = if f.parts.is_empty() {
+            vec![f.secret.as_str()]
+        } else {
+            f.parts.iter().map(|p| p.value.as_str()).collect()
+        };
+        let i = *index.entry((&f.rule_id, values)).or_insert_with(|| {
+            out.push(Vec::new());
+            out.len() - 1
+        });
+        out[i].push(f);
+    }
+    out
+}
+
+/// One location of a secret: `--> path:line:col`, its notes and commit,
+/// then (when `with_line`) its line with the secret underlined, and its
+/// fingerprint.
+fn location(
+    report: &Report<'_>,
+    f: &crate::finding::Finding,
+    gutter: usize,
+    with_line: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let color = report.color;
+    let pad = " ".repeat(gutter);
+    let place = format!("{}:{}:{}", printable(&f.path), f.line, f.column);
+    let place = if color {
+        place.magenta().bold().to_string()
+    } else {
+        place
+    };
+    write!(out, "{pad}--> {place}")?;
+    for n in f.notes() {
+        write!(out, "  [{}]", printable(&n))?;
+    }
+    writeln!(out)?;
+    if let Some(c) = &f.commit {
+        let short = &c.commit[..c.commit.len().min(12)];
+        let what = match &c.tag {
+            Some(tag) => format!("tag {} (commit {})", printable(tag), printable(short)),
+            None => format!("commit {}", printable(short)),
+        };
+        write!(
+            out,
+            "{pad}= {} by {} <{}> on {}: {}",
+            what,
+            printable(&c.author),
+            printable(&c.email),
+            printable(&c.date),
+            printable(&c.summary)
+        )?;
+        // (A commit or tag message is in one commit and never in a tree.)
+        if !matches!(
+            f.place,
+            crate::finding::Place::CommitMessage | crate::finding::Place::TagMessage
+        ) {
+            write!(
+                out,
+                "; {} in HEAD; in {} commit{}",
+                if c.in_head { "still" } else { "no longer" },
+                c.commits,
+                if c.commits == 1 { "" } else { "s" }
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if let Some(e) = f.excerpt.as_ref().filter(|_| with_line) {
+        let bar = if color {
+            "|".blue().bold().to_string()
+        } else {
+            "|".to_string()
+        };
+        let num = format!("{:>w$}", f.line, w = gutter - 1);
+        let num = if color {
+            num.blue().bold().to_string()
+        } else {
+            num
+        };
+        writeln!(out, "{num} {bar} {}", e.text)?;
+        let carets = "^".repeat(e.width);
+        let carets = if color {
+            carets.red().bold().to_string()
+        } else {
+            carets
+        };
+        writeln!(out, "{pad}{bar} {}{carets}", " ".repeat(e.mark))?;
+    }
+    let fp = if color {
+        f.fingerprint.dimmed().to_string()
+    } else {
+        f.fingerprint.clone()
+    };
+    writeln!(out, "{pad}= fingerprint: {fp}")
 }
 
 /// The mark of a verified finding: `LIVE` stands out.

@@ -613,6 +613,7 @@ impl<'e> Worker<'e> {
         hits.sort_by_key(|h| (h.start, h.end));
         let rules = self.engine.detector.rules().rules();
         let mut locator = Locator::with_base(hay, chunk.line, chunk.column);
+        let masks = excerpt_masks(hay, &hits, self.engine.options.show_secrets);
         for h in hits {
             let rule = &rules[h.rule];
             let raw = h.secret_bytes(hay);
@@ -649,6 +650,7 @@ impl<'e> Worker<'e> {
                 severity = Severity::Critical;
                 remarks.push(Remark::ClientExposed(var));
             }
+            let excerpt = line_excerpt(line_start, line_bytes, (h.start, h.end), &masks);
             let mut layers = ctx.layers.clone();
             layers.extend(h.layers);
             self.detections.push(Detection {
@@ -675,9 +677,92 @@ impl<'e> Worker<'e> {
                 remarks,
                 inline_allow: h.inline_allow,
                 long_line: line_bytes.len() > remark::LONG_LINE,
+                excerpt: Some(excerpt),
             });
         }
     }
+}
+
+/// A secret's span in a blob and its mask.
+type ExcerptMask = (usize, usize, String);
+
+/// Spans longer than this are few (private key blocks) and kept apart, so
+/// that the masks reaching into an excerpt are found by a binary search.
+const SHORT_SPAN: usize = 1024;
+
+/// What the excerpts of a blob's findings show instead of each secret:
+/// (start, end, mask) in `hay`, each value of a secret of several on its
+/// own; short spans sorted by start, then long ones. Empty under
+/// `--show-secrets`.
+fn excerpt_masks(
+    hay: &[u8],
+    hits: &[Hit],
+    show_secrets: bool,
+) -> (Vec<ExcerptMask>, Vec<ExcerptMask>) {
+    let mut out = Vec::new();
+    if show_secrets {
+        return (out, Vec::new());
+    }
+    for h in hits {
+        if h.parts.is_empty() {
+            let secret = String::from_utf8_lossy(h.secret_bytes(hay));
+            out.push((h.start, h.end, finding::redact(&secret, h.prefix_len)));
+        }
+        for p in &h.parts {
+            let value = p.value.as_deref().unwrap_or(&hay[p.start..p.end]);
+            let value = String::from_utf8_lossy(value);
+            out.push((p.start, p.end, finding::redact(&value, p.prefix_len)));
+        }
+    }
+    let (mut short, long): (Vec<_>, Vec<_>) =
+        out.into_iter().partition(|m| m.1 - m.0 <= SHORT_SPAN);
+    short.sort_by_key(|m| m.0);
+    (short, long)
+}
+
+/// The excerpt of the line at `line_start` (`line`) with the secret at
+/// `span` in the blob, and every mask that meets the part of the line
+/// shown.
+fn line_excerpt(
+    line_start: usize,
+    line: &[u8],
+    span: (usize, usize),
+    masks: &(Vec<ExcerptMask>, Vec<ExcerptMask>),
+) -> finding::Excerpt {
+    use finding::excerpt::{Mask, AFTER_COLS, BEFORE_COLS, MARK_COLS};
+    // A window of the line wide enough for the columns shown (a character
+    // is at most 4 bytes): the rest of a long line is never looked at.
+    let rel = (span.0 - line_start, span.1 - line_start);
+    let from = rel.0.saturating_sub(4 * BEFORE_COLS + 4);
+    let to = line.len().min(
+        rel.1
+            .max(rel.0 + 4 * MARK_COLS)
+            .saturating_add(4 * AFTER_COLS + 4),
+    );
+    let (abs_from, abs_to) = (line_start + from, line_start + to);
+    let (short, long) = masks;
+    let first = short.partition_point(|m| m.0 + SHORT_SPAN < abs_from);
+    let last = short.partition_point(|m| m.0 < abs_to);
+    let window: Vec<Mask<'_>> = short[first..last.max(first)]
+        .iter()
+        .chain(long.iter())
+        .filter(|m| m.1 > abs_from && m.0 < abs_to)
+        .map(|m| Mask {
+            start: m.0.saturating_sub(abs_from),
+            end: m.1 - abs_from,
+            with: if m.0 < abs_from { "****" } else { &m.2 },
+        })
+        .collect();
+    let mut e = finding::excerpt::excerpt(&line[from..to], (rel.0 - from, rel.1 - from), &window);
+    // Cut by the window, not by the excerpt's own columns: say so.
+    if from > 0 && !e.text.starts_with('…') {
+        e.text.insert(0, '…');
+        e.mark += 1;
+    }
+    if to < line.len() && !e.text.ends_with('…') && rel.1 < to {
+        e.text.push('…');
+    }
+    e
 }
 
 /// The path as shown in warnings (`<blob>` for git history blobs).
@@ -1005,6 +1090,7 @@ impl Engine {
                 remarks: vec![Remark::TrackedFile(note)],
                 inline_allow: false,
                 long_line: false,
+                excerpt: None,
             };
             out.push(Finding::new(d, Place::File, path, None));
         }

@@ -42,12 +42,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("verify", &["finding", "rules", "text"]),
     // Reporters render findings; they never scan.
     ("report", &["finding", "rules", "source", "text"]),
+    // Coding agents' hook protocols: JSON in, what to scan and the answer
+    // out; the command line scans.
+    ("agent", &["text"]),
     // The command line.
     (
         "cli",
         &[
-            "config", "detect", "expand", "files", "filter", "finding", "report", "rules", "scan",
-            "source", "text", "verify",
+            "agent", "config", "detect", "expand", "files", "filter", "finding", "report", "rules",
+            "scan", "source", "text", "verify",
         ],
     ),
 ];

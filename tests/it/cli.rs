@@ -317,13 +317,16 @@ fn text_output_groups_by_file_with_summary() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     // Paths start at the repository's root, wherever the scan starts.
     let expected_start = "\
-fixtures/basic/.env
-1:19       critical  anthropic-api-key  Anthropic  sk-ant-api03-************AA  [format marker `AA` present]  [confidence: high]
-           Anthropic API key: revoke and rotate it at https://console.anthropic.com/settings/keys
+critical  anthropic-api-key  Anthropic  sk-ant-api03-************AA  [format marker `AA` present]  [confidence: high]
+  --> fixtures/basic/.env:1:19
+1 | ANTHROPIC_API_KEY=sk-ant-api03-************AA
+  |                   ^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  = fingerprint: 0a91889ba75b110e725829e98c7c3e51
+  = Anthropic API key: revoke and rotate it at https://console.anthropic.com/settings/keys
 ";
     assert!(stdout.starts_with(expected_start), "{stdout}");
     assert!(
-        stdout.contains("\nfixtures/basic/app/config.py\n7:26 "),
+        stdout.contains("\n  --> fixtures/basic/app/config.py:7:26\n"),
         "{stdout}"
     );
     assert!(!stdout.contains('\u{1b}'), "no colour when piped");
@@ -500,6 +503,7 @@ fn readme_flags_exist_in_help() {
         &[][..],
         &["baseline"][..],
         &["install-hook"][..],
+        &["hook"][..],
         &["rules"][..],
     ] {
         let out = keyscan().args(sub).arg("--help").output().unwrap().stdout;

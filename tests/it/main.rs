@@ -6,6 +6,7 @@
 mod common;
 mod confidence;
 
+mod agent_hooks;
 mod architecture;
 mod ci;
 mod cli;
@@ -19,6 +20,7 @@ mod large;
 mod parts;
 mod props;
 mod redaction;
+mod reports;
 mod robust_hardening;
 mod robust_history;
 mod robust_scan;
