@@ -6,6 +6,7 @@
 pub mod args;
 mod hook;
 mod progress;
+mod repos;
 mod rules_cmd;
 
 use std::io::{self, IsTerminal, Write};
@@ -35,6 +36,9 @@ use crate::text::one_line;
 pub const EXIT_CLEAN: u8 = 0;
 /// Exit status: usage, configuration or runtime error.
 pub const EXIT_ERROR: u8 = 2;
+/// Exit status: no findings, but some repositories could not be scanned
+/// (`--repos`, `keyscan merge`): the run cannot vouch for them.
+pub const EXIT_INCOMPLETE: u8 = 3;
 
 /// Parse `std::env::args` and run.
 pub fn main() -> ExitCode {
@@ -72,7 +76,11 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Rules(args)) => rules_cmd::run(&args),
         Some(Command::Baseline(args)) => run_baseline(&args),
         Some(Command::InstallHook(args)) => hook::install(&args),
-        None => run_scan(&cli.scan),
+        Some(Command::Merge(args)) => repos::merge(&args),
+        None => match &cli.scan.repos {
+            Some(list) => repos::run(&cli.scan, list),
+            None => run_scan(&cli.scan),
+        },
     }
 }
 
@@ -86,6 +94,16 @@ pub fn exit_code(findings: usize, unreadable: u64, findings_code: u8) -> u8 {
         EXIT_ERROR
     } else {
         EXIT_CLEAN
+    }
+}
+
+/// [`exit_code`] for many repositories: findings win, then repositories
+/// that could not be scanned, then unreadable files.
+pub fn repos_exit_code(findings: usize, failed: usize, unreadable: u64, findings_code: u8) -> u8 {
+    if findings == 0 && failed > 0 {
+        EXIT_INCOMPLETE
+    } else {
+        exit_code(findings, unreadable, findings_code)
     }
 }
 

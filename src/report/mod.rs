@@ -5,6 +5,7 @@
 
 pub mod gitlab;
 pub mod json;
+pub mod merge;
 pub mod sarif;
 pub mod text;
 
