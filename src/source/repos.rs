@@ -364,18 +364,33 @@ pub fn run_git(args: &[&std::ffi::OsStr], timeout: Duration) -> Result<(), Error
     }
     let stderr = rx.recv_timeout(Duration::from_secs(2)).unwrap_or_default();
     let text = String::from_utf8_lossy(&stderr);
-    let last = text
+    let why = reason(&text).unwrap_or_else(|| format!("git exited with {status}"));
+    Err(Error::Repo(why))
+}
+
+/// Longest reason quoted from git, in characters.
+const REASON_CHARS: usize = 400;
+
+/// The reason in git's error output, on one line: from its first `fatal:`
+/// or `error:` line (else its last line) to the end, hints left out,
+/// credentials in URLs masked.
+fn reason(stderr: &str) -> Option<String> {
+    let lines: Vec<&str> = stderr
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .rfind(|l| !l.starts_with("hint:"))
-        .unwrap_or("");
-    let why = if last.is_empty() {
-        format!("git exited with {status}")
-    } else {
-        mask_credentials(&one_line(last))
-    };
-    Err(Error::Repo(why))
+        .filter(|l| !l.is_empty() && !l.starts_with("hint:"))
+        .collect();
+    let from = lines
+        .iter()
+        .position(|l| l.starts_with("fatal:") || l.starts_with("error:"))
+        .unwrap_or(lines.len().checked_sub(1)?);
+    let joined = lines[from..].join(" ");
+    let text = joined
+        .strip_prefix("fatal: ")
+        .or_else(|| joined.strip_prefix("error: "))
+        .unwrap_or(&joined);
+    let text: String = one_line(text).chars().take(REASON_CHARS).collect();
+    Some(mask_credentials(&text))
 }
 
 /// Kill a git child and everything in its process group (transport
@@ -555,6 +570,18 @@ mod tests {
         assert_eq!(repeated, ["a"]);
         let e = parse_list("l", "a\n\u{1b}[31m\n").unwrap_err();
         assert_eq!(e.to_string(), "l:2: control character in a repository");
+    }
+
+    #[test]
+    fn reasons_start_at_git_s_error() {
+        let err = "Cloning into bare repository 'x'...\nfatal: unable to connect to h:\n\
+                   h[0: 127.0.0.1]: errno=Connection refused\n";
+        assert_eq!(
+            reason(err).unwrap(),
+            "unable to connect to h: h[0: 127.0.0.1]: errno=Connection refused"
+        );
+        assert_eq!(reason("hint: x\n\n").as_deref(), None);
+        assert_eq!(reason("odd\nlast words").unwrap(), "last words");
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod large;
 mod parts;
 mod props;
 mod redaction;
+mod repos;
 mod robust_hardening;
 mod robust_history;
 mod robust_scan;
