@@ -13,6 +13,7 @@ mod eval;
 mod history;
 mod hostile;
 mod large;
+mod merge;
 mod parts;
 mod props;
 mod redaction;
