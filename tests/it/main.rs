@@ -8,6 +8,7 @@ mod confidence;
 
 mod architecture;
 mod cli;
+mod deploy;
 mod engine;
 mod eval;
 mod history;

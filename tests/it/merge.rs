@@ -5,8 +5,6 @@
 use std::path::Path;
 use std::process::Output;
 
-use serde_json::Value;
-
 use crate::common::{json, keyscan, GITHUB, OPENAI};
 
 /// Six local repositories: one OpenAI key in three of them, a GitHub
