@@ -350,7 +350,7 @@ pub struct ScanArgs {
 
     /// Scan the repositories listed in FILE, one a line: local paths, or
     /// git URLs (https, ssh, git, file) cloned as bare mirrors.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "staged", "since", "range", "verify"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "staged", "since", "range", "verify", "write_baseline"])]
     pub repos: Option<PathBuf>,
 
     /// With --repos: where mirrors of remote repositories are kept and

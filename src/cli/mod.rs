@@ -390,6 +390,11 @@ fn run_baseline(args: &BaselineArgs) -> Result<u8> {
             "keyscan baseline records findings and does not verify them; use --verify on a scan"
         ));
     }
+    if args.scan.repos.is_some() {
+        return Err(anyhow!(
+            "keyscan baseline takes one tree; merge --repos reports with keyscan merge"
+        ));
+    }
     if args.scan.baseline.is_some() {
         return Err(anyhow!(
             "keyscan baseline records every finding; use --prune FILE to update an existing baseline"

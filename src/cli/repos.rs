@@ -304,6 +304,7 @@ impl Job<'_> {
         let stats = Stats::default();
         let engine = self.engine;
         let findings = if self.args.history {
+            repos::check_head(&dir).map_err(|e| e.to_string())?;
             let progress = crate::source::git::Progress::default();
             engine
                 .collect_history(

@@ -467,6 +467,25 @@ pub fn is_bare(dir: &Path) -> bool {
     dir.join("HEAD").is_file() && dir.join("objects").is_dir() && !dir.join(".git").exists()
 }
 
+/// Check that the HEAD of the repository at `path` can be read, down to
+/// its tree (a repository without a commit passes): a history scan takes
+/// a ref it cannot resolve as a warning, which would let a corrupt
+/// repository pass as clean.
+pub fn check_head(path: &Path) -> Result<(), Error> {
+    let repo = crate::source::git::open(path)
+        .map_err(|e| Error::Repo(e.to_string()))?
+        .to_thread_local();
+    let head = repo
+        .head()
+        .map_err(|e| Error::Repo(format!("reading HEAD: {}", one_line(&e.to_string()))))?;
+    if head.is_unborn() {
+        return Ok(());
+    }
+    repo.head_tree()
+        .map(|_| ())
+        .map_err(|e| Error::Repo(format!("reading HEAD: {}", one_line(&e.to_string()))))
+}
+
 /// Hand every file of the HEAD tree of the repository at `git_dir` to
 /// `visit` (its path and bytes), one at a time: blobs that `skip_path`
 /// excludes or `admission` refuses are counted in `stats` and not read.

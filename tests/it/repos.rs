@@ -557,3 +557,49 @@ fn a_bare_mirror_is_scanned_at_head_without_a_working_tree() {
         (Some(1), Some(1))
     );
 }
+
+#[test]
+fn a_corrupt_repository_is_reported_at_head_and_in_history() {
+    let work = tempfile::tempdir().unwrap();
+    let _r = published(&[("a.txt", "hello\n".into())], work.path(), "broken");
+    let objects = work.path().join("broken.git/objects");
+    for e in std::fs::read_dir(&objects).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.len() == 2 || name == "pack" {
+            std::fs::remove_dir_all(e.path()).unwrap();
+        }
+    }
+    for args in [&[][..], &["--history"][..]] {
+        let (doc, code, _) = run(work.path(), "broken.git\n", args);
+        assert_eq!(code, 3, "{args:?}");
+        let st = statuses(&doc);
+        assert_eq!(
+            (st[0].0.as_str(), st[0].1.as_str()),
+            ("broken.git", "failed")
+        );
+        assert!(st[0].2.starts_with("reading HEAD: "), "{}", st[0].2);
+    }
+}
+
+#[test]
+fn keyscan_baseline_and_write_baseline_refuse_repos() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("l.txt"), ".\n").unwrap();
+    let out = keyscan()
+        .current_dir(work.path())
+        .args(["baseline", "--repos", "l.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "keyscan: error: keyscan baseline takes one tree; merge --repos reports with keyscan merge\n"
+    );
+    let out = keyscan()
+        .current_dir(work.path())
+        .args(["--repos", "l.txt", "--write-baseline", "b.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
