@@ -182,6 +182,9 @@ def main():
         for jobs in ("1", "2"):
             m = run(base + ["--repos", lst, "--repo-jobs", jobs, "-f", "json", "-o", "timed.json"], work, timed=True)
             print(f"{label}, --repo-jobs {jobs}: {m}")
+    m = run(base + ["--repos", "list.txt", "--repo-jobs", "2", "--history", "-f", "json", "-o", "timed.json"],
+            work, timed=True)
+    print(f"{len(names)} repos, --repo-jobs 2 --history: {m}")
     m = run([keyscan, "merge", "-q", "shard-0.json", "shard-1.json", "shard-2.json", "shard-3.json",
              "-o", "merged2.json"], work, timed=True)
     print(f"merge of 4 shard reports: {m}")
