@@ -406,15 +406,38 @@ impl Events for RepoEvents {
     }
 }
 
+/// A report's bytes: a regular file of at most [`merge::MAX_REPORT_BYTES`].
+fn read_report(path: &Path) -> Result<Vec<u8>> {
+    let mut r = crate::files::open_regular(path, merge::MAX_REPORT_BYTES, "a report")
+        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut r, &mut bytes)
+        .map_err(|e| anyhow!("{}: {}", path.display(), r.error(e)))?;
+    Ok(bytes)
+}
+
+/// The baseline of a merge: an earlier report that [`Merged::read`]
+/// accepts, else a baseline file (or a plain scan report).
+fn known(path: &Path) -> Result<Known> {
+    let bytes = read_report(path)?;
+    let mut m = Merged::default();
+    if m.read(&path.display().to_string(), &bytes).is_ok() {
+        return Ok(Known::of_report(&m.finish()));
+    }
+    let fps = Fingerprints::read(&path.display().to_string(), &bytes[..])
+        .map_err(|e| anyhow!("{e} (neither a keyscan --repos report nor a baseline)"))?;
+    Ok(Known::anywhere(move |fp| fps.contains(fp)))
+}
+
 /// `keyscan merge REPORT...`.
 pub(super) fn merge(args: &MergeArgs) -> Result<u8> {
     if let Some(p) = args.output.as_ref().filter(|p| !super::is_stdout(p)) {
         crate::files::check_replaceable(p).map_err(|e| super::cannot_write(p, e))?;
     }
-    let known = args.baseline.as_deref().map(Known::load).transpose()?;
+    let known = args.baseline.as_deref().map(known).transpose()?;
     let mut merged = Merged::default();
     for p in &args.reports {
-        merged.load(p)?;
+        merged.read(&p.display().to_string(), &read_report(p)?)?;
     }
     if let Some(k) = &known {
         merged.apply_baseline(k);

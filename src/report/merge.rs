@@ -18,8 +18,7 @@
 //! same reports merged in any order give byte-identical output.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{self, Read, Write};
-use std::path::Path;
+use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -257,17 +256,6 @@ impl Merged {
         Ok(())
     }
 
-    /// Read the report at `path` (a regular file of at most
-    /// [`MAX_REPORT_BYTES`]).
-    pub fn load(&mut self, path: &Path) -> Result<(), ReadError> {
-        let name = path.display().to_string();
-        let bytes = read_file(path).map_err(|reason| ReadError {
-            name: name.clone(),
-            reason,
-        })?;
-        self.read(&name, &bytes)
-    }
-
     /// Keep only the findings `baseline` does not hold.
     pub fn apply_baseline(&mut self, baseline: &Known) {
         let mut dropped = 0;
@@ -317,56 +305,40 @@ impl Merged {
     }
 }
 
-/// Read a whole report file.
-fn read_file(path: &Path) -> Result<Vec<u8>, String> {
-    let mut r = crate::files::open_regular(path, MAX_REPORT_BYTES, "a report")
-        .map_err(|e| e.to_string())?;
-    let mut bytes = Vec::new();
-    r.read_to_end(&mut bytes)
-        .map_err(|e| r.error(e).to_string())?;
-    Ok(bytes)
-}
-
 /// What a baseline of a merge holds: the findings of an earlier report
-/// (by repository and fingerprint), or a keyscan baseline file (by
-/// fingerprint, in any repository).
-#[derive(Debug, Default)]
+/// (by repository and fingerprint), or fingerprints in any repository (a
+/// baseline file).
 pub struct Known {
     located: BTreeSet<(String, String)>,
-    anywhere: Option<crate::filter::baseline::Fingerprints>,
+    anywhere: Option<Box<dyn Fn(&str) -> bool>>,
 }
 
 impl Known {
-    /// Read `path`: a report that [`Merged::read`] accepts, else a baseline.
-    pub fn load(path: &Path) -> Result<Known, ReadError> {
-        let name = path.display().to_string();
-        let mut m = Merged::default();
-        if m.load(path).is_ok() {
-            let doc = m.finish();
-            let located = doc
-                .findings
-                .iter()
-                .map(|f| (str_of(f, "repository"), str_of(f, "fingerprint")))
-                .collect();
-            return Ok(Known {
-                located,
-                anywhere: None,
-            });
+    /// The findings of an earlier report.
+    pub fn of_report(doc: &Document) -> Known {
+        let located = doc
+            .findings
+            .iter()
+            .map(|f| (str_of(f, "repository"), str_of(f, "fingerprint")))
+            .collect();
+        Known {
+            located,
+            anywhere: None,
         }
-        let fps = crate::filter::baseline::Fingerprints::load(path).map_err(|e| ReadError {
-            name,
-            reason: format!("neither a keyscan --repos report nor a baseline: {e}"),
-        })?;
-        Ok(Known {
+    }
+
+    /// Fingerprints that `holds` recognises, in any repository.
+    pub fn anywhere(holds: impl Fn(&str) -> bool + 'static) -> Known {
+        Known {
             located: BTreeSet::new(),
-            anywhere: Some(fps),
-        })
+            anywhere: Some(Box::new(holds)),
+        }
     }
 
     fn holds(&self, f: &Value) -> bool {
         let fp = str_of(f, "fingerprint");
         if let Some(a) = &self.anywhere {
-            return a.contains(&fp);
+            return a(&fp);
         }
         self.located.contains(&(str_of(f, "repository"), fp))
     }

@@ -286,6 +286,27 @@ fn baseline_keeps_only_what_is_new() {
         .collect();
     assert_eq!(new, [("r3", "leak.txt")]);
     assert_eq!(doc["stats"]["suppressed"], 4);
+    // A baseline file (of one repository's scan) holds fingerprints, in
+    // whichever repository they are.
+    let b = ks(w, &["baseline", "--no-config", "-q", "r0"]);
+    std::fs::write(w.join("r0.baseline.json"), &b.stdout).unwrap();
+    let o = ks(
+        w,
+        &[
+            "merge",
+            "-q",
+            "today.json",
+            "--baseline",
+            "r0.baseline.json",
+        ],
+    );
+    let left: Vec<String> = json(&o.stdout)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["repository"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(left, ["r1", "r2", "r3", "r4"]);
     // Nothing new: exit 3 still says a repository was not scanned.
     let o = ks(
         w,
