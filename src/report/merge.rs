@@ -305,12 +305,15 @@ impl Merged {
     }
 }
 
+/// Whether a baseline file holds a fingerprint.
+type HoldsFingerprint = Box<dyn Fn(&str) -> bool>;
+
 /// What a baseline of a merge holds: the findings of an earlier report
 /// (by repository and fingerprint), or fingerprints in any repository (a
 /// baseline file).
 pub struct Known {
     located: BTreeSet<(String, String)>,
-    anywhere: Option<Box<dyn Fn(&str) -> bool>>,
+    anywhere: Option<HoldsFingerprint>,
 }
 
 impl Known {
