@@ -38,6 +38,36 @@ pub enum Status {
     Scanned,
 }
 
+/// A JSON value kept as compact text: a repository's counters take a few
+/// hundred bytes this way, against tens of kilobytes as a [`Value`] tree,
+/// so that a report of thousands of repositories stays small in memory.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Compact(String);
+
+impl Compact {
+    /// Keep `v` as text.
+    pub fn new(v: &Value) -> Compact {
+        Compact(v.to_string())
+    }
+
+    /// The value again.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+    }
+}
+
+impl Serialize for Compact {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Compact {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Compact, D::Error> {
+        Value::deserialize(d).map(|v| Compact::new(&v))
+    }
+}
+
 /// One repository's outcome: a line of a checkpoint, and the unit a merge
 /// reads from any report.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,7 +81,7 @@ pub struct RepoRecord {
     pub reason: Option<String>,
     /// Its scan's counters (the `stats` object of a scan report).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stats: Option<Value>,
+    pub stats: Option<Compact>,
     /// Its findings, as in the JSON report.
     #[serde(default)]
     pub findings: Vec<Value>,
@@ -93,7 +123,7 @@ pub fn scanned_record(report: &Report<'_>, repository: &str) -> RepoRecord {
         repository: repository.to_string(),
         status: Status::Scanned,
         reason: None,
-        stats: Some(stats),
+        stats: Some(Compact::new(&stats)),
         findings,
     }
 }
@@ -132,6 +162,26 @@ pub struct Merged {
     baselined: u64,
 }
 
+/// A JSON report as read: its findings, and its repositories' entries
+/// (their finding counts are computed again from the findings).
+#[derive(Deserialize)]
+struct DocumentIn {
+    findings: Vec<Value>,
+    #[serde(default)]
+    repositories: Option<Vec<RepoIn>>,
+}
+
+/// A repository's entry in a JSON report.
+#[derive(Deserialize)]
+struct RepoIn {
+    repository: String,
+    status: Status,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    stats: Option<Compact>,
+}
+
 /// Fields a finding must have.
 const REQUIRED: [&str; 6] = [
     "rule_id",
@@ -166,13 +216,7 @@ impl Merged {
                 self.repos.insert(record.repository.clone(), record);
             }
             Some(old) => {
-                let rank = |r: &RepoRecord| {
-                    (
-                        r.status,
-                        r.stats.as_ref().map(Value::to_string),
-                        r.reason.clone(),
-                    )
-                };
+                let rank = |r: &RepoRecord| (r.status, r.stats.clone(), r.reason.clone());
                 let mut findings = std::mem::take(&mut old.findings);
                 findings.extend(record.findings.iter().cloned());
                 if rank(&record) > rank(old) {
@@ -192,9 +236,16 @@ impl Merged {
             reason,
         };
         let text = std::str::from_utf8(bytes).map_err(|_| err("not UTF-8 text".into()))?;
-        if let Ok(Value::Object(doc)) = serde_json::from_str::<Value>(text) {
-            if let Some(findings) = doc.get("findings") {
-                return self.read_document(&doc, findings).map_err(err);
+        // A document is read into its parts (each repository's counters
+        // kept as text), not into one tree of values.
+        match serde_json::from_str::<DocumentIn>(text) {
+            Ok(doc) => return self.read_document(doc).map_err(err),
+            Err(e) => {
+                if let Ok(Value::Object(doc)) = serde_json::from_str::<Value>(text) {
+                    if doc.contains_key("findings") {
+                        return Err(err(format!("not a keyscan report: {e}")));
+                    }
+                }
             }
         }
         let mut any = false;
@@ -224,32 +275,30 @@ impl Merged {
         Ok(())
     }
 
-    fn read_document(&mut self, doc: &Map<String, Value>, findings: &Value) -> Result<(), String> {
-        let findings = findings
-            .as_array()
-            .ok_or("\"findings\" is not an array: not a keyscan report")?;
-        findings.iter().try_for_each(check_finding)?;
-        let Some(repos) = doc.get("repositories") else {
-            self.loose.extend(findings.iter().cloned());
+    fn read_document(&mut self, doc: DocumentIn) -> Result<(), String> {
+        doc.findings.iter().try_for_each(check_finding)?;
+        let Some(repos) = doc.repositories else {
+            self.loose.extend(doc.findings);
             return Ok(());
         };
-        let repos = repos.as_array().ok_or("\"repositories\" is not an array")?;
-        let mut records = BTreeMap::new();
-        for r in repos {
-            let mut r = r.clone();
-            if let Value::Object(o) = &mut r {
-                // The count is recomputed from the findings.
-                o.remove("findings");
-            }
-            let r: RepoRecord =
-                serde_json::from_value(r).map_err(|e| format!("a repository entry: {e}"))?;
-            records.insert(r.repository.clone(), r);
-        }
-        for f in findings {
+        let mut records: BTreeMap<String, RepoRecord> = repos
+            .into_iter()
+            .map(|r| {
+                let record = RepoRecord {
+                    repository: r.repository,
+                    status: r.status,
+                    reason: r.reason,
+                    stats: r.stats,
+                    findings: Vec::new(),
+                };
+                (record.repository.clone(), record)
+            })
+            .collect();
+        for f in doc.findings {
             let name = f["repository"].as_str().unwrap_or_default();
             match records.get_mut(name) {
-                Some(r) => r.findings.push(f.clone()),
-                None => self.loose.push(f.clone()),
+                Some(r) => r.findings.push(f),
+                None => self.loose.push(f),
             }
         }
         records.into_values().for_each(|r| self.add(r));
@@ -415,7 +464,7 @@ impl Document {
         self.repos
             .values()
             .filter_map(|r| r.stats.as_ref())
-            .map(|s| num_of(s, "unreadable"))
+            .map(|s| num_of(&s.value(), "unreadable"))
             .sum()
     }
 
@@ -448,7 +497,7 @@ impl Document {
     fn stats(&self) -> Value {
         let mut total = serde_json::to_value(Summary::default()).unwrap_or(Value::Null);
         for s in self.repos.values().filter_map(|r| r.stats.as_ref()) {
-            add_counts(&mut total, s);
+            add_counts(&mut total, &s.value());
         }
         let mut by_severity = Map::new();
         for s in Severity::ALL {
@@ -471,8 +520,8 @@ impl Document {
         total
     }
 
-    /// The JSON document.
-    pub fn to_json(&self) -> Value {
+    /// Findings per repository (every repository, 0 for none) and per rule.
+    fn counts(&self) -> (BTreeMap<&str, usize>, BTreeMap<String, usize>) {
         let mut per_repo: BTreeMap<&str, usize> =
             self.repos.keys().map(|k| (k.as_str(), 0)).collect();
         let mut per_rule: BTreeMap<String, usize> = BTreeMap::new();
@@ -482,25 +531,12 @@ impl Document {
                 .or_default() += 1;
             *per_rule.entry(str_of(f, "rule_id")).or_default() += 1;
         }
-        let repositories: Vec<Value> = self
-            .repos
-            .values()
-            .map(|r| {
-                let mut o = Map::new();
-                o.insert("repository".into(), r.repository.clone().into());
-                o.insert("status".into(), json!(r.status));
-                if let Some(why) = &r.reason {
-                    o.insert("reason".into(), why.clone().into());
-                }
-                o.insert("findings".into(), per_repo[r.repository.as_str()].into());
-                if let Some(s) = &r.stats {
-                    o.insert("stats".into(), s.clone());
-                }
-                Value::Object(o)
-            })
-            .collect();
-        let secrets: Vec<Value> = self
-            .secrets()
+        (per_repo, per_rule)
+    }
+
+    /// The `secrets` entries.
+    fn secrets_json(&self) -> Vec<Value> {
+        self.secrets()
             .into_iter()
             .map(|(fp, idx)| {
                 let first = &self.findings[idx[0]];
@@ -535,15 +571,52 @@ impl Document {
                     "locations": locations,
                 })
             })
-            .collect();
-        json!({
-            "version": JSON_VERSION,
-            "findings": self.findings,
-            "secrets": secrets,
-            "repositories": repositories,
-            "counts": { "by_repository": per_repo, "by_rule": per_rule },
-            "stats": self.stats(),
-        })
+            .collect()
+    }
+
+    /// The JSON document, written a part at a time: each repository's
+    /// entry (with its counters) is built, written and dropped, so memory
+    /// holds the findings, not every repository's counters as values.
+    pub fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        /// `v` pretty-printed, its lines indented by `indent` spaces
+        /// (a JSON text has no raw newline inside a string).
+        fn pretty(v: &impl Serialize, indent: &str) -> io::Result<String> {
+            let text = serde_json::to_string_pretty(v)?;
+            Ok(text.replace('\n', &format!("\n{indent}")))
+        }
+        let (per_repo, per_rule) = self.counts();
+        writeln!(out, "{{")?;
+        writeln!(out, "  \"version\": {JSON_VERSION},")?;
+        writeln!(out, "  \"findings\": {},", pretty(&self.findings, "  ")?)?;
+        writeln!(
+            out,
+            "  \"secrets\": {},",
+            pretty(&self.secrets_json(), "  ")?
+        )?;
+        if self.repos.is_empty() {
+            writeln!(out, "  \"repositories\": [],")?;
+        } else {
+            writeln!(out, "  \"repositories\": [")?;
+            for (i, r) in self.repos.values().enumerate() {
+                let mut o = Map::new();
+                o.insert("repository".into(), r.repository.clone().into());
+                o.insert("status".into(), json!(r.status));
+                if let Some(why) = &r.reason {
+                    o.insert("reason".into(), why.clone().into());
+                }
+                o.insert("findings".into(), per_repo[r.repository.as_str()].into());
+                if let Some(s) = &r.stats {
+                    o.insert("stats".into(), s.value());
+                }
+                let comma = if i + 1 < self.repos.len() { "," } else { "" };
+                writeln!(out, "    {}{comma}", pretty(&Value::Object(o), "    ")?)?;
+            }
+            writeln!(out, "  ],")?;
+        }
+        let counts = json!({ "by_repository": per_repo, "by_rule": per_rule });
+        writeln!(out, "  \"counts\": {},", pretty(&counts, "  ")?)?;
+        writeln!(out, "  \"stats\": {}", pretty(&self.stats(), "  ")?)?;
+        writeln!(out, "}}")
     }
 
     /// Render in `format`; returns notices for stderr (SARIF truncation).
@@ -554,10 +627,7 @@ impl Document {
         out: &mut dyn Write,
     ) -> io::Result<Vec<String>> {
         match format {
-            Format::Json => {
-                serde_json::to_writer_pretty(&mut *out, &self.to_json())?;
-                writeln!(out)?;
-            }
+            Format::Json => self.write_json(out)?,
             Format::Jsonl => {
                 for f in &self.findings {
                     serde_json::to_writer(&mut *out, f)?;
@@ -875,7 +945,9 @@ mod tests {
             vec![finding("a", "y", "S"), finding("a", "z", "T")],
         ));
         m.add(record("b", vec![finding("b", "x", "S")]));
-        let doc = m.finish().to_json();
+        let mut bytes = Vec::new();
+        m.finish().write_json(&mut bytes).unwrap();
+        let doc: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(doc["findings"].as_array().unwrap().len(), 3);
         assert_eq!(doc["secrets"][0]["secret_fingerprint"], "S");
         assert_eq!(doc["secrets"][0]["repositories"], json!(["a", "b"]));
