@@ -171,6 +171,18 @@ fn sarif_has_one_run_per_scanned_repository() {
     );
     assert_eq!(o.status.code(), Some(1));
     let sarif = json(&o.stdout);
+    // The official schema, where it is (see tests/it/sarif.rs).
+    let schema = std::env::var("KEYSCAN_SARIF_SCHEMA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            crate::common::root().join("../shared/schemas/sarif-schema-2.1.0.json")
+        });
+    if let Ok(text) = std::fs::read_to_string(&schema) {
+        let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let v = jsonschema::validator_for(&schema).unwrap();
+        let errors: Vec<String> = v.iter_errors(&sarif).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
     let runs: Vec<(String, usize)> = sarif["runs"]
         .as_array()
         .unwrap()
