@@ -148,12 +148,14 @@ pub(super) fn run(args: &ScanArgs, list: &Path) -> Result<u8> {
         for n in notices {
             eprintln!("keyscan: warning: {n}");
         }
+        let n = doc.repositories();
         eprintln!(
-            "keyscan: {} repositories: {} scanned, {} failed; {} findings ({:.1}s)",
-            doc.repositories(),
-            doc.repositories() - failed.len(),
+            "keyscan: {n} repositor{}: {} scanned, {} failed; {} finding{} ({:.1}s)",
+            if n == 1 { "y" } else { "ies" },
+            n - failed.len(),
             failed.len(),
             doc.findings.len(),
+            if doc.findings.len() == 1 { "" } else { "s" },
             started.elapsed().as_secs_f64()
         );
     }
@@ -461,13 +463,15 @@ pub(super) fn merge(args: &MergeArgs) -> Result<u8> {
                 printable(why)
             );
         }
+        let n = doc.repositories();
         eprintln!(
-            "keyscan: merged {} report{}: {} repositories ({} failed), {} findings",
+            "keyscan: merged {} report{}: {n} repositor{} ({} failed), {} finding{}",
             args.reports.len(),
             if args.reports.len() == 1 { "" } else { "s" },
-            doc.repositories(),
+            if n == 1 { "y" } else { "ies" },
             failed.len(),
-            doc.findings.len()
+            doc.findings.len(),
+            if doc.findings.len() == 1 { "" } else { "s" },
         );
     }
     Ok(super::repos_exit_code(
