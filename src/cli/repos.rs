@@ -10,6 +10,7 @@
 //! [`Merged`] value as `keyscan merge`, so one process and the merge of
 //! its shards write the same report.
 
+use std::collections::HashSet;
 use std::io::{self, BufRead, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -80,7 +81,7 @@ pub(super) fn run(args: &ScanArgs, list: &Path) -> Result<u8> {
     // temporary file.
     let (spool, done) = match &args.checkpoint {
         Some(p) => open_checkpoint(p, &mine)?,
-        None => (tempfile::tempfile()?, Vec::new()),
+        None => (tempfile::tempfile()?, HashSet::new()),
     };
     if !args.quiet && !done.is_empty() {
         eprintln!(
@@ -126,7 +127,7 @@ pub(super) fn run(args: &ScanArgs, list: &Path) -> Result<u8> {
         .into_inner()
         .map_err(|e| anyhow!("writing the checkpoint: {}", e.error()))?;
     spool.rewind()?;
-    let names: std::collections::HashSet<&str> = mine.iter().map(|r| r.name.as_str()).collect();
+    let names: HashSet<&str> = mine.iter().map(|r| r.name.as_str()).collect();
     let mut merged = Merged::default();
     for line in io::BufReader::new(spool).lines() {
         let line = line?;
@@ -185,10 +186,10 @@ fn failing(findings: &[serde_json::Value], fail_on: Severity) -> usize {
 /// as scanned are kept (and returned); failed ones, torn lines and other
 /// repositories are dropped, so that the file is rewritten whole before
 /// anything is appended.
-fn open_checkpoint(path: &Path, mine: &[Repo]) -> Result<(std::fs::File, Vec<String>)> {
-    let names: std::collections::HashSet<&str> = mine.iter().map(|r| r.name.as_str()).collect();
+fn open_checkpoint(path: &Path, mine: &[Repo]) -> Result<(std::fs::File, HashSet<String>)> {
+    let names: HashSet<&str> = mine.iter().map(|r| r.name.as_str()).collect();
     let mut kept = Vec::new();
-    let mut done = Vec::new();
+    let mut done = HashSet::new();
     if path.exists() {
         let mut m = crate::files::open_regular(path, merge::MAX_REPORT_BYTES, "a checkpoint")
             .map_err(|e| anyhow!("{}: {e}", path.display()))?;
@@ -201,9 +202,8 @@ fn open_checkpoint(path: &Path, mine: &[Repo]) -> Result<(std::fs::File, Vec<Str
             };
             if r.status == Status::Scanned
                 && names.contains(r.repository.as_str())
-                && !done.contains(&r.repository)
+                && done.insert(r.repository.clone())
             {
-                done.push(r.repository.clone());
                 kept.push(line.to_vec());
             }
         }
