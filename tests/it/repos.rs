@@ -24,9 +24,12 @@ struct Daemon {
 impl Daemon {
     fn serve(base: &Path) -> Daemon {
         let port = free_port();
-        let child = Command::new("git")
+        // git-daemon itself, not `git daemon`: killing the `git` wrapper
+        // would leave the daemon running.
+        let exec_path = Command::new("git").arg("--exec-path").output().unwrap();
+        let exec_path = String::from_utf8(exec_path.stdout).unwrap();
+        let child = Command::new(Path::new(exec_path.trim()).join("git-daemon"))
             .args([
-                "daemon",
                 "--reuseaddr",
                 "--listen=127.0.0.1",
                 &format!("--port={port}"),
