@@ -26,9 +26,11 @@ pub enum ColorChoice {
     about,
     args_conflicts_with_subcommands = true,
     after_help = "Exit codes: 0 no findings, 1 findings (see --exit-code), 2 usage or runtime error \
-                  (including files that could not be read when nothing was found).\n\
+                  (including files that could not be read when nothing was found), 3 some \
+                  repositories could not be scanned (--repos, merge) and nothing was found.\n\
                   Secrets are redacted unless --show-secrets. keyscan makes no network connection \
-                  unless --verify asks the providers whether the secrets found are live."
+                  unless --verify asks the providers whether the secrets found are live, or \
+                  --repos lists remote repositories to clone."
 )]
 pub struct Cli {
     /// A subcommand; without one, keyscan scans PATHs.
@@ -55,6 +57,8 @@ pub enum Command {
     /// scan the prompt, file or command it holds, and answer in the
     /// agent's protocol (blocking when it holds a secret).
     Hook(HookArgs),
+    /// Merge the reports of `--repos` runs (shards) into one report.
+    Merge(MergeArgs),
 }
 
 /// `keyscan hook`.
@@ -67,6 +71,44 @@ pub struct HookArgs {
     /// it is let through with a one-line warning).
     #[arg(long)]
     pub fail_closed: bool,
+}
+
+/// `keyscan merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Reports to merge: JSON or JSON Lines reports of `--repos` runs,
+    /// merged reports, or checkpoints.
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, id = "merge_format", default_value_t = Format::Json)]
+    pub format: Format,
+    /// Write the merged report to FILE instead of stdout (`-`).
+    #[arg(short, long, value_name = "FILE", id = "merge_output")]
+    pub output: Option<PathBuf>,
+    /// Keep only findings that are not in FILE: an earlier merged report
+    /// (by repository and fingerprint) or a baseline file.
+    #[arg(long, value_name = "FILE", id = "merge_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// SARIF: the category prefix; each repository's run gets
+    /// `PREFIX<repository>/`.
+    #[arg(
+        long,
+        value_name = "PREFIX",
+        id = "merge_sarif_category",
+        default_value = "keyscan/"
+    )]
+    pub sarif_category: String,
+    /// SARIF: describe every rule, not only those that fired.
+    #[arg(long, id = "merge_sarif_all_rules")]
+    pub sarif_all_rules: bool,
+    /// Exit code when there are findings.
+    #[arg(long, value_name = "N", id = "merge_exit_code", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(1..=255))]
+    pub exit_code: u8,
+    /// No summary on stderr.
+    #[arg(short, long, id = "merge_quiet")]
+    pub quiet: bool,
 }
 
 /// `keyscan baseline`.
@@ -344,6 +386,45 @@ pub struct ScanArgs {
     /// is found.
     #[arg(long, requires = "verify")]
     pub fail_on_live: bool,
+
+    /// Scan the repositories listed in FILE, one a line: local paths, or
+    /// git URLs (https, ssh, git, file) cloned as bare mirrors.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "staged", "since", "range", "verify", "write_baseline"])]
+    pub repos: Option<PathBuf>,
+
+    /// With --repos: where mirrors of remote repositories are kept and
+    /// updated between runs (default: ~/.cache/keyscan/mirrors).
+    #[arg(long, value_name = "DIR", requires = "repos")]
+    pub clone_dir: Option<PathBuf>,
+
+    /// With --repos: seconds allowed to clone or update one repository.
+    #[arg(long, value_name = "SECS", default_value_t = 600, requires = "repos",
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub clone_timeout: u64,
+
+    /// With --repos: repositories cloned and scanned at a time.
+    #[arg(long, value_name = "N", default_value_t = 2, requires = "repos",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub repo_jobs: u16,
+
+    /// With --repos: scan only shard I of N (0-based), chosen by a hash of
+    /// each repository's name; `auto/N` reads I from --shard-env.
+    #[arg(long, value_name = "I/N", requires = "repos")]
+    pub shard: Option<String>,
+
+    /// With --shard auto/N: the environment variable that holds the index.
+    #[arg(
+        long,
+        value_name = "VAR",
+        default_value = "JOB_COMPLETION_INDEX",
+        requires = "shard"
+    )]
+    pub shard_env: String,
+
+    /// With --repos: record each repository as it is done in FILE, and skip
+    /// those FILE already records (a retried shard resumes).
+    #[arg(long, value_name = "FILE", requires = "repos")]
+    pub checkpoint: Option<PathBuf>,
 
     /// Report at most N findings per file (or blob); the rest are counted
     /// and a warning names the file. 0: no cap.

@@ -7,6 +7,7 @@ mod agent_hook;
 pub mod args;
 mod hook;
 mod progress;
+mod repos;
 mod rules_cmd;
 
 use std::io::{self, IsTerminal, Write};
@@ -36,6 +37,9 @@ use crate::text::one_line;
 pub const EXIT_CLEAN: u8 = 0;
 /// Exit status: usage, configuration or runtime error.
 pub const EXIT_ERROR: u8 = 2;
+/// Exit status: no findings, but some repositories could not be scanned
+/// (`--repos`, `keyscan merge`): the run cannot vouch for them.
+pub const EXIT_INCOMPLETE: u8 = 3;
 
 /// Parse `std::env::args` and run.
 pub fn main() -> ExitCode {
@@ -77,7 +81,11 @@ pub fn run(cli: Cli) -> Result<u8> {
             None => hook::install(&args),
         },
         Some(Command::Hook(args)) => agent_hook::run(&args),
-        None => run_scan(&cli.scan),
+        Some(Command::Merge(args)) => repos::merge(&args),
+        None => match &cli.scan.repos {
+            Some(list) => repos::run(&cli.scan, list),
+            None => run_scan(&cli.scan),
+        },
     }
 }
 
@@ -91,6 +99,16 @@ pub fn exit_code(findings: usize, unreadable: u64, findings_code: u8) -> u8 {
         EXIT_ERROR
     } else {
         EXIT_CLEAN
+    }
+}
+
+/// [`exit_code`] for many repositories: findings win, then repositories
+/// that could not be scanned, then unreadable files.
+pub fn repos_exit_code(findings: usize, failed: usize, unreadable: u64, findings_code: u8) -> u8 {
+    if findings == 0 && failed > 0 {
+        EXIT_INCOMPLETE
+    } else {
+        exit_code(findings, unreadable, findings_code)
     }
 }
 
@@ -584,6 +602,11 @@ fn reject_unused_by_baseline(args: &BaselineArgs) -> Result<()> {
     if s.verify {
         return Err(anyhow!(
             "keyscan baseline records findings and does not verify them; use --verify on a scan"
+        ));
+    }
+    if s.repos.is_some() {
+        return Err(anyhow!(
+            "keyscan baseline takes one tree; merge --repos reports with keyscan merge"
         ));
     }
     if s.baseline.is_some() {

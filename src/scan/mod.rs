@@ -15,6 +15,7 @@
 
 pub mod history;
 pub mod staged;
+pub mod tree;
 
 use std::borrow::Cow;
 use std::collections::HashSet;

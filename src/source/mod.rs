@@ -10,6 +10,7 @@ pub mod chunk;
 pub mod fs;
 pub mod git;
 mod ignore_rules;
+pub mod repos;
 pub mod staged;
 
 use std::sync::atomic::{AtomicU64, Ordering};
