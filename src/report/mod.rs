@@ -27,7 +27,8 @@ pub use crate::text::{human_bytes, printable};
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Coloured text for people, grouped by file.
+    /// Coloured text for people: one entry per secret, each place with its
+    /// line, the secret masked and underlined, and its fingerprint.
     Text,
     /// One JSON document: `{"version": 1, "findings": [...], "stats": {...}}`.
     Json,

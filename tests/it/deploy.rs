@@ -261,10 +261,18 @@ fn recipes_use_only_flags_keyscan_has() {
         "deploy/github-actions/keyscan-org.yml",
         "deploy/kubernetes/keyscan-org.yaml",
         "deploy/gitlab/keyscan-org.gitlab-ci.yml",
-        "docs/drafts/repos.md",
+        "README.md",
     ] {
         let used = if rel.ends_with(".md") {
-            used_flags(&text(rel))
+            // The README's "Scanning an organisation" section.
+            let readme = text(rel);
+            let start = readme
+                .find("\n## Scanning an organisation\n")
+                .expect("README has a Scanning an organisation section");
+            let end = readme[start + 1..]
+                .find("\n## ")
+                .map_or(readme.len(), |e| start + 1 + e);
+            used_flags(&readme[start..end])
         } else {
             let mut all = String::new();
             load(rel).iter().for_each(|d| strings(d, &mut all));
