@@ -6,27 +6,6 @@ use std::path::Path;
 
 use crate::common::*;
 
-/// (path, rule id) of each finding of a JSON report.
-fn found(doc: &serde_json::Value) -> Vec<(String, String)> {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["rule_id"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-    v.iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
-}
-
 const GH: &str = "github-classic-token";
 const HFR: &str = "huggingface-token";
 
@@ -48,7 +27,7 @@ fn range_with_an_empty_base_scans_the_pushed_commits_and_says_so() {
     let (doc, code, stderr) = r.scan(&["--range", "..HEAD"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
-        found(&doc),
+        path_rules(&doc),
         pairs(&[("new.env", HFR), ("old.env", GH)]),
         "{stderr}"
     );
@@ -64,7 +43,10 @@ fn range_with_an_all_zero_base_scans_the_pushed_commits() {
     let zero = format!("{}..HEAD", "0".repeat(40));
     let (doc, code, stderr) = r.scan(&["--range", &zero]);
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(found(&doc), pairs(&[("new.env", HFR), ("old.env", GH)]));
+    assert_eq!(
+        path_rules(&doc),
+        pairs(&[("new.env", HFR), ("old.env", GH)])
+    );
     assert!(stderr.contains("is all zeros"), "{stderr}");
 }
 
@@ -73,7 +55,7 @@ fn range_with_an_unknown_commit_base_falls_back_but_a_mistyped_name_fails() {
     let (r, _, _) = two_commits();
     let (doc, code, stderr) = r.scan(&["--range", "deadbeefdeadbeef..HEAD"]);
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(found(&doc).len(), 2);
+    assert_eq!(path_rules(&doc).len(), 2);
     assert!(
         stderr.contains("the base deadbeefdeadbeef is not in this repository"),
         "{stderr}"
@@ -102,7 +84,7 @@ fn fallback_leaves_out_what_remote_branches_hold() {
     git(&c, &["commit", "-q", "-m", "pushed"]);
     let (doc, code, stderr) = scan_path(&c, &["--range", "..HEAD"]);
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(found(&doc), pairs(&[("pushed.env", "aws-access-key")]));
+    assert_eq!(path_rules(&doc), pairs(&[("pushed.env", "aws-access-key")]));
     assert!(stderr.contains("compared with origin/main"), "{stderr}");
 }
 
@@ -148,7 +130,10 @@ fn shallow_clone_missing_the_base_is_an_error_that_says_what_to_do() {
     // An empty base still falls back: to the whole tree of the one commit.
     let (doc, code, stderr) = scan_path(&path, &["--range", "..HEAD"]);
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(found(&doc), pairs(&[("new.env", HFR), ("old.env", GH)]));
+    assert_eq!(
+        path_rules(&doc),
+        pairs(&[("new.env", HFR), ("old.env", GH)])
+    );
 }
 
 /// The base is in the clone, but not an ancestor within the fetched
@@ -198,7 +183,7 @@ fn staged_with_nothing_staged_is_legitimately_empty() {
     let (r, _, _) = two_commits();
     let (doc, code, stderr) = r.scan(&["--staged"]);
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(found(&doc), pairs(&[]));
+    assert_eq!(path_rules(&doc), pairs(&[]));
     assert!(!stderr.contains("NOTHING"), "{stderr}");
     let (code, stderr) = run_code(r.path(), &["--staged", "--fail-on-empty"]);
     assert_eq!((code, stderr.as_str()), (0, ""));
@@ -216,7 +201,7 @@ fn nested() -> Repo {
 fn paths_of(dir: &Path, args: &[&str]) -> Vec<String> {
     let (code, doc, stderr) = scan_json(dir, args);
     assert_eq!(code, 1, "{args:?}: {stderr}");
-    found(&doc).into_iter().map(|(p, _)| p).collect()
+    path_rules(&doc).into_iter().map(|(p, _)| p).collect()
 }
 
 #[test]
@@ -380,7 +365,7 @@ fn baseline_output_option_writes_the_file() {
     assert_eq!(doc["entries"].as_array().unwrap().len(), 2);
     // It is a working baseline.
     let (doc, code, _) = scan_path(r.path(), &["--baseline", out.to_str().unwrap()]);
-    assert_eq!((code, found(&doc).len()), (0, 0));
+    assert_eq!((code, path_rules(&doc).len()), (0, 0));
 }
 
 /// `baseline --prune OLD --write-baseline NEW` writes the pruned baseline,
@@ -474,7 +459,7 @@ fn a_subdirectory_configuration_keeps_its_paths_relative_to_itself() {
             .unwrap();
         let doc = json(&out.stdout);
         assert_eq!(
-            found(&doc),
+            path_rules(&doc),
             pairs(&[("sub/app.cfg", GH)]),
             "{arg}: {}",
             String::from_utf8_lossy(&out.stderr)

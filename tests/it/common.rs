@@ -100,6 +100,21 @@ pub fn json(out: &[u8]) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("invalid JSON ({e}):\n{}", String::from_utf8_lossy(out)))
 }
 
+/// (path, rule_id) of each finding of a JSON report.
+pub fn path_rules(doc: &serde_json::Value) -> Vec<(String, String)> {
+    locations(doc)
+        .into_iter()
+        .map(|(p, _, _, r)| (p, r))
+        .collect()
+}
+
+/// Owned (path, rule_id) pairs, to compare with [`path_rules`].
+pub fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter()
+        .map(|(p, r)| (p.to_string(), r.to_string()))
+        .collect()
+}
+
 /// (path, line, column, rule_id) of each finding of a JSON report.
 pub fn locations(doc: &serde_json::Value) -> Vec<(String, u64, u64, String)> {
     doc["findings"]

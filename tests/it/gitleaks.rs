@@ -6,17 +6,9 @@ use crate::common::*;
 
 /// (path, line, rule id) of each finding of a JSON report.
 fn found(doc: &serde_json::Value) -> Vec<(String, u64, String)> {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-                f["rule_id"].as_str().unwrap().to_string(),
-            )
-        })
+    locations(doc)
+        .into_iter()
+        .map(|(p, l, _, r)| (p, l, r))
         .collect()
 }
 

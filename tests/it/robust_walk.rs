@@ -7,7 +7,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::common::{
-    git, json, keyscan, png_with as png, scan_json_within, zip_of, Repo, Tree, AWS_ID, GITHUB, HF,
+    git, json, keyscan, pairs, path_rules, png_with as png, scan_json_within, zip_of, Repo, Tree,
+    AWS_ID, GITHUB, HF,
 };
 
 const GH: &str = "github-classic-token";
@@ -16,27 +17,6 @@ const GH: &str = "github-classic-token";
 /// exit code, the report and stderr. A hang, a kill or a panic fails.
 fn run(dir: &Path, args: &[&str]) -> (i32, serde_json::Value, String) {
     scan_json_within(dir, args, 60)
-}
-
-/// (path, rule) of each finding.
-fn found(doc: &serde_json::Value) -> Vec<(String, String)> {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["rule_id"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-    v.iter()
-        .map(|(p, r)| (p.to_string(), r.to_string()))
-        .collect()
 }
 
 /// The lines of stderr that are warnings.
@@ -68,7 +48,7 @@ fn case_04_tracked_file_matching_gitignore_is_scanned() {
     let (code, doc, stderr) = run(r.path(), &["."]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
-        found(&doc),
+        path_rules(&doc),
         pairs(&[
             ("build/out.js", "huggingface-token"),
             ("secret.txt", GH),
@@ -92,14 +72,17 @@ fn case_04_tracked_file_matching_gitignore_is_scanned() {
     // repository root, as every report names them.
     let (code, doc, stderr) = run(r.path(), &["src"]);
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(found(&doc), pairs(&[("src/local.cfg", "aws-access-key")]));
+    assert_eq!(
+        path_rules(&doc),
+        pairs(&[("src/local.cfg", "aws-access-key")])
+    );
     assert_eq!(doc["stats"]["files_scanned"], 2, "{stderr}");
 
     // --no-ignore scans everything, tracked or not, and warns of nothing.
     let (code, doc, stderr) = run(r.path(), &["--no-ignore", "."]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
-        found(&doc),
+        path_rules(&doc),
         pairs(&[
             ("build/out.js", "huggingface-token"),
             ("build/tmp.js", GH),
@@ -123,7 +106,7 @@ fn case_04_committed_ignore_star_does_not_hide_the_tree() {
 
     let (code, doc, stderr) = run(r.path(), &["."]);
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(found(&doc), pairs(&[("src/app.py", GH)]));
+    assert_eq!(path_rules(&doc), pairs(&[("src/app.py", GH)]));
     assert_eq!(doc["stats"]["files_scanned"], 3, "{stderr}");
     assert!(
         stderr.contains("3 files tracked by git are matched by ignore rules"),
@@ -154,7 +137,7 @@ fn case_04_tracked_ignored_files_keep_the_admission_and_allowlists() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let doc = json(&out.stdout);
-    assert_eq!(found(&doc), pairs(&[("vendor/keys.py", GH)]));
+    assert_eq!(path_rules(&doc), pairs(&[("vendor/keys.py", GH)]));
     let skipped = &doc["stats"]["skipped"];
     assert_eq!(skipped["too_large"], 1, "{doc:#}");
     assert_eq!(skipped["allowlisted"], 2, "{doc:#}"); // the config file too
@@ -272,7 +255,7 @@ fn case_06_text_starting_with_id3_is_scanned() {
     want.push(("menu.jpg".into(), GH.into()));
     want.push(("x.png".into(), GH.into()));
     want.sort();
-    assert_eq!(found(&doc), want);
+    assert_eq!(path_rules(&doc), want);
     assert_eq!(doc["stats"]["skipped"]["media"], 0);
 }
 
@@ -292,7 +275,7 @@ fn case_06_real_media_headers_are_still_skipped() {
     t.file("logo.png", png(&tail));
     let (code, doc, stderr) = run(t.path(), &["."]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(found(&doc).is_empty(), "{doc:#}");
+    assert!(path_rules(&doc).is_empty(), "{doc:#}");
     assert_eq!(doc["stats"]["skipped"]["media"], media.len() as u64 + 2);
     assert_eq!(doc["stats"]["files_scanned"], 0);
 }
@@ -314,7 +297,7 @@ fn case_06_media_policy_holds_for_archive_entries_git_blobs_and_staged_files() {
     let (code, doc, stderr) = run(t.path(), &["."]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
-        found(&doc),
+        path_rules(&doc),
         pairs(&[
             ("assets.zip!ID3.md", GH),
             ("assets.zip!notes.png", "huggingface-token")
@@ -330,7 +313,7 @@ fn case_06_media_policy_holds_for_archive_entries_git_blobs_and_staged_files() {
     let (doc, code, stderr) = r.scan(&["--history"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
-        found(&doc),
+        path_rules(&doc),
         pairs(&[("OggS.txt", GH), ("notes.png", "huggingface-token")])
     );
     assert_eq!(doc["stats"]["skipped"]["media"], 1);
@@ -345,7 +328,7 @@ fn case_06_media_policy_holds_for_archive_entries_git_blobs_and_staged_files() {
     let (doc, code, stderr) = r.scan(&["--staged"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
-        found(&doc),
+        path_rules(&doc),
         pairs(&[("fLaC.txt", GH), ("notes.png", "huggingface-token")])
     );
     assert_eq!(doc["stats"]["skipped"]["media"], 1);
@@ -371,7 +354,7 @@ fn case_11_gitignore_fifo_does_not_hang() {
     let (code, doc, stderr) = run(t.path(), &["."]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
-        found(&doc),
+        path_rules(&doc),
         pairs(&[("a.txt", GH), ("sub/b.txt", "huggingface-token")])
     );
     let w = warnings(&stderr);
@@ -402,7 +385,7 @@ fn case_11_ignore_symlink_to_dev_zero_is_not_read() {
     let (code, doc, stderr) = run(t.path(), &["."]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
-        found(&doc),
+        path_rules(&doc),
         pairs(&[("a.txt", GH), ("sub/b.txt", "huggingface-token")])
     );
     let w = warnings(&stderr);
@@ -416,7 +399,7 @@ fn case_11_ignore_symlink_to_dev_zero_is_not_read() {
     symlink("rules.txt", t.path().join(".gitignore")).unwrap();
     let (code, doc, stderr) = run(t.path(), &["."]);
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(found(&doc), pairs(&[("prod.env", GH)]));
+    assert_eq!(path_rules(&doc), pairs(&[("prod.env", GH)]));
     assert!(
         stderr.contains(".gitignore: a symbolic link; not followed"),
         "{stderr}"
@@ -434,7 +417,7 @@ fn case_11_oversized_ignore_file_is_not_applied() {
     t.file(".gitignore", &big);
     let (code, doc, stderr) = run(t.path(), &["."]);
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(found(&doc), pairs(&[("a.env", GH)]));
+    assert_eq!(path_rules(&doc), pairs(&[("a.env", GH)]));
     let w = warnings(&stderr);
     assert_eq!(w.len(), 1, "{stderr}");
     assert!(
@@ -475,23 +458,23 @@ fn case_11_ignore_rules_keep_their_precedence() {
         ("keep/b.secret", GH),
         ("override.secret", GH),
     ];
-    assert_eq!(found(&doc), pairs(&all));
+    assert_eq!(path_rules(&doc), pairs(&all));
     assert!(warnings(&stderr).is_empty(), "{stderr}");
     // --no-hidden skips hidden files, except those a rule whitelists.
     let (code, doc, stderr) = run(r.path(), &["--no-hidden", "."]);
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(found(&doc), pairs(&all));
+    assert_eq!(path_rules(&doc), pairs(&all));
     // From a subdirectory: the ignore files of its parents still apply.
     let (code, doc, stderr) = run(&r.path().join("deep"), &["."]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
-        found(&doc),
+        path_rules(&doc),
         pairs(&[("deep/logs", GH), ("deep/top.txt", GH)])
     );
     let (code, doc, stderr) = run(r.path(), &["keep", "deep"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
-        found(&doc),
+        path_rules(&doc),
         pairs(&[
             ("deep/logs", GH),
             ("deep/top.txt", GH),
@@ -512,9 +495,9 @@ fn case_11_ignore_files_above_the_repository_root_do_not_apply() {
     git(&outer.path().join("project"), &["init", "-q", "."]);
     let (code, doc, stderr) = run(&outer.path().join("project"), &["."]);
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(found(&doc), pairs(&[("app.py", GH)]));
+    assert_eq!(path_rules(&doc), pairs(&[("app.py", GH)]));
     // Outside a repository, the parents' ignore files apply as before.
     let (code, doc, stderr) = run(&outer.path().join("plain"), &["."]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(found(&doc).is_empty());
+    assert!(path_rules(&doc).is_empty());
 }
