@@ -114,9 +114,14 @@ def run_scanner(name, exe, files_dir, work, extra=()):
                            cwd=files_dir, capture_output=True, text=True)
         if r.returncode not in (0, 1) or not os.path.exists(out):
             sys.exit(f"keyscan failed ({r.returncode}): {r.stderr.strip()[:2000]}")
+        # Inside a git repository keyscan names files from the repository's
+        # root: make them relative to files_dir again.
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=files_dir,
+                             capture_output=True, text=True).stdout.strip()
+        prefix = os.path.relpath(os.path.realpath(files_dir), os.path.realpath(top)) + "/" if top else ""
         found = defaultdict(list)
         for f in json.load(open(out))["findings"]:
-            p = f["path"].removeprefix("./")
+            p = f["path"].removeprefix("./").removeprefix(prefix)
             found[p].append((f["line"], f.get("end_line", f["line"])))
             for part in f.get("parts") or []:
                 found[p].append((part["line"], part.get("end_line", part["line"])))
