@@ -12,6 +12,7 @@ mod ci;
 mod cli;
 mod deploy;
 mod dist;
+mod dist_support;
 mod engine;
 mod eval;
 mod gitleaks;
