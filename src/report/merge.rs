@@ -642,15 +642,8 @@ impl Document {
                 let rules = builtin_rules();
                 let findings: Vec<Finding> =
                     self.findings.iter().map(|f| to_finding(f, true)).collect();
-                let summary = Summary::new(&findings, Default::default(), 0, Default::default());
-                let report = Report {
-                    findings: &findings,
-                    summary: &summary,
-                    rules: &rules,
-                    show_secrets: false,
-                    color: false,
-                    sarif: Default::default(),
-                };
+                let summary = summary_of(&findings);
+                let report = redacted_report(&findings, &summary, &rules);
                 return Ok(report.write(other, out)?.into_iter().collect());
             }
         }
@@ -672,15 +665,8 @@ impl Document {
                 .filter(|f| f["repository"].as_str() == Some(r.repository.as_str()))
                 .map(|f| to_finding(f, false))
                 .collect();
-            let summary = Summary::new(&findings, Default::default(), 0, Default::default());
-            let report = Report {
-                findings: &findings,
-                summary: &summary,
-                rules: &rules,
-                show_secrets: false,
-                color: false,
-                sarif: Default::default(),
-            };
+            let summary = summary_of(&findings);
+            let report = redacted_report(&findings, &summary, &rules);
             let sarif_opts = super::sarif::SarifOptions {
                 all_rules: opts.sarif_all_rules,
                 category: Some(format!("{}{}/", opts.sarif_category, r.repository)),
@@ -905,6 +891,28 @@ fn to_finding(f: &Value, prefixed: bool) -> Finding {
         // A JSON report carries no source line: merged text reports show
         // places without it.
         excerpt: None,
+    }
+}
+
+/// The summary of merged findings: nothing scanned or suppressed here.
+fn summary_of(findings: &[Finding]) -> Summary {
+    Summary::new(findings, Default::default(), 0, Default::default())
+}
+
+/// A report of merged findings as the scan's reporters render them:
+/// redacted, without colour.
+fn redacted_report<'a>(
+    findings: &'a [Finding],
+    summary: &'a Summary,
+    rules: &'a RuleSet,
+) -> Report<'a> {
+    Report {
+        findings,
+        summary,
+        rules,
+        show_secrets: false,
+        color: false,
+        sarif: Default::default(),
     }
 }
 

@@ -472,17 +472,26 @@ pub fn is_bare(dir: &Path) -> bool {
 /// a ref it cannot resolve as a warning, which would let a corrupt
 /// repository pass as clean.
 pub fn check_head(path: &Path) -> Result<(), Error> {
+    match born_repo(path)? {
+        Some(repo) => head_tree_of(&repo).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
+/// The repository at `path`, or None when it has no commit yet.
+fn born_repo(path: &Path) -> Result<Option<gix::Repository>, Error> {
     let repo = crate::source::git::open(path)
         .map_err(|e| Error::Repo(e.to_string()))?
         .to_thread_local();
     let head = repo
         .head()
         .map_err(|e| Error::Repo(format!("reading HEAD: {}", one_line(&e.to_string()))))?;
-    if head.is_unborn() {
-        return Ok(());
-    }
+    Ok((!head.is_unborn()).then_some(repo))
+}
+
+/// The tree HEAD points at.
+fn head_tree_of(repo: &gix::Repository) -> Result<gix::Tree<'_>, Error> {
     repo.head_tree()
-        .map(|_| ())
         .map_err(|e| Error::Repo(format!("reading HEAD: {}", one_line(&e.to_string()))))
 }
 
@@ -499,18 +508,10 @@ pub fn head_tree(
     skip_path: &dyn Fn(&str) -> bool,
     visit: &mut dyn FnMut(&str, &[u8], bool),
 ) -> Result<(), Error> {
-    let repo = crate::source::git::open(git_dir)
-        .map_err(|e| Error::Repo(e.to_string()))?
-        .to_thread_local();
-    let head = repo
-        .head()
-        .map_err(|e| Error::Repo(format!("reading HEAD: {}", one_line(&e.to_string()))))?;
-    if head.is_unborn() {
+    let Some(repo) = born_repo(git_dir)? else {
         return Ok(());
-    }
-    let tree = repo
-        .head_tree()
-        .map_err(|e| Error::Repo(format!("reading HEAD: {}", one_line(&e.to_string()))))?;
+    };
+    let tree = head_tree_of(&repo)?;
     let mut recorder = gix::traverse::tree::Recorder::default();
     tree.traverse()
         .breadthfirst(&mut recorder)
