@@ -10,7 +10,9 @@ anything in its file. Negatives marked `disputed` (they hold a well-formed
 key) are left out of the score and listed with --misses.
 """
 import argparse
+import glob
 import json
+import re
 import os
 import subprocess
 import sys
@@ -54,6 +56,18 @@ def main():
     print(f"positives {len(pos)}  found {len(tp)}  missed {len(fn)}")
     print(f"negatives {len(neg) - len(disputed)} (+{len(disputed)} disputed, not scored)  false positives {len(fp)}")
     print(f"precision {p:.3f}  recall {r:.3f}  F1 {f1:.3f}")
+    # The checksum policy: a peer positive whose token a rule's negative
+    # examples name (it fails the provider's checksum) is not a finding by
+    # design. This second line leaves those out; the line above is the score.
+    named = rule_negative_tokens(os.path.join(os.path.dirname(__file__), "..", "rules"))
+    policy = [l for l in pos if tokens(l["secret"]) & named]
+    if policy:
+        ptp = [l for l in tp if l not in policy]
+        pp = len(ptp) / max(1, len(ptp) + len(fp))
+        pr = len(ptp) / max(1, len(pos) - len(policy))
+        pf = 2 * pp * pr / max(1e-9, pp + pr)
+        print(f"without the {len(policy)} positives a rule's negatives name (checksum policy): "
+              f"precision {pp:.3f}  recall {pr:.3f}  F1 {pf:.3f}")
     if a.by_source:
         for s in sorted({l["source"] for l in pos}):
             t = sum(1 for l in tp if l["source"] == s)
@@ -69,6 +83,29 @@ def main():
         print("\ndisputed negatives (found: yes/no):")
         for n in disputed:
             print(f"  {n['path']}  {'yes' if found.get(n['path']) else 'no'}  {n['disputed']}")
+
+
+def tokens(text):
+    """Token-like runs (20+ characters) in a text."""
+    return set(re.findall(r"[A-Za-z0-9_]{20,}", text))
+
+
+def rule_negative_tokens(rules_dir):
+    """Token-like runs in the rules' negative examples that a comment marks
+    as failing the provider's checksum (a comment naming "CRC" or
+    "checksum" covers the negatives after it, up to the next comment)."""
+    out = set()
+    for path in glob.glob(os.path.join(rules_dir, "*.toml")):
+        body = open(path, encoding="utf-8").read()
+        for block in re.findall(r"^negatives = \[(.*?)^\]", body, re.S | re.M):
+            policy = False
+            for line in block.splitlines():
+                line = line.strip()
+                if line.startswith("#"):
+                    policy = "CRC" in line or "checksum" in line
+                elif policy:
+                    out |= tokens(line)
+    return out
 
 
 if __name__ == "__main__":
