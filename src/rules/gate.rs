@@ -34,8 +34,9 @@ const GATE_PROBE: &str = "        self.assertEqual(response.status_code, 200)\n\
     configuration_value_for_the_client = some_function_name_here(argument_one, ARGUMENT_TWO)\n\
     return x.get_default_value_of_the_field()\n";
 
-/// A rule pattern as the gates read it (bytes, no Unicode classes).
-fn parse(pattern: &str) -> Option<Hir> {
+/// A rule pattern as the gates read it (bytes, no Unicode classes). The
+/// gates of one rule share one parse.
+pub fn parse(pattern: &str) -> Option<Hir> {
     regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
@@ -45,8 +46,8 @@ fn parse(pattern: &str) -> Option<Hir> {
 }
 
 /// The index of the group that holds the secret: the one named `secret`,
-/// else `fallback` (a rule's `secret_group`). Parsing only, no compiling.
-pub fn secret_group_index(pattern: &str, fallback: Option<usize>) -> Option<usize> {
+/// else `fallback` (a rule's `secret_group`). No compiling.
+pub fn secret_group_index(hir: &Hir, fallback: Option<usize>) -> Option<usize> {
     fn named(hir: &Hir) -> Option<u32> {
         match hir.kind() {
             HirKind::Capture(c) if c.name.as_deref() == Some("secret") => Some(c.index),
@@ -56,8 +57,7 @@ pub fn secret_group_index(pattern: &str, fallback: Option<usize>) -> Option<usiz
             _ => None,
         }
     }
-    let hir = parse(pattern)?;
-    named(&hir).map(|i| i as usize).or(fallback)
+    named(hir).map(|i| i as usize).or(fallback)
 }
 
 /// The pattern of capture group `group`, if it lies anywhere in `hir`.
@@ -88,23 +88,50 @@ fn split_at_group(hir: &Hir, group: u32) -> Option<(Vec<Hir>, &Hir)> {
     }
 }
 
-/// The secret group of `pattern` compiled alone, if it does not match
-/// [`GATE_PROBE`].
-pub fn build_secret_gate(pattern: &str, group: usize) -> Option<regex_automata::meta::Regex> {
+/// The secret group of a pattern compiled alone, as a forward lazy DFA
+/// without captures: the gate only asks whether a window holds a match.
+#[derive(Debug, Clone)]
+pub struct SecretGate {
+    dfa: DFA,
+}
+
+impl SecretGate {
+    /// Whether `hay[lo..hi]` holds a match. `cache` is the caller's for
+    /// this gate. An automaton that gives up proves nothing: the window
+    /// passes.
+    pub fn matches_in(&self, hay: &[u8], lo: usize, hi: usize, cache: &mut Option<Cache>) -> bool {
+        let cache = cache.get_or_insert_with(|| self.dfa.create_cache());
+        let input = Input::new(&hay[..hi]).range(lo..hi).earliest(true);
+        !matches!(self.dfa.try_search_fwd(cache, &input), Ok(None))
+    }
+
+    /// Whether `hay` holds a match (a fresh cache: for tests and probes).
+    pub fn is_match(&self, hay: &[u8]) -> bool {
+        self.matches_in(hay, 0, hay.len(), &mut None)
+    }
+}
+
+/// The secret group of a pattern (parsed by [`parse`]) compiled alone, if
+/// it does not match [`GATE_PROBE`].
+pub fn build_secret_gate(hir: &Hir, group: usize) -> Option<SecretGate> {
     if group == 0 {
         return None;
     }
-    let hir = parse(pattern)?;
-    let sub = group_of(&hir, u32::try_from(group).ok()?)?.clone();
-    let gate = regex_automata::meta::Regex::builder()
+    let sub = group_of(hir, u32::try_from(group).ok()?)?;
+    let nfa = thompson::Compiler::new()
         .configure(
-            regex_automata::meta::Config::new()
-                .utf8_empty(false)
-                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
-                .hybrid_cache_capacity(REGEX_SIZE_LIMIT),
+            thompson::Config::new()
+                .which_captures(thompson::WhichCaptures::None)
+                .utf8(false)
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
         )
-        .build_from_hir(&sub)
+        .build_from_hir(sub)
         .ok()?;
+    let dfa = DFA::builder()
+        .configure(DFA::config().cache_capacity(REGEX_SIZE_LIMIT))
+        .build_from_nfa(nfa)
+        .ok()?;
+    let gate = SecretGate { dfa };
     (!gate.is_match(GATE_PROBE.as_bytes())).then_some(gate)
 }
 
@@ -188,15 +215,14 @@ struct LeftContext {
 }
 
 impl RunGate {
-    /// The run gate of secret group `group` of `pattern`, if it has a run
-    /// long enough to be worth it.
-    pub fn build(pattern: &str, group: usize) -> Option<RunGate> {
-        let hir = parse(pattern)?;
+    /// The run gate of secret group `group` of a pattern (parsed by
+    /// [`parse`]), if it has a run long enough to be worth it.
+    pub fn build(hir: &Hir, group: usize) -> Option<RunGate> {
         let group = u32::try_from(group).ok()?;
-        let split = split_at_group(&hir, group);
+        let split = split_at_group(hir, group);
         let secret = match &split {
             Some((_, secret)) => *secret,
-            None => group_of(&hir, group)?,
+            None => group_of(hir, group)?,
         };
         let (class, min, leading) = required_run(secret)?;
         let left = match split {
@@ -287,13 +313,21 @@ impl LeftContext {
         // A byte can end the prefix if, from some start state of the
         // reverse automaton (whatever the secret's first byte), it does not
         // lead to the dead state.
+        // The 257 look-behind contexts lead to a handful of start states:
+        // each is walked once.
         let mut cache = rev.create_cache();
         let mut can_end = Box::new([false; 256]);
+        let mut starts = Vec::new();
         for look in std::iter::once(None).chain((0..=255u8).map(Some)) {
             let config = start::Config::new()
                 .anchored(Anchored::Yes)
                 .look_behind(look);
             let sid = rev.start_state(&mut cache, &config).ok()?;
+            if !starts.contains(&sid) {
+                starts.push(sid);
+            }
+        }
+        for sid in starts {
             for b in 0..=255u8 {
                 if !can_end[b as usize] && !rev.next_state(&mut cache, sid, b).ok()?.is_dead() {
                     can_end[b as usize] = true;
@@ -324,7 +358,7 @@ mod tests {
             .capture_names()
             .position(|n| n == Some("secret"))
             .unwrap();
-        RunGate::build(pattern, group).expect("a run gate")
+        RunGate::build(&parse(pattern).unwrap(), group).expect("a run gate")
     }
 
     fn passes(g: &RunGate, hay: &str) -> bool {
@@ -362,7 +396,7 @@ mod tests {
 
     #[test]
     fn short_or_unsplittable_groups_get_no_gate() {
-        assert!(RunGate::build(r"k(?P<secret>[a-z]{4})", 1).is_none());
-        assert!(RunGate::build(r"(?P<secret>ab|cd)", 1).is_none());
+        assert!(RunGate::build(&parse(r"k(?P<secret>[a-z]{4})").unwrap(), 1).is_none());
+        assert!(RunGate::build(&parse(r"(?P<secret>ab|cd)").unwrap(), 1).is_none());
     }
 }

@@ -400,41 +400,51 @@ pub struct Gates {
     /// hold a match of the whole pattern, so the detector skips the full
     /// regex there. Context rules (a provider name, an assignment, then a
     /// token) spend most of their time in windows without a token.
-    pub gate: Option<regex_automata::meta::Regex>,
+    pub gate: Option<gate::SecretGate>,
     /// A class run the secret holds, checked before the gate (see
     /// [`gate::RunGate`]).
     pub run_gate: Option<gate::RunGate>,
 }
 
+/// A scanning thread's lazy-DFA caches for one rule's gates.
+#[derive(Debug, Default)]
+pub struct GateCaches {
+    run: Option<regex_automata::hybrid::dfa::Cache>,
+    secret: Option<regex_automata::hybrid::dfa::Cache>,
+}
+
 impl Gates {
     /// The gates of a rule written as `spec`.
     fn build(spec: &RuleSpec) -> Gates {
-        match gate::secret_group_index(&spec.regex, spec.secret_group) {
+        let Some(hir) = gate::parse(&spec.regex) else {
+            return Gates::default();
+        };
+        match gate::secret_group_index(&hir, spec.secret_group) {
             Some(g) => Gates {
-                gate: gate::build_secret_gate(&spec.regex, g),
-                run_gate: gate::RunGate::build(&spec.regex, g),
+                gate: gate::build_secret_gate(&hir, g),
+                run_gate: gate::RunGate::build(&hir, g),
             },
             None => Gates::default(),
         }
     }
 
     /// Whether the window `lo..hi` of `hay` may hold a match: the run gate,
-    /// then the secret gate, pass (see [`gate`]). `cache` is the caller's
-    /// for this rule's run gate.
+    /// then the secret gate, pass (see [`gate`]). `caches` are the
+    /// caller's for this rule.
     pub fn window_may_match(
         &self,
         hay: &[u8],
         lo: usize,
         hi: usize,
-        cache: &mut Option<regex_automata::hybrid::dfa::Cache>,
+        caches: &mut GateCaches,
     ) -> bool {
         if let Some(run) = &self.run_gate {
-            if !run.passes(hay, lo, hi, cache) {
+            if !run.passes(hay, lo, hi, &mut caches.run) {
                 return false;
             }
         }
         match &self.gate {
-            Some(gate) => gate.is_match(regex_automata::Input::new(&hay[..hi]).range(lo..hi)),
+            Some(gate) => gate.matches_in(hay, lo, hi, &mut caches.secret),
             None => true,
         }
     }
@@ -535,9 +545,9 @@ impl Rule {
         hay: &[u8],
         lo: usize,
         hi: usize,
-        cache: &mut Option<regex_automata::hybrid::dfa::Cache>,
+        caches: &mut GateCaches,
     ) -> bool {
-        self.gates().window_may_match(hay, lo, hi, cache)
+        self.gates().window_may_match(hay, lo, hi, caches)
     }
 
     /// The compiled regex.

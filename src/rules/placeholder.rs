@@ -9,7 +9,7 @@
 
 use serde::Deserialize;
 
-use crate::text::contains_ignore_case;
+use aho_corasick::AhoCorasick;
 
 /// The shared placeholder data (`rules/shared/placeholders.toml`).
 #[derive(Debug, Default, Deserialize)]
@@ -95,37 +95,61 @@ fn encoded_words(body: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-' | b' ' | b'\r' | b'\n'))
 }
 
-fn has_marker(secret: &[u8]) -> bool {
-    let d = data();
-    d.published
-        .iter()
-        .any(|p| memchr::memmem::find(secret, p.value.as_bytes()).is_some())
-        || d.markers
-            .iter()
-            .any(|m| contains_ignore_case(secret, m.as_bytes()))
-        // Key blocks (PEM, PGP) are long runs of base64 split by line
-        // breaks: short words turn up in them by chance.
-        || (secret.len() <= 256
-            && d.word_markers
-                .iter()
-                .any(|m| contains_word_ignore_case(secret, m.as_bytes())))
+/// The data's strings as automata, built once: every candidate secret of
+/// every rule is checked against all of them.
+struct Matchers {
+    /// Published values, case-sensitive.
+    published: AhoCorasick,
+    /// Markers, ASCII case-insensitive.
+    markers: AhoCorasick,
+    /// Word markers, ASCII case-insensitive, every occurrence reported.
+    words: AhoCorasick,
 }
 
-/// `needle` occurs with a separator (not alphanumeric, not a base64 symbol)
-/// or the edge of `hay` on at least one side.
-fn contains_word_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
-    if needle.len() > hay.len() {
+fn matchers() -> &'static Option<Matchers> {
+    static M: std::sync::OnceLock<Option<Matchers>> = std::sync::OnceLock::new();
+    M.get_or_init(|| {
+        let d = data();
+        let build = |pats: Vec<&str>, nocase: bool| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(nocase)
+                .build(pats)
+                .ok()
+        };
+        Some(Matchers {
+            published: build(
+                d.published.iter().map(|p| p.value.as_str()).collect(),
+                false,
+            )?,
+            markers: build(d.markers.iter().map(String::as_str).collect(), true)?,
+            words: build(d.word_markers.iter().map(String::as_str).collect(), true)?,
+        })
+    })
+}
+
+fn has_marker(secret: &[u8]) -> bool {
+    let Some(m) = matchers() else {
         return false;
-    }
+    };
+    m.published.is_match(secret)
+        || m.markers.is_match(secret)
+        // Key blocks (PEM, PGP) are long runs of base64 split by line
+        // breaks: short words turn up in them by chance.
+        || (secret.len() <= 256 && has_word(&m.words, secret))
+}
+
+/// A word marker occurs with a separator (not alphanumeric, not a base64
+/// symbol) or the edge of `hay` on at least one side.
+fn has_word(words: &AhoCorasick, hay: &[u8]) -> bool {
     // `+`, `/` and `=` are base64 characters: next to them a marker is
     // still inside a random run.
     let edge = |i: Option<usize>| {
         i.and_then(|i| hay.get(i))
             .is_none_or(|b| !b.is_ascii_alphanumeric() && !matches!(b, b'+' | b'/' | b'='))
     };
-    hay.windows(needle.len()).enumerate().any(|(i, w)| {
-        w.eq_ignore_ascii_case(needle) && (edge(i.checked_sub(1)) || edge(Some(i + needle.len())))
-    })
+    words
+        .find_overlapping_iter(hay)
+        .any(|m| edge(m.start().checked_sub(1)) || edge(Some(m.end())))
 }
 
 /// Six or more identical letters or digits in a row (eight in a body of 40
