@@ -13,6 +13,11 @@ use crate::text::contains_ignore_case;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Requirements {
+    /// At most this many bytes. A pattern can leave a value's length open
+    /// (`[a-z0-9]{10,}`, a far smaller automaton than `{10,256}`, which
+    /// holds a state per count) and bound it here.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub max_length: usize,
     /// At least this many ASCII digits.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub min_digits: usize,
@@ -49,7 +54,8 @@ impl Requirements {
     /// Whether the matched secret meets the requirements on its text.
     pub fn hold_for(&self, secret: &[u8]) -> bool {
         let count = |f: fn(&u8) -> bool| secret.iter().filter(|b| f(b)).count();
-        (self.min_digits == 0 || count(u8::is_ascii_digit) >= self.min_digits)
+        (self.max_length == 0 || secret.len() <= self.max_length)
+            && (self.min_digits == 0 || count(u8::is_ascii_digit) >= self.min_digits)
             && (self.min_uppercase == 0 || count(u8::is_ascii_uppercase) >= self.min_uppercase)
             && (self.min_lowercase == 0 || count(u8::is_ascii_lowercase) >= self.min_lowercase)
             && !self

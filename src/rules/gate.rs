@@ -88,26 +88,23 @@ fn split_at_group(hir: &Hir, group: u32) -> Option<(Vec<Hir>, &Hir)> {
     }
 }
 
-/// The secret group of a pattern compiled alone, as a forward lazy DFA
-/// without captures: the gate only asks whether a window holds a match.
+/// The secret group of a pattern compiled alone, without captures: the
+/// gate only asks whether a window holds a match. A meta regex, so that a
+/// group with literals in it (`://`, a prefix) is searched for those first.
 #[derive(Debug, Clone)]
 pub struct SecretGate {
-    dfa: DFA,
+    regex: regex_automata::meta::Regex,
 }
 
 impl SecretGate {
-    /// Whether `hay[lo..hi]` holds a match. `cache` is the caller's for
-    /// this gate. An automaton that gives up proves nothing: the window
-    /// passes.
-    pub fn matches_in(&self, hay: &[u8], lo: usize, hi: usize, cache: &mut Option<Cache>) -> bool {
-        let cache = cache.get_or_insert_with(|| self.dfa.create_cache());
-        let input = Input::new(&hay[..hi]).range(lo..hi).earliest(true);
-        !matches!(self.dfa.try_search_fwd(cache, &input), Ok(None))
+    /// Whether `hay[lo..hi]` holds a match.
+    pub fn matches_in(&self, hay: &[u8], lo: usize, hi: usize) -> bool {
+        self.regex.is_match(Input::new(&hay[..hi]).range(lo..hi))
     }
 
-    /// Whether `hay` holds a match (a fresh cache: for tests and probes).
+    /// Whether `hay` holds a match.
     pub fn is_match(&self, hay: &[u8]) -> bool {
-        self.matches_in(hay, 0, hay.len(), &mut None)
+        self.regex.is_match(hay)
     }
 }
 
@@ -118,20 +115,21 @@ pub fn build_secret_gate(hir: &Hir, group: usize) -> Option<SecretGate> {
         return None;
     }
     let sub = group_of(hir, u32::try_from(group).ok()?)?;
-    let nfa = thompson::Compiler::new()
+    // No captures, hence no capture engines (one-pass, backtracker) to
+    // build: the gate costs a fraction of the rule's own regex.
+    let regex = regex_automata::meta::Regex::builder()
         .configure(
-            thompson::Config::new()
+            regex_automata::meta::Config::new()
+                .utf8_empty(false)
                 .which_captures(thompson::WhichCaptures::None)
-                .utf8(false)
-                .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
+                .onepass(false)
+                .backtrack(false)
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .hybrid_cache_capacity(REGEX_SIZE_LIMIT),
         )
         .build_from_hir(sub)
         .ok()?;
-    let dfa = DFA::builder()
-        .configure(DFA::config().cache_capacity(REGEX_SIZE_LIMIT))
-        .build_from_nfa(nfa)
-        .ok()?;
-    let gate = SecretGate { dfa };
+    let gate = SecretGate { regex };
     (!gate.is_match(GATE_PROBE.as_bytes())).then_some(gate)
 }
 
