@@ -219,6 +219,17 @@ mod tests {
     }
 
     #[test]
+    fn max_length_bounds_an_open_pattern() {
+        let r = Requirements {
+            max_length: 8,
+            ..Requirements::default()
+        };
+        assert!(r.hold_for(b"12345678"));
+        assert!(!r.hold_for(b"123456789"));
+        assert!(!r.is_empty());
+    }
+
+    #[test]
     fn variable_names() {
         let v = Variable {
             deny: vec!["hash".into(), "sort_key".into()],
