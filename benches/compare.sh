@@ -27,18 +27,20 @@ kws = sorted({k for r in json.load(sys.stdin) for k in r["keywords"]})
 print("\n".join(kws))' > "$tmp/keywords"
 echo "tree: $tree ($(du -sh --apparent-size "$tree" | cut -f1), $(find "$tree" -type f | wc -l) files); $(wc -l < "$tmp/keywords") keywords; $runs runs each"
 
-# run NAME CMD...: time CMD RUNS times (after one warm-up), keep the medians.
+# The tools' runs are interleaved (keyscan, rg, cat, ..., then again), so
+# that a machine whose speed drifts (a shared VM) slows them alike; each
+# tool's medians are kept.
 declare -A WALL CPU RSS
-run() {
+declare -a NAMES
+declare -A CMDS
+add() {
     local name=$1; shift
-    "$@" >/dev/null 2>&1 || true   # warm-up
-    local i
-    : > "$tmp/$name.times"
-    for ((i = 0; i < runs; i++)); do
-        /usr/bin/time -f "%e %U %S %M" -o "$tmp/t" "$@" >/dev/null 2>&1 || true
-        tail -n 1 "$tmp/t" >> "$tmp/$name.times"
-    done
-    read -r WALL[$name] CPU[$name] RSS[$name] < <(python3 - "$tmp/$name.times" <<'PY'
+    NAMES+=("$name")
+    CMDS[$name]=$(printf '%q ' "$@")
+}
+summarise() {
+    local name=$1
+    read -r "WALL[$name]" "CPU[$name]" "RSS[$name]" < <(python3 - "$tmp/$name.times" <<'PY'
 import statistics, sys
 rows = [list(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
 wall = statistics.median(r[0] for r in rows)
@@ -51,15 +53,28 @@ PY
 }
 
 # shellcheck disable=SC2086 # KEYSCAN_ARGS is a list of options
-run keyscan "$keyscan" --no-config --quiet ${KEYSCAN_ARGS:-} "$tree"
-run rg "$rg" -c -i -F --hidden -f "$tmp/keywords" "$tree"
-run cat sh -c "find '$tree' -type f -print0 | xargs -0 cat"
+add keyscan "$keyscan" --no-config --quiet ${KEYSCAN_ARGS:-} "$tree"
+add rg "$rg" -c -i -F --hidden -f "$tmp/keywords" "$tree"
+add cat sh -c "find '$tree' -type f -print0 | xargs -0 cat"
 if [ -n "${BETTERLEAKS:-}" ] && [ -x "$BETTERLEAKS" ]; then
-    run betterleaks "$BETTERLEAKS" fs "$tree" --no-banner -s --exit-code 0 -o "$tmp/bl.json"
+    add betterleaks "$BETTERLEAKS" fs "$tree" --no-banner -s --exit-code 0 -o "$tmp/bl.json"
 fi
 if [ -n "${KINGFISHER:-}" ] && [ -x "$KINGFISHER" ]; then
-    run kingfisher "$KINGFISHER" scan "$tree" --no-validate --no-update-check --git-history none -f json -o "$tmp/kf.json" -q
+    add kingfisher "$KINGFISHER" scan "$tree" --no-validate --no-update-check --git-history none -f json -o "$tmp/kf.json" -q
 fi
+for name in "${NAMES[@]}"; do
+    eval "${CMDS[$name]}" >/dev/null 2>&1 || true   # warm-up
+    : > "$tmp/$name.times"
+done
+for ((i = 0; i < runs; i++)); do
+    for name in "${NAMES[@]}"; do
+        eval "/usr/bin/time -f '%e %U %S %M' -o '$tmp/t' ${CMDS[$name]}" >/dev/null 2>&1 || true
+        tail -n 1 "$tmp/t" >> "$tmp/$name.times"
+    done
+done
+for name in "${NAMES[@]}"; do
+    summarise "$name"
+done
 
 echo
 python3 - "${WALL[keyscan]}" "${WALL[rg]}" "${WALL[cat]}" "${WALL[betterleaks]:-}" "${WALL[kingfisher]:-}" <<'PY'
