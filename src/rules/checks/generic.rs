@@ -64,7 +64,7 @@ fn short_ok(s: &[u8], min_distinct_tenths: usize) -> bool {
     let (common, trigrams) = letter_trigrams(s);
     let upper = s.iter().filter(|b| b.is_ascii_uppercase()).count();
     let lower = s.iter().filter(|b| b.is_ascii_lowercase()).count();
-    (digits >= 2 || (digits == 1 && upper >= 2 && lower >= 2))
+    (digits >= 2 || (digits == 1 && upper >= 2 && lower >= 2) || mixed_case_flips(s))
         && letters >= 3
         && distinct * 10 >= s.len() * min_distinct_tenths
         && shannon(s) >= 2.4
@@ -74,6 +74,29 @@ fn short_ok(s: &[u8], min_distinct_tenths: usize) -> bool {
         // Four characters counting up or down (`1234`, `abcd`): typed by a
         // person, not drawn at random.
         && !crate::rules::placeholder::has_sequence(s, 4)
+}
+
+/// A short value of letters only whose case changes as often as a random
+/// draw's (`nIQtXFybDD`), not a word's or an identifier's: both cases three
+/// times or more, the case flips between more than half of neighbouring
+/// letters, and it is not written in camel case.
+fn mixed_case_flips(s: &[u8]) -> bool {
+    if !s.iter().all(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    let upper = s.iter().filter(|b| b.is_ascii_uppercase()).count();
+    let lower = s.len() - upper;
+    let flips = s
+        .windows(2)
+        .filter(|w| w[0].is_ascii_uppercase() != w[1].is_ascii_uppercase())
+        .count();
+    // Every capital starting a lower-case run is how names are written
+    // (`MyAppSecretKey`); a random draw puts capitals side by side or last.
+    let camel = s
+        .iter()
+        .enumerate()
+        .all(|(i, b)| !b.is_ascii_uppercase() || s.get(i + 1).is_some_and(u8::is_ascii_lowercase));
+    upper >= 3 && lower >= 3 && flips * 2 > s.len() - 1 && !camel
 }
 
 /// A long value of letters (and a few base64 symbols) with no digit that
@@ -248,11 +271,20 @@ mod tests {
             b"68c39cbd8d",
             b"33c53cd7bb",
             b"EbnJO3bwmX",
+            // Letters only, the case flipping as often as a random draw's.
+            b"nIQtXFybDD",
+            b"qWeRtZuIoPaS",
         ] {
             assert!(ok(v), "{}", String::from_utf8_lossy(v));
         }
         for v in [
-            &b"1234567898765432"[..],
+            // Letters only, cased like words or identifiers.
+            &b"DaJuiceBrush"[..],
+            b"WashMeBrush",
+            b"NgdfaXasARggr",
+            b"MyAppSecretKey",
+            b"ABCDEFGHIJabcdef",
+            b"1234567898765432",
             b"password123",
             b"masterkey",
             b"api_password",
