@@ -187,7 +187,7 @@ fn main() {
         let compiled = rule.compiled();
         let regex = over.as_ref().unwrap_or(&compiled.regex);
         let mut locs = regex.capture_locations();
-        let mut run_cache = keyscan::rules::GateCaches::default();
+        let mut run_cache = None;
         let mut found = 0u64;
         let t = Instant::now();
         let mut runs = 0u64;

@@ -146,20 +146,5 @@ fn python_wheel_installs_into_a_fresh_venv_and_scans() {
         .unwrap();
     assert_eq!(scan.status.code(), Some(1), "{:?}", text(&scan));
     let doc = json(&scan.stdout);
-    let loc = |p: &str, l: u64, c: u64, r: &str| (p.to_string(), l, c, r.to_string());
-    assert_eq!(
-        locations(&doc),
-        vec![
-            loc("fixtures/basic/.env", 1, 19, "anthropic-api-key"),
-            loc("fixtures/basic/.env", 2, 10, "huggingface-token"),
-            loc("fixtures/basic/app/config.py", 7, 26, "openai-project-key"),
-            loc(
-                "fixtures/basic/deploy/ci.yml",
-                2,
-                17,
-                "github-classic-token"
-            ),
-            loc("fixtures/basic/deploy/ci.yml", 5, 22, "aws-access-key"),
-        ]
-    );
+    assert_eq!(locations(&doc), basic_fixture_locations());
 }

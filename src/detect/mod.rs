@@ -89,7 +89,7 @@ pub struct Scratch {
     run_keywords: Vec<u32>,
     locs: Vec<Option<CaptureLocations>>,
     /// Per rule: the cache of its run gate's reverse automaton.
-    run_caches: Vec<crate::rules::GateCaches>,
+    run_caches: Vec<Option<regex_automata::hybrid::dfa::Cache>>,
     /// Spans a specific rule matched but rejected (placeholder, failed
     /// checksum): a generic rule must not report them either.
     rejected: Vec<(usize, usize)>,
@@ -257,7 +257,7 @@ impl Detector {
         if scratch.windows.len() < n_rules {
             scratch.windows.resize_with(n_rules, Vec::new);
             scratch.locs.resize_with(n_rules, || None);
-            scratch.run_caches.resize_with(n_rules, Default::default);
+            scratch.run_caches.resize_with(n_rules, || None);
         }
         if scratch.runs.len() < self.joins.len() {
             scratch.runs.resize(self.joins.len(), NONE);

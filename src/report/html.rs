@@ -105,14 +105,7 @@ pub fn write_html(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "</head>")?;
     writeln!(out, "<body>")?;
     writeln!(out, "<h1>keyscan report</h1>")?;
-    let by_sev: Vec<String> = Severity::ALL
-        .iter()
-        .rev()
-        .filter_map(|sv| {
-            let n = s.by_severity.get(sv).copied().unwrap_or(0);
-            (n > 0).then(|| format!("{n} {sv}"))
-        })
-        .collect();
+    let by_sev = s.severity_counts();
     writeln!(
         out,
         r#"<p class="summary" id="summary">{} finding{}{} in {} file{}; {} file{} scanned; {} suppressed. keyscan {}.</p>"#,

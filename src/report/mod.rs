@@ -96,6 +96,19 @@ impl Verified {
 }
 
 impl Summary {
+    /// `"2 critical"`, `"1 medium"`...: the severities with findings, most
+    /// severe first (the text and HTML summaries' parenthesis).
+    pub fn severity_counts(&self) -> Vec<String> {
+        Severity::ALL
+            .iter()
+            .rev()
+            .filter_map(|sv| {
+                let n = self.by_severity.get(sv).copied().unwrap_or(0);
+                (n > 0).then(|| format!("{n} {sv}"))
+            })
+            .collect()
+    }
+
     /// Build a summary of `findings`.
     pub fn new(
         findings: &[Finding],

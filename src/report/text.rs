@@ -217,14 +217,7 @@ fn mark(status: VerifyStatus, color: bool) -> String {
 /// The closing summary, one line (plus a warning line if files could not be read).
 pub fn write_summary(s: &Summary, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let mut parts = Vec::new();
-    let sev_parts: Vec<String> = Severity::ALL
-        .iter()
-        .rev()
-        .filter_map(|sv| {
-            let n = s.by_severity.get(sv).copied().unwrap_or(0);
-            (n > 0).then(|| format!("{n} {sv}"))
-        })
-        .collect();
+    let sev_parts = s.severity_counts();
     let head = if s.findings == 0 {
         "no findings".to_string()
     } else {

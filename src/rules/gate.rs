@@ -88,29 +88,11 @@ fn split_at_group(hir: &Hir, group: u32) -> Option<(Vec<Hir>, &Hir)> {
     }
 }
 
-/// The secret group of a pattern compiled alone, without captures: the
-/// gate only asks whether a window holds a match. A meta regex, so that a
-/// group with literals in it (`://`, a prefix) is searched for those first.
-#[derive(Debug, Clone)]
-pub struct SecretGate {
-    regex: regex_automata::meta::Regex,
-}
-
-impl SecretGate {
-    /// Whether `hay[lo..hi]` holds a match.
-    pub fn matches_in(&self, hay: &[u8], lo: usize, hi: usize) -> bool {
-        self.regex.is_match(Input::new(&hay[..hi]).range(lo..hi))
-    }
-
-    /// Whether `hay` holds a match.
-    pub fn is_match(&self, hay: &[u8]) -> bool {
-        self.regex.is_match(hay)
-    }
-}
-
 /// The secret group of a pattern (parsed by [`parse`]) compiled alone, if
-/// it does not match [`GATE_PROBE`].
-pub fn build_secret_gate(hir: &Hir, group: usize) -> Option<SecretGate> {
+/// it does not match [`GATE_PROBE`]. Without captures: the gate only asks
+/// whether a window holds a match. A meta regex, so that a group with
+/// literals in it (`://`, a prefix) is searched for those first.
+pub fn build_secret_gate(hir: &Hir, group: usize) -> Option<regex_automata::meta::Regex> {
     if group == 0 {
         return None;
     }
@@ -129,8 +111,7 @@ pub fn build_secret_gate(hir: &Hir, group: usize) -> Option<SecretGate> {
         )
         .build_from_hir(sub)
         .ok()?;
-    let gate = SecretGate { regex };
-    (!gate.is_match(GATE_PROBE.as_bytes())).then_some(gate)
+    (!regex.is_match(GATE_PROBE.as_bytes())).then_some(regex)
 }
 
 /// A set of bytes.

@@ -400,16 +400,10 @@ pub struct Gates {
     /// hold a match of the whole pattern, so the detector skips the full
     /// regex there. Context rules (a provider name, an assignment, then a
     /// token) spend most of their time in windows without a token.
-    pub gate: Option<gate::SecretGate>,
+    pub gate: Option<regex_automata::meta::Regex>,
     /// A class run the secret holds, checked before the gate (see
     /// [`gate::RunGate`]).
     pub run_gate: Option<gate::RunGate>,
-}
-
-/// A scanning thread's lazy-DFA caches for one rule's gates.
-#[derive(Debug, Default)]
-pub struct GateCaches {
-    run: Option<regex_automata::hybrid::dfa::Cache>,
 }
 
 impl Gates {
@@ -428,22 +422,22 @@ impl Gates {
     }
 
     /// Whether the window `lo..hi` of `hay` may hold a match: the run gate,
-    /// then the secret gate, pass (see [`gate`]). `caches` are the
-    /// caller's for this rule.
+    /// then the secret gate, pass (see [`gate`]). `cache` is the caller's
+    /// for this rule's run gate.
     pub fn window_may_match(
         &self,
         hay: &[u8],
         lo: usize,
         hi: usize,
-        caches: &mut GateCaches,
+        cache: &mut Option<regex_automata::hybrid::dfa::Cache>,
     ) -> bool {
         if let Some(run) = &self.run_gate {
-            if !run.passes(hay, lo, hi, &mut caches.run) {
+            if !run.passes(hay, lo, hi, cache) {
                 return false;
             }
         }
         match &self.gate {
-            Some(gate) => gate.matches_in(hay, lo, hi),
+            Some(gate) => gate.is_match(regex_automata::Input::new(&hay[..hi]).range(lo..hi)),
             None => true,
         }
     }
@@ -544,9 +538,9 @@ impl Rule {
         hay: &[u8],
         lo: usize,
         hi: usize,
-        caches: &mut GateCaches,
+        cache: &mut Option<regex_automata::hybrid::dfa::Cache>,
     ) -> bool {
-        self.gates().window_may_match(hay, lo, hi, caches)
+        self.gates().window_may_match(hay, lo, hi, cache)
     }
 
     /// The compiled regex.

@@ -3,10 +3,6 @@
 use crate::common::*;
 use predicates::prelude::*;
 
-fn loc(p: &str, l: u64, c: u64, r: &str) -> (String, u64, u64, String) {
-    (p.to_string(), l, c, r.to_string())
-}
-
 #[test]
 fn fixture_scan_exact_findings() {
     let out = keyscan()
@@ -18,21 +14,7 @@ fn fixture_scan_exact_findings() {
         .stdout
         .clone();
     let doc = json(&out);
-    assert_eq!(
-        locations(&doc),
-        vec![
-            loc("fixtures/basic/.env", 1, 19, "anthropic-api-key"),
-            loc("fixtures/basic/.env", 2, 10, "huggingface-token"),
-            loc("fixtures/basic/app/config.py", 7, 26, "openai-project-key"),
-            loc(
-                "fixtures/basic/deploy/ci.yml",
-                2,
-                17,
-                "github-classic-token"
-            ),
-            loc("fixtures/basic/deploy/ci.yml", 5, 22, "aws-access-key"),
-        ]
-    );
+    assert_eq!(locations(&doc), basic_fixture_locations());
     let stats = &doc["stats"];
     assert_eq!(stats["findings"], 5);
     assert_eq!(stats["files_scanned"], 4);

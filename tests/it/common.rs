@@ -115,6 +115,29 @@ pub fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// An owned (path, line, column, rule_id), to compare with [`locations`].
+pub fn loc(p: &str, l: u64, c: u64, r: &str) -> (String, u64, u64, String) {
+    (p.to_string(), l, c, r.to_string())
+}
+
+/// The findings of `keyscan --no-config --format json fixtures/basic` run
+/// from the repository root, as [`locations`] gives them (the binary's own
+/// test and the installed wheel's test expect the same).
+pub fn basic_fixture_locations() -> Vec<(String, u64, u64, String)> {
+    vec![
+        loc("fixtures/basic/.env", 1, 19, "anthropic-api-key"),
+        loc("fixtures/basic/.env", 2, 10, "huggingface-token"),
+        loc("fixtures/basic/app/config.py", 7, 26, "openai-project-key"),
+        loc(
+            "fixtures/basic/deploy/ci.yml",
+            2,
+            17,
+            "github-classic-token",
+        ),
+        loc("fixtures/basic/deploy/ci.yml", 5, 22, "aws-access-key"),
+    ]
+}
+
 /// (path, line, column, rule_id) of each finding of a JSON report.
 pub fn locations(doc: &serde_json::Value) -> Vec<(String, u64, u64, String)> {
     doc["findings"]

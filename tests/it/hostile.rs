@@ -15,10 +15,6 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 
-fn loc(p: &str, l: u64, c: u64, r: &str) -> (String, u64, u64, String) {
-    (p.to_string(), l, c, r.to_string())
-}
-
 const GH: &str = "github-classic-token";
 
 fn is_root() -> bool {

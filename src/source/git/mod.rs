@@ -871,15 +871,21 @@ fn commit_meta(repo: &gix::Repository, id: &ObjectId) -> CommitMeta {
     info
 }
 
-/// The work tree of the repository `path` is in (canonical), if any: the
-/// directory reports name files relative to. A bare repository has none.
-pub fn work_tree(path: &Path) -> Option<PathBuf> {
+/// `path` if it is a directory, else the directory holding it (`.` for a
+/// bare file name).
+fn containing_dir(path: &Path) -> Option<&Path> {
     let dir = if path.is_dir() { path } else { path.parent()? };
-    let dir = if dir.as_os_str().is_empty() {
+    Some(if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
         dir
-    };
+    })
+}
+
+/// The work tree of the repository `path` is in (canonical), if any: the
+/// directory reports name files relative to. A bare repository has none.
+pub fn work_tree(path: &Path) -> Option<PathBuf> {
+    let dir = containing_dir(path)?;
     // Discovered from a relative path, a linked worktree's work dir comes
     // back relative to it (`""`), which canonicalizes to nothing: start
     // from the absolute directory.
@@ -890,12 +896,7 @@ pub fn work_tree(path: &Path) -> Option<PathBuf> {
 /// The full id of the commit HEAD points at in the repository `path` is
 /// in, if it has one.
 pub fn head_commit(path: &Path) -> Option<String> {
-    let dir = if path.is_dir() { path } else { path.parent()? };
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
+    let dir = containing_dir(path)?;
     let repo = gix::discover(dir).ok()?;
     repo.head_id().ok().map(|id| id.to_string())
 }
