@@ -75,6 +75,43 @@ fn jwts_report_alg_issuer_and_expiry() {
     );
 }
 
+/// An Azure AD access token runs to well over a thousand characters (its
+/// claims hold tenant, app and object ids); a token longer than the window
+/// the detector looks at after `eyJ` was lost, not cut.
+#[test]
+fn long_jwts_are_found_whole() {
+    let id = |n: u32| {
+        format!(
+            "{:08x}-6f6f-4e88-93d9-{:012x}",
+            n.wrapping_mul(2_654_435_761),
+            n
+        )
+    };
+    let claims = format!(
+        r#"{{"aud":"https://api.corp.test","iss":"https://sts.corp.test/{}/","iat":1528736517,"nbf":1528736517,"exp":1528740417,"aio":"Y2dgYAi+sidlOsfCbbphK1++zkm7CAA=","appid":"{}","appidacr":"1","idp":"https://sts.corp.test/{}/","oid":"{}","sub":"{}","tid":"{}","uti":"YA9PkiqS-UWXLB8HFu4SAA","ver":"1.0"}}"#,
+        id(1),
+        id(2),
+        id(3),
+        id(4),
+        id(5),
+        id(6)
+    );
+    let sig = SIG.repeat(8);
+    let token = jwt(
+        r#"{"typ":"JWT","alg":"RS256","kid":"iBjL1Rcqzhiy4fpxIxdZqohM2Yk"}"#,
+        &claims,
+        &sig,
+    );
+    assert!(token.len() > 1000, "{}", token.len());
+    let f = one(&format!(
+        "{{\n  \"token_type\": \"Bearer\",\n  \"access_token\": \"{token}\"\n}}"
+    ));
+    assert_eq!(
+        (f.0.as_str(), f.1.as_str(), f.2),
+        ("jwt", token.as_str(), Severity::Low)
+    );
+}
+
 #[test]
 fn unsigned_sample_and_public_jwts_are_not_findings() {
     let unsigned = jwt(

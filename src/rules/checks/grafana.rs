@@ -34,9 +34,35 @@ pub(crate) fn legacy_ok(secret: &[u8]) -> bool {
                 && m.get("id").is_some_and(Value::is_number)
         }
         // A key whose JSON was damaged by hand (a character changed to
-        // make a test value): its `k` and `n` members still show.
-        None => damaged(secret, b"{\"k\":\"", b",\"n\":"),
+        // make a test value): its `k` and `n` members still show. Or a key
+        // cut short, as documentation prints them: its `k` member starts.
+        None => damaged(secret, b"{\"k\":\"", b",\"n\":") || truncated_legacy(secret),
     }
+}
+
+/// A legacy key cut off inside (or just after) its `k` member
+/// (`eyJrIjoiT0tTcG1pUlY2RnVKZTFVaDFsNFZXdE9ZWmNrMkZYbk` is
+/// `{"k":"OKSpmiRV6FuJe1Uh1l4VWtOYZck2FXn`): the 32-character secret shows
+/// at least 20 of its random letters and digits, and whatever follows it is
+/// the start of the `n` member.
+fn truncated_legacy(b64: &[u8]) -> bool {
+    // Decode whole 4-character groups: a cut may leave a stray character.
+    let whole = &b64[..b64.len() - b64.len() % 4];
+    let Some(d) = super::base64_decode(whole) else {
+        return false;
+    };
+    let Some(rest) = d.strip_prefix(b"{\"k\":\"") else {
+        return false;
+    };
+    let end = rest.iter().position(|&b| b == b'"').unwrap_or(rest.len());
+    let (k, after) = rest.split_at(end);
+    let mut seen = [false; 128];
+    k.iter().for_each(|&b| seen[usize::from(b & 127)] = true);
+    let tail = after.get(1..).unwrap_or(&[]);
+    (20..=32).contains(&k.len())
+        && k.iter().all(u8::is_ascii_alphanumeric)
+        && seen.iter().filter(|&&x| x).count() >= 10
+        && b",\"n\":\"".starts_with(&tail[..tail.len().min(6)])
 }
 
 /// See [`crate::rules::Check::GrafanaCloudToken`].
@@ -80,6 +106,17 @@ mod tests {
         let pbi = b64(r#"{"k":"a6c197b1-348b-4529-8ad2-6e20de9900de","t":"72f988bf","c":5}"#);
         assert!(!super::legacy_ok(pbi.as_bytes()));
         assert!(!super::legacy_ok(b"eyJrIjoiYWJj"));
+        // Cut short in documentation, inside `k` or just after it.
+        assert!(super::legacy_ok(
+            b"eyJrIjoiT0tTcG1pUlY2RnVKZTFVaDFsNFZXdE9ZWmNrMkZYbk"
+        ));
+        let cut = b64(r#"{"k":"Tq7mWc2ZrXv9LpK4sNd8HbYf3JgE6aQu","n"#);
+        assert!(super::legacy_ok(cut.as_bytes()));
+        // Cut, but `k` is a UUID (Power BI) or words.
+        let pbi = b64(r#"{"k":"a6c197b1-348b-4529-8ad2-6e"#);
+        assert!(!super::legacy_ok(pbi.as_bytes()));
+        let words = b64(r#"{"k":"aaaaaaaaaaaaaaaaaaaaaaaaaaaa"#);
+        assert!(!super::legacy_ok(words.as_bytes()));
     }
 
     #[test]
