@@ -10,6 +10,7 @@
 pub mod aws;
 pub mod basic;
 pub mod bedrock;
+pub mod bytes;
 pub mod crc32;
 pub mod discord;
 pub mod env_key;
@@ -113,6 +114,9 @@ pub enum Check {
     /// A one-time-password seed: base32 of at least 80 bits, one case,
     /// varied, not words (see [`otp`]).
     OtpSeed,
+    /// Key material written as a list of at least 16 byte values that look
+    /// random (see [`bytes`]).
+    ByteArray,
 }
 
 /// What a check says of one match beyond pass or fail: a note shown with
@@ -150,6 +154,7 @@ impl Check {
             Check::Contains(lit) => memchr::memmem::find(secret, lit.as_bytes()).is_some(),
             Check::Jwt => jwt::ok(secret),
             Check::GenericSecret => generic::ok(secret),
+            Check::ByteArray => bytes::ok(secret),
             Check::EnvKey => env_key::ok(secret),
             Check::EndsWith(lit) => secret.ends_with(lit.as_bytes()),
             Check::JwtPayload(lits) => jwt::payload_ok(secret, lits),
@@ -205,6 +210,7 @@ impl Check {
         !matches!(
             self,
             Check::GenericSecret
+                | Check::ByteArray
                 | Check::EnvKey
                 | Check::AwsKey
                 | Check::UrlPassword
@@ -262,6 +268,7 @@ impl Check {
             | Check::AwsKey
             | Check::UrlPassword
             | Check::PemBody => "high-entropy value".into(),
+            Check::ByteArray => "random byte values".into(),
             Check::JwtToken => "JWT header and claims decode".into(),
             Check::NatsSeed => "CRC16 checksum valid".into(),
             Check::GrafanaLegacyKey => "decodes to a Grafana API key".into(),
