@@ -29,10 +29,19 @@ pub fn ok(secret: &[u8]) -> bool {
         return false;
     }
     let e = shannon(secret);
-    if !secret.iter().any(u8::is_ascii_alphabetic)
-        || (!secret.iter().any(u8::is_ascii_digit) && !random_letters(secret, e))
-    {
+    if !secret.iter().any(u8::is_ascii_alphabetic) {
         return false;
+    }
+    if !secret.iter().any(u8::is_ascii_digit) {
+        // Letters only: both cases at random, or one case reading like no
+        // words (which the charset floors below would refuse for its one
+        // character class).
+        if random_one_case(secret, e) {
+            return true;
+        }
+        if !random_letters(secret, e) {
+            return false;
+        }
     }
     match charset(secret) {
         Charset::Hex => secret.len() >= 20 && e >= 3.0,
@@ -128,6 +137,23 @@ fn random_letters(s: &[u8], entropy: f64) -> bool {
         && lower * 10 >= letters * 3
         && flips * 10 >= n * 4
         && entropy >= letters_entropy_floor(s.len())
+}
+
+/// A long value of letters of one case that reads like no words: at
+/// least 24 letters, few of its letter trigrams common in code (a random
+/// draw has about 7%, the 99th percentile 27%; words and names joined
+/// together over 60%), no counting run, and the entropy 19 in 20 random
+/// draws of that length reach (`jhpswiebwhbrnabgkbvczrwcyxblxtyv…`).
+fn random_one_case(s: &[u8], entropy: f64) -> bool {
+    let lower = s.iter().all(u8::is_ascii_lowercase);
+    let upper = s.iter().all(u8::is_ascii_uppercase);
+    if s.len() < 24 || !(lower || upper) {
+        return false;
+    }
+    let lowered = s.to_ascii_lowercase();
+    let (common, trigrams) = crate::entropy::letter_trigrams(&lowered);
+    let floor = (3.55 + 0.03 * (s.len() - 24) as f64).min(4.0);
+    common * 4 <= trigrams && entropy >= floor && !crate::rules::placeholder::has_sequence(s, 4)
 }
 
 /// The entropy 19 in 20 random draws of `len` letters of both cases reach:
@@ -335,5 +361,19 @@ mod tests {
         assert!(ok(b"kBCJmPZLJHOZASgRrpRDwHMMloZmyFbo",));
         assert!(!ok(b"ThisIsAVeryLongCamelCaseIdentifierName",));
         assert!(!ok(b"HTTPRequestHandlerFactoryXML",));
+        // 24 letters of both cases: 4.2 bits refused half of such draws.
+        assert!(ok(b"YyLcsHCRuVcOqqCBXnrxnnvJ"));
+        // One case, drawn at random, against words and names run together.
+        assert!(ok(b"qlowmgtiprvohotagcnhgwxhhzoopusblnbptqxc"));
+        assert!(ok(b"QQWMSNMYOHLRHRAPWXUDKJGPBMODAFGP"));
+        for v in [
+            &b"storageaccountkeybase64encoded"[..],
+            b"mysupersecretpasswordforthedatabase",
+            b"abcdefghijklmnopqrstuvwxyz",
+            b"xxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            b"THISISNOTAREALSECRETKEYATALL",
+        ] {
+            assert!(!ok(v), "{}", String::from_utf8_lossy(v));
+        }
     }
 }
