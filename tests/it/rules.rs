@@ -173,6 +173,8 @@ const AI_PROVIDERS: &[&str] = &[
 /// The common keys that ship beside them (at least 25).
 const COMMON_PROVIDERS: &[&str] = &[
     "AWS",
+    "Django",
+    "Kubernetes",
     "Apache Shiro",
     "GitHub",
     "GitLab",
@@ -411,9 +413,8 @@ fn provider_coverage() {
         .chain(COMMON_PROVIDERS)
         .copied()
         .collect();
-    // Generic values, and the rule that only decodes Kubernetes Secret
-    // data for the other rules to scan.
-    let others = ["Generic", "Kubernetes"];
+    // Generic values.
+    let others = ["Generic"];
     let unlisted: Vec<&&str> = providers
         .iter()
         .filter(|p| !listed.contains(*p) && !others.contains(*p))
