@@ -144,6 +144,10 @@ fn decode_one(
 /// `user:password` → also `password = password` on a line of its own.
 /// Returns the user and the password when it added the line.
 fn add_password_line(text: &mut Vec<u8>) -> Option<(Vec<u8>, Vec<u8>)> {
+    // `echo user:password | base64` encodes the newline too.
+    while text.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
+        text.pop();
+    }
     let colon = memchr::memchr(b':', text)?;
     let ok = colon > 0
         && colon + 1 < text.len()
@@ -447,5 +451,12 @@ mod tests {
         let mut t = b"no colon here".to_vec();
         add_password_line(&mut t);
         assert_eq!(t, b"no colon here");
+        // `echo user:password | base64` keeps the newline.
+        let mut t = b"dockerman:s3cret\n".to_vec();
+        assert_eq!(
+            add_password_line(&mut t),
+            Some((b"dockerman".to_vec(), b"s3cret".to_vec()))
+        );
+        assert_eq!(t, b"dockerman:s3cret\npassword = s3cret\n");
     }
 }
