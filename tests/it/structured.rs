@@ -210,6 +210,23 @@ fn credentials_in_urls() {
     ]);
 }
 
+/// A query value longer than the rule's bound (Azure refresh tokens run past
+/// 1,000 characters) is reported by its first 512 characters, not lost
+/// once the window holds the whole value.
+#[test]
+fn an_overlong_query_value_is_reported_not_lost() {
+    let token: String = (0..1100u32)
+        .map(|i| b"qZ3vK8mR2xW7pL9nT4yB6cH1dF5gJ0sA"[(i.wrapping_mul(7) % 32) as usize] as char)
+        .collect();
+    let f = one(&format!(
+        "body: client_id=app&grant_type=refresh_token&refresh_token={token}&scope=openid"
+    ));
+    assert_eq!(
+        (f.0.as_str(), f.1.as_str()),
+        ("url-query-credential", &token[..512])
+    );
+}
+
 #[test]
 fn oauth1_parameters() {
     let f = one("Authorization: OAuth oauth_consumer_key=\"m2x8\", oauth_token_secret=\"G0uIWGsuICxLOreMBJa8vS7q\"");
