@@ -24,6 +24,11 @@ pub use crate::prefilter::BuildError;
 /// How far a window may stretch beyond its byte budget to reach a line end.
 const LINE_SNAP: usize = 160;
 
+/// A byte a key, a JWT or a URL-encoded value is made of.
+pub fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'_' | b'-' | b'.' | b'~' | b'%')
+}
+
 /// A secret one rule found in a blob.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Match {
@@ -307,7 +312,7 @@ impl Detector {
             let r = scratch.touched[ti] as usize;
             let rule = &rules[r];
             scratch.windows[r].sort_unstable();
-            snap_and_merge(hay, &mut scratch.windows[r]);
+            snap_and_merge(hay, &mut scratch.windows[r], rule.token_snap());
             for &(lo, hi) in &scratch.windows[r] {
                 if !rule.window_may_match(hay, lo, hi, &mut scratch.run_caches[r]) {
                     continue;
@@ -489,7 +494,7 @@ fn keyword_prefix(keywords: &[String], secret: &[u8]) -> usize {
 /// A window a rule's regex may search (`before`/`after` bytes around its
 /// keyword hits), stretched to whole lines when a line boundary is close, so
 /// that a regex sees the whole assignment it belongs to.
-fn snap(hay: &[u8], mut lo: usize, mut hi: usize) -> (usize, usize) {
+fn snap(hay: &[u8], mut lo: usize, mut hi: usize, token_snap: usize) -> (usize, usize) {
     if lo > 0 {
         let from = lo.saturating_sub(LINE_SNAP);
         lo = match memrchr(b'\n', &hay[from..lo]) {
@@ -503,6 +508,21 @@ fn snap(hay: &[u8], mut lo: usize, mut hi: usize) -> (usize, usize) {
         hi = match memchr(b'\n', &hay[hi..to]) {
             Some(i) => hi + i,
             None if to == hay.len() => to,
+            // A long line: never end the window inside a token that starts
+            // in it, or a key longer than the window is cut and lost. The
+            // byte after the token (a closing quote a pattern may need)
+            // comes too. A token that started before the window (a keyword
+            // inside a long blob of base64) is not followed.
+            None if hi > lo
+                && is_token_byte(hay[hi - 1])
+                && hay[lo..hi].iter().any(|&b| !is_token_byte(b)) =>
+            {
+                let limit = hay.len().min(hi.saturating_add(token_snap));
+                match hay[hi..limit].iter().position(|&b| !is_token_byte(b)) {
+                    Some(i) => hi + i + 1,
+                    None => limit,
+                }
+            }
             None => hi,
         };
     }
@@ -512,10 +532,10 @@ fn snap(hay: &[u8], mut lo: usize, mut hi: usize) -> (usize, usize) {
 /// Snap each merged window to line ends, and merge those that then overlap.
 /// (Snapping is monotone, so snapping merged windows covers the same bytes
 /// as merging snapped ones.)
-fn snap_and_merge(hay: &[u8], windows: &mut Vec<(usize, usize)>) {
+fn snap_and_merge(hay: &[u8], windows: &mut Vec<(usize, usize)>, token_snap: usize) {
     let mut n: usize = 0;
     for i in 0..windows.len() {
-        let (lo, hi) = snap(hay, windows[i].0, windows[i].1);
+        let (lo, hi) = snap(hay, windows[i].0, windows[i].1, token_snap);
         match n.checked_sub(1).map(|p| &mut windows[p]) {
             Some(last) if lo <= last.1 => {
                 last.0 = last.0.min(lo);
@@ -595,12 +615,12 @@ mod tests {
     #[test]
     fn windows_snap_to_lines() {
         let hay = b"aaaa\nkey = value\nbbbb";
-        let (lo, hi) = snap(hay, 5, 10);
+        let (lo, hi) = snap(hay, 5, 10, 1024);
         assert_eq!(&hay[lo..hi], b"key = value");
-        let (lo, hi) = snap(hay, 3, 10);
+        let (lo, hi) = snap(hay, 3, 10, 1024);
         assert_eq!(&hay[lo..hi], b"aaaa\nkey = value");
         let hay = b"x".repeat(1000);
-        assert_eq!(snap(&hay, 490, 513), (490, 513));
+        assert_eq!(snap(&hay, 490, 513, 1024), (490, 513));
     }
 
     #[test]
@@ -608,11 +628,94 @@ mod tests {
         let hay = b"aaaa key1\nbbbb key2\ncccc";
         // Disjoint as raw windows; both snap to the same line.
         let mut w = vec![(1, 3), (6, 8), (15, 17)];
-        snap_and_merge(hay, &mut w);
+        snap_and_merge(hay, &mut w, 1024);
         assert_eq!(w, vec![(0, 9), (10, 19)]);
         // Out of order (a hit a few bytes before the last one) still merges.
         let mut w = vec![(15, 17), (12, 16)];
-        snap_and_merge(hay, &mut w);
+        snap_and_merge(hay, &mut w, 1024);
         assert_eq!(w, vec![(10, 19)]);
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::is_token_byte;
+    use crate::rules::{gate, RuleSet, Target};
+    use regex_syntax::hir::{Class, Hir, HirKind};
+
+    /// Whether every byte `h` can match is one a window ending inside a
+    /// token stretches over (see [`super::snap`]).
+    fn token_only(h: &Hir) -> bool {
+        match h.kind() {
+            HirKind::Literal(l) => l.0.iter().all(|&b| is_token_byte(b)),
+            HirKind::Class(Class::Bytes(c)) => c
+                .ranges()
+                .iter()
+                .all(|r| (r.start()..=r.end()).all(is_token_byte)),
+            HirKind::Class(Class::Unicode(c)) => c.ranges().iter().all(|r| {
+                u8::try_from(u32::from(r.end())).is_ok()
+                    && (r.start() as u8..=r.end() as u8).all(is_token_byte)
+            }),
+            HirKind::Repetition(r) => token_only(&r.sub),
+            HirKind::Capture(c) => token_only(&c.sub),
+            HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().all(token_only),
+            HirKind::Empty | HirKind::Look(_) => false,
+        }
+    }
+
+    /// The secret group of a pattern.
+    fn secret(h: &Hir) -> Option<&Hir> {
+        match h.kind() {
+            HirKind::Capture(c) if c.name.as_deref() == Some("secret") => Some(&c.sub),
+            HirKind::Capture(c) => secret(&c.sub),
+            HirKind::Repetition(r) => secret(&r.sub),
+            HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().find_map(secret),
+            _ => None,
+        }
+    }
+
+    /// A keyword starts its match (give or take a boundary byte), so the
+    /// window after it must reach the longest secret the rule allows: a
+    /// longer one would be cut at the window's end and lost. A secret's
+    /// tail of token characters (base64, a JWT's segments) need not fit:
+    /// a window ending inside a token stretches to its end, up to the
+    /// rule's `token_snap` bytes.
+    #[test]
+    fn window_after_reaches_the_longest_secret() {
+        let set = RuleSet::builtin().unwrap();
+        let mut short = Vec::new();
+        for r in set.rules() {
+            if r.spec.target == Target::Path {
+                continue;
+            }
+            let Some(hir) = gate::parse(&r.spec.regex) else {
+                continue;
+            };
+            let s = secret(&hir).unwrap_or(&hir);
+            let parts: Vec<&Hir> = match s.kind() {
+                HirKind::Concat(v) => v.iter().collect(),
+                _ => vec![s],
+            };
+            let tail = parts.iter().rev().take_while(|p| token_only(p)).count();
+            let (head, tail) = parts.split_at(parts.len() - tail);
+            let len = |ps: &[&Hir]| {
+                ps.iter()
+                    .try_fold(0usize, |n, p| Some(n + p.properties().maximum_len()?))
+            };
+            let cap = match r.spec.requirements.max_length {
+                0 => usize::MAX,
+                c => c + 16,
+            };
+            let head = len(head).unwrap_or(usize::MAX).min(cap);
+            let tail = len(tail).unwrap_or(usize::MAX).min(cap);
+            let whole = head.saturating_add(tail) <= r.window_after;
+            if !whole && (head > r.window_after || tail > r.token_snap()) {
+                short.push(format!(
+                    "{}: {head} bytes before a token tail of {tail}, window {}",
+                    r.spec.id, r.window_after
+                ));
+            }
+        }
+        assert!(short.is_empty(), "{}", short.join("\n"));
     }
 }
