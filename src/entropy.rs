@@ -33,15 +33,27 @@ pub enum Charset {
     Other,
 }
 
+/// A byte a key, a JWT or a URL-encoded value is made of: the base64 and
+/// base64url alphabets, `.`, `~` and `%`.
+pub fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'_' | b'-' | b'.' | b'~' | b'%')
+}
+
+/// How many distinct bytes `data` holds.
+pub fn distinct(data: &[u8]) -> usize {
+    let mut seen = [false; 256];
+    data.iter()
+        .filter(|&&b| !std::mem::replace(&mut seen[usize::from(b)], true))
+        .count()
+}
+
 /// Classify `data` by its narrowest charset.
 pub fn charset(data: &[u8]) -> Charset {
     if data.iter().all(u8::is_ascii_hexdigit) {
         Charset::Hex
     } else if data.iter().all(u8::is_ascii_alphanumeric) {
         Charset::Alphanumeric
-    } else if data.iter().all(|&b| {
-        b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_' | b'.' | b'~')
-    }) {
+    } else if data.iter().all(|&b| is_token_byte(b) && b != b'%') {
         Charset::Base64
     } else {
         Charset::Other

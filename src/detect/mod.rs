@@ -24,11 +24,6 @@ pub use crate::prefilter::BuildError;
 /// How far a window may stretch beyond its byte budget to reach a line end.
 const LINE_SNAP: usize = 160;
 
-/// A byte a key, a JWT or a URL-encoded value is made of.
-pub fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'_' | b'-' | b'.' | b'~' | b'%')
-}
-
 /// A secret one rule found in a blob.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Match {
@@ -514,11 +509,14 @@ fn snap(hay: &[u8], mut lo: usize, mut hi: usize, token_snap: usize) -> (usize, 
             // comes too. A token that started before the window (a keyword
             // inside a long blob of base64) is not followed.
             None if hi > lo
-                && is_token_byte(hay[hi - 1])
-                && hay[lo..hi].iter().any(|&b| !is_token_byte(b)) =>
+                && entropy::is_token_byte(hay[hi - 1])
+                && hay[lo..hi].iter().any(|&b| !entropy::is_token_byte(b)) =>
             {
                 let limit = hay.len().min(hi.saturating_add(token_snap));
-                match hay[hi..limit].iter().position(|&b| !is_token_byte(b)) {
+                match hay[hi..limit]
+                    .iter()
+                    .position(|&b| !entropy::is_token_byte(b))
+                {
                     Some(i) => hi + i + 1,
                     None => limit,
                 }
@@ -639,7 +637,7 @@ mod tests {
 
 #[cfg(test)]
 mod window_tests {
-    use super::is_token_byte;
+    use crate::entropy::is_token_byte;
     use crate::rules::{gate, RuleSet, Target};
     use regex_syntax::hir::{Class, Hir, HirKind};
 

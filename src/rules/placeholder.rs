@@ -251,15 +251,7 @@ fn low_diversity(body: &[u8]) -> bool {
     if body.len() < 16 {
         return false;
     }
-    let mut seen = [false; 256];
-    let mut distinct = 0;
-    for &b in body {
-        if !seen[b as usize] {
-            seen[b as usize] = true;
-            distinct += 1;
-        }
-    }
-    distinct * 4 < body.len().min(32)
+    crate::entropy::distinct(body) * 4 < body.len().min(32)
 }
 
 #[cfg(test)]

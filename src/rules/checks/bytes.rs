@@ -5,7 +5,7 @@
 /// The byte values of a comma-separated list of decimal or `0x` hex
 /// numbers (whitespace and line breaks between them); `None` when a value
 /// is not a byte.
-pub(crate) fn values(s: &[u8]) -> Option<Vec<u8>> {
+fn values(s: &[u8]) -> Option<Vec<u8>> {
     let text = std::str::from_utf8(s).ok()?;
     text.split(',')
         .map(|v| {
@@ -24,11 +24,7 @@ pub(crate) fn ok(s: &[u8]) -> bool {
     let Some(v) = values(s) else {
         return false;
     };
-    let mut seen = [false; 256];
-    let distinct = v
-        .iter()
-        .filter(|&&b| !std::mem::replace(&mut seen[usize::from(b)], true))
-        .count();
+    let distinct = crate::entropy::distinct(&v);
     // Runs that count by a fixed step (0, 1, 2, 3 or 16, 32, 48): a table.
     let steps = v
         .windows(3)

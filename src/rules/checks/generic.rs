@@ -65,11 +65,7 @@ fn short_ok(s: &[u8], min_distinct_tenths: usize) -> bool {
     }
     let digits = s.iter().filter(|b| b.is_ascii_digit()).count();
     let letters = s.iter().filter(|b| b.is_ascii_alphabetic()).count();
-    let mut seen = [false; 256];
-    let distinct = s
-        .iter()
-        .filter(|&&b| !std::mem::replace(&mut seen[b as usize], true))
-        .count();
+    let distinct = crate::entropy::distinct(s);
     let (common, trigrams) = letter_trigrams(s);
     let upper = s.iter().filter(|b| b.is_ascii_uppercase()).count();
     let lower = s.iter().filter(|b| b.is_ascii_lowercase()).count();
@@ -150,8 +146,8 @@ fn random_one_case(s: &[u8], entropy: f64) -> bool {
     if s.len() < 24 || !(lower || upper) {
         return false;
     }
-    let lowered = s.to_ascii_lowercase();
-    let (common, trigrams) = crate::entropy::letter_trigrams(&lowered);
+    // Trigrams are looked up case-folded.
+    let (common, trigrams) = crate::entropy::letter_trigrams(s);
     let floor = (3.55 + 0.03 * (s.len() - 24) as f64).min(4.0);
     common * 4 <= trigrams && entropy >= floor && !crate::rules::placeholder::has_sequence(s, 4)
 }

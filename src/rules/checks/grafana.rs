@@ -17,11 +17,9 @@ fn object(b64: &[u8]) -> Option<Map<String, Value>> {
 /// A secret member: at least 16 letters and digits.
 fn secret_member(m: &Map<String, Value>) -> bool {
     m.get("k").and_then(Value::as_str).is_some_and(|k| {
-        let mut seen = [false; 128];
-        k.bytes().for_each(|b| seen[usize::from(b & 127)] = true);
         k.len() >= 16
             && k.bytes().all(|b| b.is_ascii_alphanumeric())
-            && seen.iter().filter(|&&x| x).count() >= 8
+            && crate::entropy::distinct(k.as_bytes()) >= 8
     })
 }
 
@@ -42,9 +40,8 @@ pub(crate) fn legacy_ok(secret: &[u8]) -> bool {
 
 /// A legacy key cut off inside (or just after) its `k` member (50
 /// characters of base64 are `{"k":"` and 31 characters of the key): the
-/// 32-character secret shows
-/// at least 20 of its random letters and digits, and whatever follows it is
-/// the start of the `n` member.
+/// 32-character secret shows at least 20 of its random letters and digits,
+/// and whatever follows it is the start of the `n` member.
 fn truncated_legacy(b64: &[u8]) -> bool {
     // Decode whole 4-character groups: a cut may leave a stray character.
     let whole = &b64[..b64.len() - b64.len() % 4];
@@ -56,12 +53,10 @@ fn truncated_legacy(b64: &[u8]) -> bool {
     };
     let end = rest.iter().position(|&b| b == b'"').unwrap_or(rest.len());
     let (k, after) = rest.split_at(end);
-    let mut seen = [false; 128];
-    k.iter().for_each(|&b| seen[usize::from(b & 127)] = true);
     let tail = after.get(1..).unwrap_or(&[]);
     (20..=32).contains(&k.len())
         && k.iter().all(u8::is_ascii_alphanumeric)
-        && seen.iter().filter(|&&x| x).count() >= 10
+        && crate::entropy::distinct(k) >= 10
         && b",\"n\":\"".starts_with(&tail[..tail.len().min(6)])
 }
 

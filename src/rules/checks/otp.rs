@@ -18,11 +18,7 @@ pub fn ok(s: &[u8]) -> bool {
     if body.len() < 16 || !(upper || lower) {
         return false;
     }
-    let mut seen = [false; 256];
-    let distinct = body
-        .iter()
-        .filter(|&&b| !std::mem::replace(&mut seen[b as usize], true))
-        .count();
+    let distinct = crate::entropy::distinct(body);
     distinct * 10 >= body.len() * 4
         && crate::entropy::shannon(body) >= 3.0
         && !crate::entropy::reads_like_words(body)
