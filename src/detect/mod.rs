@@ -551,7 +551,8 @@ fn snap_and_merge(hay: &[u8], windows: &mut Vec<(usize, usize)>, token_snap: usi
 /// Sort the matches appended since `first` and drop duplicates: the same
 /// rule at the same span, the same span claimed by two rules (the format-checked,
 /// then more severe, then earlier rule wins), and a generic rule's match
-/// overlapping a specific rule's.
+/// overlapping a specific rule's. A handler rule's match and another
+/// rule's are both kept.
 fn dedup(rules: &RuleSet, matches: &mut Vec<Match>) {
     let rs = rules.rules();
     let rank = |m: &Match| {
@@ -585,6 +586,12 @@ fn dedup(rules: &RuleSet, matches: &mut Vec<Match>) {
                 continue;
             }
             if !(k.start < m.end && m.start < k.end) {
+                continue;
+            }
+            // A handler rule's match reports nothing itself (what it
+            // decodes is scanned instead): it neither displaces another
+            // rule's match nor yields to one.
+            if rs[k.rule].spec.handler.is_some() != rs[m.rule].spec.handler.is_some() {
                 continue;
             }
             let same_span = k.start == m.start && k.end == m.end;

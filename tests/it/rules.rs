@@ -258,6 +258,7 @@ const COMMON_PROVIDERS: &[&str] = &[
     "Discourse",
     "Dropbox",
     "Duffel",
+    "Elastic",
     "Dynatrace",
     "EasyPost",
     "Etherscan",

@@ -261,10 +261,21 @@ fn kubernetes_secret_docker_config_and_basic_auth_are_decoded() {
     assert!(f[2].3.contains("HTTP Basic Authorization header"));
     assert_eq!(doc["stats"]["sources"]["decoded"]["findings"], 3);
 
-    // Without decoding, at most the generic rule sees the encoded value.
+    // Without decoding, the encoded pairs are still judged whole (nothing
+    // inside them is named).
     let (doc, _) = scan(&t, &["--no-decode", "."]);
     let f = found(&doc);
-    assert!(f.iter().all(|x| x.2 == "generic-secret"), "{f:#?}");
+    let f: Vec<(&str, u64, &str)> = f
+        .iter()
+        .map(|x| (x.0.as_str(), x.1, x.2.as_str()))
+        .collect();
+    assert_eq!(
+        f,
+        [
+            ("docker/config.json", 4, "docker-registry-credentials"),
+            ("scripts/call.sh", 2, "http-basic-credentials"),
+        ]
+    );
 }
 
 #[test]

@@ -173,6 +173,54 @@ fn authorization_header_values() {
     assert_eq!(f.0, "grafana-token");
 }
 
+/// Basic credentials whose password is short and no stand-in: the header
+/// rule (which decodes and scans what is inside) once displaced the rule
+/// that judges the `user:password` pair itself, and the pair was lost.
+/// So was a Docker config's `auth`, which is the same pair.
+#[test]
+fn basic_pairs_are_judged_whole_in_headers_and_docker_configs() {
+    let pair = b64("builder:sw4gy0lo\n");
+    let f = one(&format!(
+        "curl -H 'Authorization: Basic {pair}' https://x.corp.test"
+    ));
+    assert_eq!(
+        (f.0.as_str(), f.1.as_str()),
+        ("http-basic-credentials", pair.as_str())
+    );
+    let f = one(&format!(
+        "{{\"auths\": {{\"registry.corp.test\": {{\"auth\": \"{pair}\"}}}}}}"
+    ));
+    assert_eq!(
+        (f.0.as_str(), f.1.as_str()),
+        ("docker-registry-credentials", pair.as_str())
+    );
+    // A stand-in password: reported, at low severity, with a note.
+    for (text, rule) in [
+        (
+            format!("Authorization: Basic {}", b64("user:password")),
+            "http-basic-credentials",
+        ),
+        (
+            format!("{{\"auth\": \"{}\"}}", b64("admin:changeme")),
+            "docker-registry-credentials",
+        ),
+        (
+            format!("authorization: 'ApiKey {}'", b64("foo:bar")),
+            "elasticsearch-api-key",
+        ),
+    ] {
+        let f = one(&text);
+        assert_eq!((f.0.as_str(), f.2), (rule, Severity::Low), "{text}");
+        assert!(f.3.iter().any(|n| n.contains("stand-in")), "{f:?}");
+    }
+    // No pair at all: an empty password, a template, one character repeated.
+    none(&[
+        &format!("Authorization: Basic {}", b64("user:")),
+        &format!("Authorization: Basic {}", b64("ci:${REGISTRY_PASSWORD}")),
+        &format!("{{\"auth\": \"{}\"}}", b64("user:xxxxxxxx")),
+    ]);
+}
+
 #[test]
 fn credentials_in_urls() {
     let f = one("git clone https://deploy:qsnKdAFE3VOiQMYzrxtW@git.corp.test/app.git");

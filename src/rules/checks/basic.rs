@@ -1,7 +1,10 @@
 //! HTTP Basic credentials: the base64 of `user:password` in an
-//! `Authorization: Basic …` value, reported when the password is one a
-//! person could not guess from the page (not empty, not a stand-in such as
-//! `password`, `secret` or `xxx`).
+//! `Authorization: Basic …` value (or a Docker config's `auth`). A pair whose
+//! password a person could not guess from the page is reported as the rule
+//! says; one whose password is a stand-in (`password`, `secret`, `1234`, the
+//! user name again) at low severity and confidence, since it is as often a
+//! working default as a sample. A password that is empty, a template or one
+//! character repeated is no pair at all.
 
 use super::base64_decode;
 
@@ -35,32 +38,52 @@ const STAND_INS: &[&str] = &[
     "xx",
 ];
 
-/// See [`super::Check::BasicCredentials`].
-pub fn ok(secret: &[u8]) -> bool {
-    let Some(decoded) = base64_decode(secret) else {
-        return false;
-    };
-    let Ok(text) = std::str::from_utf8(&decoded) else {
-        return false;
-    };
+/// How a decoded `user:password` pair reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pair {
+    /// A password no one could guess from the page.
+    Strong,
+    /// A stand-in (`user:password`, `admin:admin`, `sa:123456`): still a
+    /// literal credential in the file, often a default that works, but
+    /// as likely a sample.
+    Guessable,
+}
+
+/// See [`super::Check::BasicCredentials`]. The base64 of `user:password`,
+/// read: `None` when it is no such pair (not
+/// base64, no colon, an empty or one-character password, a `${TEMPLATE}`,
+/// `<password>` or `{{ var }}`, one character repeated).
+pub fn judge(secret: &[u8]) -> Option<Pair> {
+    let decoded = base64_decode(secret)?;
+    let text = std::str::from_utf8(&decoded).ok()?;
     // `echo user:password | base64` encodes the newline too.
     let text = text
         .strip_suffix("\r\n")
         .or_else(|| text.strip_suffix('\n'))
         .unwrap_or(text);
-    let Some((user, password)) = text.split_once(':') else {
-        return false;
-    };
-    let printable = |s: &str| s.bytes().all(|b| (0x21..0x7f).contains(&b));
-    !user.is_empty()
-        && password.len() >= 4
-        && printable(user)
-        && printable(password)
-        && !STAND_INS.iter().any(|w| password.eq_ignore_ascii_case(w))
+    let (user, password) = text.split_once(':')?;
+    // A user name has no spaces; a password may (`open sesame`), and either
+    // may be written in any script (`josé`), but neither holds control
+    // characters (binary that happens to decode).
+    let user_ok = !user.is_empty() && user.chars().all(|c| !c.is_control() && !c.is_whitespace());
+    let password_ok = password.chars().count() >= 2
+        && password.chars().all(|c| !c.is_control())
+        && !password.starts_with(char::is_whitespace)
         && !password.bytes().all(|b| b == password.as_bytes()[0])
         && !password.starts_with('$')
         && !password.starts_with('<')
-        && !password.starts_with('{')
+        && !password.starts_with('{');
+    if !(user_ok && password_ok) {
+        return None;
+    }
+    let guessable = password.len() < 4
+        || STAND_INS.iter().any(|w| password.eq_ignore_ascii_case(w))
+        || password.eq_ignore_ascii_case(user);
+    Some(if guessable {
+        Pair::Guessable
+    } else {
+        Pair::Strong
+    })
 }
 
 #[cfg(test)]
@@ -79,21 +102,36 @@ mod tests {
             "thom:nightworld",
             "me:secretC",
             "deploy:W4xq7Zpn2Lkd\n",
+            "dockerman:sw4gy0lo\n",
+            "Aladdin:open sesame",
+            "josé:sɘcrɘt",
         ] {
-            assert!(ok(b64(good).as_bytes()), "{good}");
+            assert_eq!(judge(b64(good).as_bytes()), Some(Pair::Strong), "{good}");
         }
-        for bad in [
+        for weak in [
             "user:password",
             "admin:admin",
+            "token:secret",
+            "sa:123456",
+            "test:123",
+            "TOKEN:SECRET",
+        ] {
+            assert_eq!(judge(b64(weak).as_bytes()), Some(Pair::Guessable), "{weak}");
+        }
+        for bad in [
             "user:",
+            "user:a",
             ":secret1234",
             "user:xxxxxxxx",
             "user:${PASSWORD}",
             "user:<password>",
+            "user:{{ pass }}",
             "no colon at all",
+            "us er:hunter22",
+            "user:pass\u{1}word",
         ] {
-            assert!(!ok(b64(bad).as_bytes()), "{bad}");
+            assert_eq!(judge(b64(bad).as_bytes()), None, "{bad}");
         }
-        assert!(!ok(b"not base64 at all!"));
+        assert_eq!(judge(b"not base64 at all!"), None);
     }
 }

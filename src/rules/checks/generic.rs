@@ -43,6 +43,9 @@ pub fn ok(secret: &[u8]) -> bool {
             return false;
         }
     }
+    if let Some(body) = separated_hex(secret) {
+        return body.len() >= 20 && shannon(&body) >= 3.0;
+    }
     match charset(secret) {
         Charset::Hex => secret.len() >= 20 && e >= 3.0,
         Charset::Alphanumeric => mixed_classes(secret) >= 2 && e >= 3.5,
@@ -157,6 +160,35 @@ fn random_one_case(s: &[u8], entropy: f64) -> bool {
 /// refused half of the random 24-letter values.
 fn letters_entropy_floor(len: usize) -> f64 {
     (3.45 + 0.06 * (len.saturating_sub(16) as f64)).min(4.2)
+}
+
+/// Hex digits split by dashes (`868074dd-060311910ab3d6991611bccf`) or
+/// after a short version tag (`v1.` and 40 hex digits, a GitHub App
+/// installation token's older form): the digits without the separators,
+/// judged by the hex floor, which the separators would otherwise raise to
+/// the base64 one. `None` for anything else.
+fn separated_hex(s: &[u8]) -> Option<Vec<u8>> {
+    let tag = match s {
+        [b'v' | b'V', d, b'.' | b'_' | b'-', ..] if d.is_ascii_digit() => 3,
+        _ => 0,
+    };
+    let body = &s[tag..];
+    let dashes = body.iter().filter(|&&b| b == b'-').count();
+    if (tag == 0 && dashes == 0)
+        || body.first() == Some(&b'-')
+        || body.last() == Some(&b'-')
+        || !body.iter().all(|&b| b.is_ascii_hexdigit() || b == b'-')
+    {
+        return None;
+    }
+    let digits: Vec<u8> = body.iter().copied().filter(|&b| b != b'-').collect();
+    // Hex of one case: a random lower-case hex run, not words such as
+    // `deadbeef-cafe-face`.
+    let letters_digits =
+        digits.iter().any(u8::is_ascii_digit) && digits.iter().any(u8::is_ascii_alphabetic);
+    let one_case =
+        !digits.iter().any(u8::is_ascii_lowercase) || !digits.iter().any(u8::is_ascii_uppercase);
+    (letters_digits && one_case).then_some(digits)
 }
 
 /// An `=` anywhere but in trailing base64 padding: `cast_to=httpx.Response`

@@ -64,7 +64,9 @@ fn truncated_legacy(b64: &[u8]) -> bool {
 pub(crate) fn cloud_ok(secret: &[u8]) -> bool {
     let body = secret.strip_prefix(b"glc_").unwrap_or(secret);
     match object(body) {
-        Some(m) => secret_member(&m) && m.contains_key("o"),
+        // The org (`o`); Grafana's own API examples give the key's name
+        // (`n`) and id instead.
+        Some(m) => secret_member(&m) && (m.contains_key("o") || m.contains_key("n")),
         // Damaged JSON, or a test value made of `glc_eyJ` and random
         // base64 (the prefix alone is the token's): still its shape.
         None => super::base64_decode(body).is_some_and(|d| d.starts_with(b"{\"") && d.len() >= 24),

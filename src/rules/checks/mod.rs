@@ -168,12 +168,12 @@ impl Check {
             | Check::GrafanaLegacyKey
             | Check::GrafanaCloudToken
             | Check::JwkPrivate
-            | Check::DerPrivateKey => self.inspect(secret).is_some(),
+            | Check::DerPrivateKey
+            | Check::BasicCredentials => self.inspect(secret).is_some(),
             Check::PlainKeyBlock => pem::ok(secret) && !keys::encrypted(secret),
             Check::EncryptedKeyBlock => pem::ok(secret) && keys::encrypted(secret),
             // breadth-b
             Check::MatrixToken => matrix::ok(secret),
-            Check::BasicCredentials => basic::ok(secret),
             Check::OtpSeed => otp::ok(secret),
         }
     }
@@ -188,6 +188,18 @@ impl Check {
             Check::GrafanaCloudToken => grafana::cloud_ok(secret).then(Verdict::default),
             Check::JwkPrivate => jwk::ok(secret).then(Verdict::default),
             Check::DerPrivateKey => keys::inspect(secret),
+            Check::BasicCredentials => basic::judge(secret).map(|pair| match pair {
+                basic::Pair::Strong => Verdict::default(),
+                basic::Pair::Guessable => Verdict {
+                    note: Some(
+                        "the password is a stand-in (`password`, `1234`, the user's name): \
+                         a default that may work, or a sample"
+                            .into(),
+                    ),
+                    severity: Some(super::Severity::Low),
+                    confidence: Some(super::Confidence::Low),
+                },
+            }),
             _ => self.verify(secret).then(Verdict::default),
         }
     }
