@@ -52,7 +52,8 @@ pub enum Pair {
 /// See [`super::Check::BasicCredentials`]. The base64 of `user:password`,
 /// read: `None` when it is no such pair (not
 /// base64, no colon, an empty or one-character password, a `${TEMPLATE}`,
-/// `<password>` or `{{ var }}`, one character repeated).
+/// `<password>` or `{{ var }}`, one character repeated, the fields' own
+/// names `username:password`).
 pub fn judge(secret: &[u8]) -> Option<Pair> {
     let decoded = base64_decode(secret)?;
     let text = std::str::from_utf8(&decoded).ok()?;
@@ -73,7 +74,14 @@ pub fn judge(secret: &[u8]) -> Option<Pair> {
         && !password.starts_with('$')
         && !password.starts_with('<')
         && !password.starts_with('{');
-    if !(user_ok && password_ok) {
+    // The fields' own names (`username:password`): a template, not a pair.
+    let names_its_fields = ["username", "user_name", "login"]
+        .iter()
+        .any(|n| user.eq_ignore_ascii_case(n))
+        && ["password", "passwd"]
+            .iter()
+            .any(|n| password.eq_ignore_ascii_case(n));
+    if !(user_ok && password_ok) || names_its_fields {
         return None;
     }
     let guessable = password.len() < 4
@@ -126,6 +134,8 @@ mod tests {
             "user:${PASSWORD}",
             "user:<password>",
             "user:{{ pass }}",
+            "username:password",
+            "UserName:Password",
             "no colon at all",
             "us er:hunter22",
             "user:pass\u{1}word",
