@@ -49,6 +49,28 @@ pub enum Pair {
     Guessable,
 }
 
+/// What a pair's verdict says: nothing more for a strong password; low
+/// severity and confidence, with a note, for a stand-in.
+pub fn verdict(pair: Pair) -> super::Verdict {
+    match pair {
+        Pair::Strong => super::Verdict::default(),
+        Pair::Guessable => super::Verdict {
+            note: Some(
+                "the password is a stand-in (`password`, `1234`, the user's name): \
+                 a default that may work, or a sample"
+                    .into(),
+            ),
+            severity: Some(crate::rules::Severity::Low),
+            confidence: Some(crate::rules::Confidence::Low),
+        },
+    }
+}
+
+/// See [`super::Check::PlainCredentials`]: a literal `user:password`.
+pub fn judge_plain(text: &[u8]) -> Option<Pair> {
+    read_pair(std::str::from_utf8(text).ok()?)
+}
+
 /// See [`super::Check::BasicCredentials`]. The base64 of `user:password`,
 /// read: `None` when it is no such pair (not
 /// base64, no colon, an empty or one-character password, a `${TEMPLATE}`,
@@ -62,18 +84,27 @@ pub fn judge(secret: &[u8]) -> Option<Pair> {
         .strip_suffix("\r\n")
         .or_else(|| text.strip_suffix('\n'))
         .unwrap_or(text);
+    read_pair(text)
+}
+
+/// `user:password` as text: `None` when it is no pair (see [`judge`]).
+fn read_pair(text: &str) -> Option<Pair> {
     let (user, password) = text.split_once(':')?;
     // A user name has no spaces; a password may (`open sesame`), and either
     // may be written in any script (`josé`), but neither holds control
     // characters (binary that happens to decode).
-    let user_ok = !user.is_empty() && user.chars().all(|c| !c.is_control() && !c.is_whitespace());
+    // A template or format string (`${USER}`, `%s`, `{0}`, `#{user}`,
+    // `<password>`) on either side is no pair.
+    let template =
+        |s: &str| s.starts_with(['$', '<', '{', '%']) || s.starts_with("#{") || s.contains("${");
+    let user_ok = !user.is_empty()
+        && !template(user)
+        && user.chars().all(|c| !c.is_control() && !c.is_whitespace());
     let password_ok = password.chars().count() >= 2
         && password.chars().all(|c| !c.is_control())
         && !password.starts_with(char::is_whitespace)
         && !password.bytes().all(|b| b == password.as_bytes()[0])
-        && !password.starts_with('$')
-        && !password.starts_with('<')
-        && !password.starts_with('{');
+        && !template(password);
     // The fields' own names (`username:password`): a template, not a pair.
     let names_its_fields = ["username", "user_name", "login"]
         .iter()
@@ -143,5 +174,11 @@ mod tests {
             assert_eq!(judge(b64(bad).as_bytes()), None, "{bad}");
         }
         assert_eq!(judge(b"not base64 at all!"), None);
+        // The same pairs, written plainly.
+        assert_eq!(judge_plain(b"sakuya:izayoi"), Some(Pair::Strong));
+        assert_eq!(judge_plain(b"test:pass"), Some(Pair::Guessable));
+        for bad in [&b"%s:%s"[..], b"{0}:{1}", b"${USER}:${PASS}", b"#{user}:x9"] {
+            assert_eq!(judge_plain(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
     }
 }

@@ -290,6 +290,7 @@ fn looks_like_identifier(s: &[u8]) -> bool {
     words.len() >= 2
         && words.iter().all(|w| {
             w.len() <= 12
+                && reads_as_a_name_part(w)
                 && (w
                     .iter()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
@@ -297,6 +298,23 @@ fn looks_like_identifier(s: &[u8]) -> bool {
                         .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
                     || (w[0].is_ascii_uppercase() && w[1..].iter().all(u8::is_ascii_lowercase)))
         })
+}
+
+/// A part of a name: a number, a part of up to 7 characters (`v2`,
+/// `V1001`, `ovn4nfv`), or letters with vowels among them and digits, if
+/// any, only at the end (`password`, `sha256`), not a random run of 8 or
+/// more (`cebdct6bwobn`).
+fn reads_as_a_name_part(w: &[u8]) -> bool {
+    if w.len() <= 7 || w.iter().all(u8::is_ascii_digit) {
+        return true;
+    }
+    let letters_end = w.iter().position(u8::is_ascii_digit).unwrap_or(w.len());
+    let (letters, digits) = w.split_at(letters_end);
+    let vowels = letters
+        .iter()
+        .filter(|b| b"aeiouyAEIOUY".contains(b))
+        .count();
+    digits.iter().all(u8::is_ascii_digit) && vowels * 5 >= letters.len() && vowels > 0
 }
 
 #[cfg(test)]
@@ -309,6 +327,8 @@ mod tests {
             &b"cast_to=httpx2.Response"[..],
             b"v4Internal.AmzSecurityTokenKey",
             b"SecretName-6RandomCharacters",
+            b"my-app-token-v2",
+            b"config.api.token_sha256",
             b"$SECRET_TOKEN_FROM_ENVIRONMENT",
             b"$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
         ] {
@@ -319,6 +339,8 @@ mod tests {
             b"NfiglJ5m7yyPhcothuTUjVBIPrDKjawz4MOuXM+Y",
             b"oUpHW0mzoQscjnvIcruciLSMLhWQXdQm",
             b"whsec_RdvaYFYUXuIFuEbvZHwMfYFhUf7aMYjYcmM24+Aj40c=",
+            // A user id and a random part: no name.
+            b"428004849-cebdct6bwobn",
         ] {
             assert!(ok(v), "{}", String::from_utf8_lossy(v));
         }

@@ -111,6 +111,10 @@ pub enum Check {
     /// HTTP Basic credentials: the value decodes to `user:password` with a
     /// password that is not empty or a stand-in (`password`, `secret`).
     BasicCredentials,
+    /// A literal `user:password` about to be encoded for HTTP Basic
+    /// (`btoa('user:pass')`), judged as [`Check::BasicCredentials`] judges
+    /// the decoded pair.
+    PlainCredentials,
     /// A one-time-password seed: base32 of at least 80 bits, one case,
     /// varied, not words (see [`otp`]).
     OtpSeed,
@@ -169,7 +173,8 @@ impl Check {
             | Check::GrafanaCloudToken
             | Check::JwkPrivate
             | Check::DerPrivateKey
-            | Check::BasicCredentials => self.inspect(secret).is_some(),
+            | Check::BasicCredentials
+            | Check::PlainCredentials => self.inspect(secret).is_some(),
             Check::PlainKeyBlock => pem::ok(secret) && !keys::encrypted(secret),
             Check::EncryptedKeyBlock => pem::ok(secret) && keys::encrypted(secret),
             // breadth-b
@@ -188,18 +193,14 @@ impl Check {
             Check::GrafanaCloudToken => grafana::cloud_ok(secret).then(Verdict::default),
             Check::JwkPrivate => jwk::ok(secret).then(Verdict::default),
             Check::DerPrivateKey => keys::inspect(secret),
-            Check::BasicCredentials => basic::judge(secret).map(|pair| match pair {
-                basic::Pair::Strong => Verdict::default(),
-                basic::Pair::Guessable => Verdict {
-                    note: Some(
-                        "the password is a stand-in (`password`, `1234`, the user's name): \
-                         a default that may work, or a sample"
-                            .into(),
-                    ),
-                    severity: Some(super::Severity::Low),
-                    confidence: Some(super::Confidence::Low),
-                },
-            }),
+            Check::BasicCredentials | Check::PlainCredentials => {
+                let pair = if *self == Check::PlainCredentials {
+                    basic::judge_plain(secret)
+                } else {
+                    basic::judge(secret)
+                };
+                pair.map(basic::verdict)
+            }
             _ => self.verify(secret).then(Verdict::default),
         }
     }
@@ -274,6 +275,7 @@ impl Check {
             // breadth-b
             Check::MatrixToken => "CRC32 checksum valid".into(),
             Check::BasicCredentials => "decodes to user:password".into(),
+            Check::PlainCredentials => "a user:password pair".into(),
             Check::OtpSeed => "base32 seed of at least 80 bits".into(),
             Check::GenericSecret
             | Check::EnvKey
