@@ -112,7 +112,7 @@ pub enum Check {
     /// password that is not empty or a stand-in (`password`, `secret`).
     BasicCredentials,
     /// A literal `user:password` about to be encoded for HTTP Basic
-    /// (`btoa('user:pass')`), judged as [`Check::BasicCredentials`] judges
+    /// (a literal handed to `btoa`), judged as [`Check::BasicCredentials`] judges
     /// the decoded pair.
     PlainCredentials,
     /// A one-time-password seed: base32 of at least 80 bits, one case,
