@@ -1634,6 +1634,10 @@ pub struct Evaluation {
     pub false_positives: Vec<(String, String, String)>,
     /// Labels found only under another provider's name: (label, rule ids).
     pub misattributed: Vec<(Label, Vec<String>)>,
+    /// Findings that say their rule's check failed (a token whose checksum
+    /// does not match, reported at low confidence as a sample): not claims
+    /// of a key, counted apart. (path, rule id, secret).
+    pub flagged_samples: Vec<(String, String, String)>,
 }
 
 /// Scan every file of `corpus` with the built-in rules and score the result.
@@ -1674,9 +1678,19 @@ pub fn evaluate(corpus: &Corpus) -> Evaluation {
             }
         }
         for f in &findings {
+            let labelled = labels.iter().any(|l| finding_matches(f, &l.secret));
+            let sample = f
+                .notes()
+                .iter()
+                .any(|n| n.starts_with(keyscan::rules::checks::FAILED_CHECK_NOTE));
+            if sample && !labelled {
+                eval.flagged_samples
+                    .push((path.clone(), f.rule_id.clone(), f.secret.clone()));
+                continue;
+            }
             let s = scores.entry(f.provider.clone()).or_default();
             s.findings += 1;
-            if !labels.iter().any(|l| finding_matches(f, &l.secret)) {
+            if !labelled {
                 s.false_positives += 1;
                 eval.false_positives
                     .push((path.clone(), f.rule_id.clone(), f.secret.clone()));

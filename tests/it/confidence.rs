@@ -119,8 +119,8 @@ fn a_bad_confidence_is_a_usage_error() {
 /// A long-term Bedrock key whose marker (`ABSK` and the base64 of
 /// `BedrockAPIKey-`) is there but whose body does not decode to an id and a
 /// secret is reported at low confidence and low severity with a note;
-/// `--min-confidence medium` drops it. A GitHub token whose checksum fails is
-/// no finding at all (its rule has no `on_check_failure`).
+/// `--min-confidence medium` drops it. So is a GitHub token whose checksum
+/// fails (a sample or an altered key), with its own note.
 #[test]
 fn a_key_that_fails_its_rules_check_can_be_reported_low() {
     let t = Tree::new();
@@ -146,8 +146,15 @@ GITHUB_TOKEN={GITHUB}
     assert_eq!(code, 1);
     let f = doc["findings"].as_array().unwrap();
     let lines: Vec<_> = f.iter().map(|x| x["line"].as_u64().unwrap()).collect();
-    assert_eq!(lines, [1, 3], "{doc:#}");
-    let (weak, strong) = (&f[0], &f[1]);
+    assert_eq!(lines, [1, 2, 3], "{doc:#}");
+    let (weak, bad_crc, strong) = (&f[0], &f[1], &f[2]);
+    assert_eq!(bad_crc["rule_id"], "github-classic-token");
+    assert_eq!(bad_crc["confidence"], "low");
+    assert_eq!(bad_crc["severity"], "low");
+    assert!(
+        bad_crc.to_string().contains("its checksum does not match"),
+        "{bad_crc:#}"
+    );
     assert_eq!(weak["rule_id"], "aws-bedrock-api-key");
     assert_eq!(weak["confidence"], "low");
     assert_eq!(weak["severity"], "low");

@@ -123,6 +123,10 @@ pub enum Check {
     ByteArray,
 }
 
+/// How the note of a match reported although its check failed (a rule's
+/// `on_check_failure`) begins: such a finding flags a sample, not a key.
+pub const FAILED_CHECK_NOTE: &str = "the shape of a real key, but";
+
 /// What a check says of one match beyond pass or fail: a note shown with
 /// the finding and a severity that replaces the rule's (a JWT's issuer and
 /// expiry; an expired token is less severe).
@@ -255,7 +259,7 @@ impl Check {
         };
         Verdict {
             note: Some(format!(
-                "the shape of a real key, but {what}: a sample, a placeholder or an altered key"
+                "{FAILED_CHECK_NOTE} {what}: a sample, a placeholder or an altered key"
             )),
             severity: Some(super::Severity::Low),
             confidence: Some(confidence),
