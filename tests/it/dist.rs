@@ -897,9 +897,19 @@ fn dockerfile_builds_static_and_runs_as_non_root() {
 
 /// The newest `rust-version` of the locked dependencies (for the host).
 fn dependencies_msrv() -> (Vec<u64>, String) {
+    // Only the host's packages: the others (Windows-only crates) are never
+    // downloaded by a build here, and `--offline` cannot fetch them.
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let version = Command::new(rustc).arg("-vV").output().expect("rustc -vV");
+    let host = String::from_utf8(version.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .expect("rustc -vV names the host");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["--filter-platform", &host])
         .current_dir(root())
         .output()
         .expect("cargo metadata");
