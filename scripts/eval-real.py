@@ -36,11 +36,13 @@ Scanners (each run once per set, reports cached under --work):
 Usage:
   scripts/eval-real.py SET [SET ...] [--scanners keyscan,gitleaks,betterleaks]
       [--keyscan target/release/keyscan] [--gitleaks PATH] [--betterleaks PATH]
-      [--split tune|holdout|both|all] [--by-category] [--misses FILE]
+      [--split tune|holdout|both|all] [--densest N] [--by-category] [--misses FILE]
       [--keyscan-args ARGS] [--json FILE] [--fresh] [--work DIR]
 
   --split all (the default) shows every split the set has, one table each;
-  both shows tune then holdout.
+  both shows tune then holdout. --densest N scores only the N repositories
+  with the most key/token/secret lines, whatever their split (a sample
+  shaped like a corpus of credential-dense repositories).
 
   # the real-world set (tune split only while tuning):
   scripts/eval-real.py /work/eval/real --split tune --by-category
@@ -378,6 +380,8 @@ def main():
     ap.add_argument("--gitleaks")
     ap.add_argument("--betterleaks")
     ap.add_argument("--split", default="all", help="tune, holdout, all (each shown), or both")
+    ap.add_argument("--densest", type=int, metavar="N",
+                    help="score only the N repositories with the most headline credential lines (all splits)")
     ap.add_argument("--by-category", action="store_true")
     ap.add_argument("--misses", help="write keyscan's (first scanner's) headline misses, grouped by cause, to this markdown file")
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "eval-real"))
@@ -420,8 +424,15 @@ def main():
         else:
             wanted = [a.split]
         name = os.path.relpath(set_dir) if not set_dir.startswith("/work/eval") else set_dir
+        if a.densest:
+            counts = Counter(l.get("repo") for l in labels if group_of(l) == "headline")
+            dense = {r for r, _ in counts.most_common(a.densest)}
+            wanted = [f"densest {a.densest}"]
         for sp in wanted:
-            sub = {s: [(l, h) for l, h in r if sp == "all" or l.get("split", "all") == sp] for s, r in per.items()}
+            if a.densest:
+                sub = {s: [(l, h) for l, h in r if l.get("repo") in dense] for s, r in per.items()}
+            else:
+                sub = {s: [(l, h) for l, h in r if sp == "all" or l.get("split", "all") == sp] for s, r in per.items()}
             if not next(iter(sub.values())):
                 continue
             out += table(name, sp, sub, a.by_category)
