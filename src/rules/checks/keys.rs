@@ -37,6 +37,26 @@ fn body_bytes(text: &[u8], limit: usize) -> Option<Vec<u8>> {
     super::base64_decode(&clean)
 }
 
+/// How many base64 characters `text` holds before its padding (escapes
+/// such as `\n` not counted).
+fn base64_chars(text: &[u8]) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        if b == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b == b'=' {
+            break;
+        }
+        n += usize::from(b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+        i += 1;
+    }
+    n
+}
+
 /// The length and header size of a DER element at `d[i..]`.
 fn der_len(d: &[u8], i: usize) -> Option<(usize, usize)> {
     let first = *d.get(i + 1)?;
@@ -95,6 +115,15 @@ pub(crate) fn inspect(secret: &[u8]) -> Option<Verdict> {
     };
     let der = body_bytes(body, 64)?;
     let kind = der_kind(&der)?;
+    // A key's first line or two in documentation (`MIIEpQIBAAKCAQEA…` and
+    // the END line) is a truncated sample: the outer SEQUENCE says how long
+    // the key is, and a real one (even wrapped in a string or a comment)
+    // brings at least half of it.
+    let (len, header) = der_len(&der, 0)?;
+    let present = base64_chars(body) * 3 / 4;
+    if present * 2 < len + header {
+        return None;
+    }
     Some(Verdict {
         note: Some(format!("{kind} private key")),
         severity: None,
@@ -136,10 +165,13 @@ pub(crate) mod tests {
         base64::engine::general_purpose::STANDARD.encode(d)
     }
 
-    /// A DER prefix and filler, as base64.
+    /// A DER prefix and filler up to the length its outer SEQUENCE
+    /// declares, as base64.
     pub(crate) fn der(prefix: &[u8]) -> String {
         let mut d = prefix.to_vec();
-        d.extend((0..300u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+        let total = der_len(prefix, 0).map_or(300, |(len, header)| len + header);
+        let fill = total.saturating_sub(prefix.len());
+        d.extend((0..fill as u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
         b64(&d)
     }
 
@@ -166,12 +198,35 @@ pub(crate) mod tests {
             Some("SEC 1 EC private key")
         );
         // Escaped one-line PEM.
+        let lines: Vec<&str> = rsa1
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
         let pem = format!(
-            "-----BEGIN RSA PRIVATE KEY-----\\n{}\\n{}\\n-----END RSA PRIVATE KEY-----",
-            &rsa1[..64],
-            &rsa1[64..128]
+            "-----BEGIN RSA PRIVATE KEY-----\\n{}\\n-----END RSA PRIVATE KEY-----",
+            lines.join("\\n")
         );
         assert!(inspect(pem.as_bytes()).is_some());
+    }
+
+    /// The first line or two of a key, as documentation prints them, is
+    /// not a key: the outer SEQUENCE declares 1,192 bytes.
+    #[test]
+    fn truncated_samples_are_not_keys() {
+        let rsa1 = der(&[
+            0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01, 0x00,
+        ]);
+        assert!(inspect(rsa1.as_bytes()).is_some());
+        assert!(inspect(&rsa1.as_bytes()[..64]).is_none());
+        assert!(inspect(&rsa1.as_bytes()[..700]).is_none());
+        // Half of it or more: a key whose end was cut, still reported.
+        assert!(inspect(&rsa1.as_bytes()[..900]).is_some());
+        let pem = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\\n{}.\\n-----END RSA PRIVATE KEY-----",
+            &rsa1[..64]
+        );
+        assert!(inspect(pem.as_bytes()).is_none());
     }
 
     #[test]
