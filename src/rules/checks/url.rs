@@ -39,6 +39,7 @@ pub(crate) fn ok(secret: &[u8]) -> bool {
         || pass.contains(['{', '}', '%', '$', '[', ']'])
         || lower.starts_with("your")
         || lower.contains("password")
+        || constant_name(pass)
     {
         return false;
     }
@@ -46,6 +47,18 @@ pub(crate) fn ok(secret: &[u8]) -> bool {
     // keep it only if it mixes kinds of characters.
     let letters_only = pass.bytes().all(|b| b.is_ascii_lowercase());
     !(pass.bytes().all(|b| b.is_ascii_digit()) || letters_only && pass.len() < 12)
+}
+
+/// A constant's or environment variable's name standing in for the value
+/// (`https://token:MY_GITHUB_TOKEN@github.com`): capitals, digits and at
+/// least one underscore, starting with a capital.
+fn constant_name(pass: &str) -> bool {
+    pass.len() >= 4
+        && pass.contains('_')
+        && pass.starts_with(|c: char| c.is_ascii_uppercase())
+        && pass
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 #[cfg(test)]
@@ -60,6 +73,7 @@ mod tests {
             b"mysql://root:password@127.0.0.1",
             b"postgres://user:${DB_PASSWORD}@db",
             b"postgres://u:hunter@db",
+            b"https://token:MY_GITHUB_TOKEN@github.com/acme/repo.git",
         ] {
             assert!(
                 !Check::UrlPassword.verify(bad),
