@@ -315,7 +315,23 @@ fn jwk_private_members() {
 
 #[test]
 fn private_keys_outside_pem_blocks() {
-    let rsa = "MIIEpAIBAAKCAQEAb0t5sOiV5rZDVqaygWUNrz0CdTYaNQBqcrRiH6gSaqMftICHwE9xO4j+C4CPHaFVJ7P8CNsVPSTH9UB7IcWUOezoHfsVHTZlqY76VsIGevTuzSP7W41RWUlTvgsKnBJ7l3njUQIrcLLqBFNp9AUjLL4fC5Hg5KuPizId95MIRvASYSMvUwSgDrLoArAy9/MdXyWugW2zaba894F3GZ2FNJZ07+I4t/4TMXjQUlEIbrL9sz6Wem3KP7wnplHv1nC8p+ZlVjRR2ZjyMX4tttNjh1p8SesgqWCMwp5MMA1WI6Nu6OLqu5pb14oytk7h7nRh58mXfj4oST38AKxPqDL3mwctnx0fn10fSDDGHk4rIwmYPzrHfHWkLq1EU5dkWI354NpgCQ9RRU1YDFpG";
+    // A PKCS#1 RSA key as long as its outer SEQUENCE says (1,192 bytes):
+    // the header, then filler drawn from a fixed seed.
+    let rsa = {
+        use base64::Engine as _;
+        let mut der = vec![
+            0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01, 0x00,
+        ];
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        while der.len() < 0x4a4 + 4 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            der.push(x as u8);
+        }
+        base64::engine::general_purpose::STANDARD.encode(&der)
+    };
+    let rsa = rsa.as_str();
     let f = one(&format!("RSA_KEY={rsa}"));
     assert_eq!(
         f,
@@ -337,6 +353,9 @@ fn private_keys_outside_pem_blocks() {
         ("private-key", escaped.as_str())
     );
     none(&[
+        // The first line of the key, as documentation prints a sample: the
+        // SEQUENCE declares 1,192 bytes and 48 are there.
+        &format!("#   `{}.", &rsa[..64]),
         // A certificate and a public key: a SEQUENCE where the version goes.
         "cert: MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJRTESMBAGA1UEChMJQmFsdGltb3JlMRMwEQYDVQQLEwpDeWJlclRydXN0",
         "PUBLIC_KEY=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0",
