@@ -33,6 +33,7 @@ sha256("<owner>/<name>") modulo 100 fall below 70, else `holdout`. Only the
 standard library is used.
 """
 import argparse
+import binascii
 import csv
 import hashlib
 import json
@@ -145,7 +146,7 @@ def main():
         repo = url.removeprefix("https://github.com/").removesuffix(".git")
         if a.only is not None and repo not in a.only:
             continue
-        crc = "%08x" % (__import__("binascii").crc32(bytes.fromhex(repo_id)))
+        crc = "%08x" % binascii.crc32(bytes.fromhex(repo_id))
         meta = read_creddata(a.creddata, f"meta/{crc}.csv")
         if not meta:
             skipped.append((repo, "no labels"))

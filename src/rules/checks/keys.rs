@@ -37,26 +37,6 @@ fn body_bytes(text: &[u8], limit: usize) -> Option<Vec<u8>> {
     super::base64_decode(&clean)
 }
 
-/// How many base64 characters `text` holds before its padding (escapes
-/// such as `\n` not counted).
-fn base64_chars(text: &[u8]) -> usize {
-    let mut n = 0;
-    let mut i = 0;
-    while i < text.len() {
-        let b = text[i];
-        if b == b'\\' {
-            i += 2;
-            continue;
-        }
-        if b == b'=' {
-            break;
-        }
-        n += usize::from(b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
-        i += 1;
-    }
-    n
-}
-
 /// The length and header size of a DER element at `d[i..]`.
 fn der_len(d: &[u8], i: usize) -> Option<(usize, usize)> {
     let first = *d.get(i + 1)?;
@@ -113,15 +93,15 @@ pub(crate) fn inspect(secret: &[u8]) -> Option<Verdict> {
         Some(i) => &secret[i + 8..],
         None => secret,
     };
-    let der = body_bytes(body, 64)?;
+    // The whole body (the rule bounds a match to 8,100 bytes).
+    let der = body_bytes(body, usize::MAX)?;
     let kind = der_kind(&der)?;
     // A key's first line or two in documentation (`MIIEpQIBAAKCAQEA…` and
     // the END line) is a truncated sample: the outer SEQUENCE says how long
     // the key is, and a real one (even wrapped in a string or a comment)
     // brings at least half of it.
     let (len, header) = der_len(&der, 0)?;
-    let present = base64_chars(body) * 3 / 4;
-    if present * 2 < len + header {
+    if der.len() * 2 < len + header {
         return None;
     }
     Some(Verdict {
